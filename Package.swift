@@ -1,0 +1,83 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+/// One settings block for every target: Swift 6 mode, strict concurrency, and a
+/// small public surface (dependencies do not leak through public API).
+let settings: [SwiftSetting] = [
+    .enableUpcomingFeature("InternalImportsByDefault"),
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "aso-engine",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "WorkflowKit", targets: ["WorkflowKit"]),
+        .library(name: "Processes", targets: ["Processes"]),
+        .library(name: "WorkflowKitTesting", targets: ["WorkflowKitTesting"]),
+        .executable(name: "aso-engine", targets: ["aso-engine"]),
+        .executable(name: "aso-bench", targets: ["aso-bench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+    ],
+    targets: [
+        .target(
+            name: "WorkflowKit",
+            dependencies: [
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: settings
+        ),
+        .target(
+            name: "Processes",
+            dependencies: ["WorkflowKit"],
+            swiftSettings: settings
+        ),
+        .target(
+            name: "WorkflowKitTesting",
+            dependencies: ["WorkflowKit"],
+            swiftSettings: settings
+        ),
+        .executableTarget(
+            name: "aso-engine",
+            dependencies: [
+                "WorkflowKit",
+                "Processes",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: settings
+        ),
+        .executableTarget(
+            name: "aso-bench",
+            dependencies: [
+                "WorkflowKit",
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ],
+            path: "benchmarks/aso-bench",
+            swiftSettings: settings
+        ),
+        // A real OS process that appends to an event log, driven by the
+        // multi-process and SIGKILL tests.
+        .executableTarget(
+            name: "eventlog-worker",
+            dependencies: ["WorkflowKit"],
+            path: "Tests/EventLogWorker",
+            swiftSettings: settings
+        ),
+        .testTarget(
+            name: "WorkflowKitTests",
+            dependencies: ["WorkflowKit", "WorkflowKitTesting", "eventlog-worker"],
+            swiftSettings: settings
+        ),
+    ]
+)

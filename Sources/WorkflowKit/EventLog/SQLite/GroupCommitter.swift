@@ -1,0 +1,181 @@
+import Foundation
+import GRDB
+import Synchronization
+
+/// One caller's append, waiting for its group's transaction.
+struct AppendRequest: Sendable {
+    var events: [NewEvent]
+    var stream: StreamID
+    var expected: ExpectedVersion
+    var metadata: EventMetadata
+}
+
+/// Work done inside an append's transaction, after its events are inserted: the SQLite
+/// projections update themselves this way, so that they never lag the log.
+///
+/// A hook that throws fails that one append (its savepoint is rolled back), not the group.
+protocol SQLiteTransactionHook: Sendable {
+    func apply(_ events: [RecordedEvent], in db: Database) throws
+}
+
+/// Batches the appends that arrive while a transaction is in flight into the next
+/// transaction: one `BEGIN IMMEDIATE … COMMIT`, one flush to disk, many callers.
+///
+/// Each request runs in its own savepoint, so a conflict, a duplicate id or a failing
+/// hook rolls back only that request; the others commit. Requests of one group see
+/// each other's writes in arrival order, exactly as if they had run one by one.
+final class GroupCommitter: Sendable {
+    private typealias Pending = (request: AppendRequest, continuation: CheckedContinuation<AppendResult, any Error>)
+
+    private struct State {
+        var pending: [Pending] = []
+        var draining = false
+        var hooks: [any SQLiteTransactionHook] = []
+    }
+
+    private let pool: DatabasePool
+    private let maximumGroupSize: Int
+    private let now: @Sendable () -> Int64
+    private let state = Mutex(State())
+    private let queue = DispatchQueue(label: "event-log.group-commit")
+
+    init(pool: DatabasePool, maximumGroupSize: Int, now: @escaping @Sendable () -> Int64) {
+        self.pool = pool
+        self.maximumGroupSize = max(1, maximumGroupSize)
+        self.now = now
+    }
+
+    var hooks: [any SQLiteTransactionHook] {
+        get { state.withLock { $0.hooks } }
+        set { state.withLock { $0.hooks = newValue } }
+    }
+
+    func submit(_ request: AppendRequest) async throws -> AppendResult {
+        try await withCheckedThrowingContinuation { continuation in
+            let startDraining = state.withLock { state -> Bool in
+                state.pending.append((request, continuation))
+                if state.draining { return false }
+                state.draining = true
+                return true
+            }
+            if startDraining {
+                queue.async { self.drain() }
+            }
+        }
+    }
+
+    /// Commits groups until no request is waiting. Runs on `queue` only.
+    private func drain() {
+        while true {
+            let (group, hooks) = state.withLock { state -> ([Pending], [any SQLiteTransactionHook]) in
+                let count = min(state.pending.count, maximumGroupSize)
+                let group = Array(state.pending.prefix(count))
+                state.pending.removeFirst(count)
+                if group.isEmpty { state.draining = false }
+                return (group, state.hooks)
+            }
+            if group.isEmpty { return }
+            let outcomes = commit(group.map(\.request), hooks: hooks)
+            for (pending, outcome) in zip(group, outcomes) {
+                pending.continuation.resume(with: outcome)
+            }
+        }
+    }
+
+    private func commit(_ requests: [AppendRequest], hooks: [any SQLiteTransactionHook]) -> [Result<AppendResult, any Error>] {
+        var outcomes: [Result<AppendResult, any Error>] = []
+        do {
+            try pool.writeWithoutTransaction { db in
+                outcomes = []
+                try db.inTransaction(.immediate) {
+                    let recordedAt = now()
+                    var head = try EventLogSchema.head(in: db)
+                    let insert = try db.cachedStatement(sql: EventLogSchema.insertSQL)
+                    for request in requests {
+                        let headBefore = head
+                        do {
+                            var result: AppendResult?
+                            try db.inSavepoint {
+                                result = try append(request, at: recordedAt, head: &head, insert: insert, hooks: hooks, db: db)
+                                return .commit
+                            }
+                            outcomes.append(.success(result!))
+                        } catch {
+                            head = headBefore
+                            outcomes.append(.failure(Self.describe(error, for: request)))
+                        }
+                    }
+                    return .commit
+                }
+            }
+        } catch {
+            let failure = EventStoreError(
+                .storage, "The event log could not commit \(requests.count == 1 ? "an append" : "a group of \(requests.count) appends").",
+                underlying: error)
+            return requests.map { _ in .failure(failure) }
+        }
+        return outcomes
+    }
+
+    private func append(
+        _ request: AppendRequest, at recordedAt: Int64, head: inout (position: Int64, hash: Data), insert: Statement,
+        hooks: [any SQLiteTransactionHook], db: Database
+    ) throws -> AppendResult {
+        if let commandID = request.metadata.commandID,
+            let row = try Row.fetchOne(
+                db, sql: "SELECT stream, first_position, last_position, version FROM commands WHERE command_id = ?",
+                arguments: [commandID])
+        {
+            let stream = StreamID(rawValue: row[0])
+            guard stream == request.stream else {
+                throw EventStoreError(
+                    .commandReused,
+                    "Command id '\(commandID)' was already used for stream '\(stream)' and cannot be reused for stream '\(request.stream)'.")
+            }
+            return AppendResult(
+                stream: stream, firstPosition: row[1], lastPosition: row[2], version: row[3], wasAlreadyApplied: true)
+        }
+        let current = try EventLogSchema.version(of: request.stream, in: db)
+        guard request.expected.isSatisfied(byCurrentVersion: current) else {
+            throw VersionConflict(stream: request.stream, expected: request.expected, actual: current)
+        }
+        var recorded: [RecordedEvent] = []
+        recorded.reserveCapacity(request.events.count)
+        var version = current
+        for event in request.events {
+            head.position += 1
+            version += 1
+            var stored = RecordedEvent(
+                position: head.position, stream: request.stream, version: version, id: event.id, type: event.type,
+                schemaVersion: event.schemaVersion, payload: event.payload, metadata: request.metadata,
+                recordedAt: recordedAt, hash: Data())
+            stored.hash = EventHasher.hash(of: stored, previous: head.hash)
+            head.hash = stored.hash
+            try EventLogSchema.insert(stored, with: insert)
+            recorded.append(stored)
+        }
+        let result = AppendResult(
+            stream: request.stream, firstPosition: recorded[0].position, lastPosition: head.position, version: version)
+        if let commandID = request.metadata.commandID {
+            try db.execute(
+                sql: "INSERT INTO commands (command_id, stream, first_position, last_position, version) VALUES (?, ?, ?, ?, ?)",
+                arguments: [commandID, request.stream.rawValue, result.firstPosition, result.lastPosition, result.version])
+        }
+        for hook in hooks {
+            try hook.apply(recorded, in: db)
+        }
+        return result
+    }
+
+    /// Turns a failure inside one request's savepoint into the error its caller sees.
+    private static func describe(_ error: any Error, for request: AppendRequest) -> any Error {
+        if error is VersionConflict || error is EventStoreError { return error }
+        if let databaseError = error as? DatabaseError, databaseError.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE,
+            databaseError.message?.contains("event_id") == true
+        {
+            return EventStoreError(
+                .duplicateEventID, "An event appended to stream '\(request.stream)' has an id that is already in the log.")
+        }
+        return EventStoreError(.storage, "The append to stream '\(request.stream)' failed.", underlying: error)
+    }
+}

@@ -1,0 +1,257 @@
+import Foundation
+import GRDB
+import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// The event log in one SQLite file (WAL mode), shared safely by several processes.
+///
+/// Durable by default: every commit is flushed to disk (`synchronous=FULL`), so that
+/// an append that returned has survived a power cut. Appends made concurrently in one
+/// process are *group-committed*: they share one transaction and one flush, while each
+/// caller keeps its own all-or-nothing result and its own conflict check.
+public final class SQLiteEventStore: EventStore {
+    /// How hard SQLite flushes a commit to disk.
+    public enum Synchronous: String, Sendable {
+        /// Flush on every commit: a returned append survives a power cut. The default.
+        case full = "FULL"
+        /// Flush only at WAL checkpoints: faster, and an append that returned may be lost
+        /// in a power cut or OS crash (not in a crash of this process). Opt in knowingly.
+        case normal = "NORMAL"
+    }
+
+    /// How the store is set up.
+    public struct Options: Sendable {
+        public var synchronous: Synchronous = .full
+        /// How long a write waits for another process's lock before failing.
+        public var busyTimeout: Duration = .seconds(30)
+        /// Events fetched by one read of a paged sequence.
+        public var pageSize: Int = 512
+        /// How often a subscription looks for events committed by other processes.
+        public var pollInterval: Duration = .milliseconds(100)
+        /// The most appends group-committed in one transaction.
+        public var maximumGroupSize: Int = 512
+        /// Lifts old schema versions on read.
+        public var upcasters = Upcasters()
+        /// The time stamped on appended events, in milliseconds since 1970.
+        public var now: @Sendable () -> Int64 = { Int64((Date().timeIntervalSince1970 * 1000).rounded()) }
+
+        public init() {}
+    }
+
+    /// The database file's path.
+    public let path: String
+    let pool: DatabasePool
+    let options: Options
+    private let signal = CommitSignal()
+    private let committer: GroupCommitter
+
+    /// Opens the log at `path`, creating the file (readable and writable by its owner
+    /// only) and migrating its schema when needed.
+    ///
+    /// - Throws: ``EventStoreError`` with code `.storage` when the file cannot be opened.
+    public convenience init(path: String, options: Options = Options()) throws {
+        try self.init(path: path, options: options, migrations: [])
+    }
+
+    /// Opens the log with extra schema migrations registered after the log's own
+    /// (the projections use this).
+    init(path: String, options: Options, migrations: [(id: String, migrate: @Sendable (Database) throws -> Void)]) throws {
+        self.path = path
+        self.options = options
+        do {
+            try Self.createOwnerOnlyFile(at: path)
+            var configuration = Configuration()
+            configuration.busyMode = .timeout(Self.seconds(options.busyTimeout))
+            configuration.label = "event-log"
+            let synchronous = options.synchronous.rawValue
+            configuration.prepareDatabase { db in
+                try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
+            }
+            pool = try DatabasePool(path: path, configuration: configuration)
+            var migrator = DatabaseMigrator()
+            EventLogSchema.register(in: &migrator)
+            for migration in migrations {
+                migrator.registerMigration(migration.id, migrate: migration.migrate)
+            }
+            try migrator.migrate(pool)
+        } catch let error as EventStoreError {
+            throw error
+        } catch {
+            throw EventStoreError(.storage, "Cannot open the event log at '\(path)'.", underlying: error)
+        }
+        committer = GroupCommitter(pool: pool, maximumGroupSize: options.maximumGroupSize, now: options.now)
+    }
+
+    /// Hooks run inside the append transaction, after each append's events are inserted.
+    var transactionHooks: [any SQLiteTransactionHook] {
+        get { committer.hooks }
+        set { committer.hooks = newValue }
+    }
+
+    // MARK: - EventStore
+
+    public func append(
+        _ events: [NewEvent], to stream: StreamID, expected: ExpectedVersion, metadata: EventMetadata
+    ) async throws -> AppendResult {
+        guard !events.isEmpty else {
+            throw EventStoreError(.emptyAppend, "An append to stream '\(stream)' carried no events.")
+        }
+        guard !stream.rawValue.isEmpty else {
+            throw EventStoreError(.invalidName, "A stream id must not be empty.")
+        }
+        let request = AppendRequest(events: events, stream: stream, expected: expected, metadata: metadata)
+        let result = try await committer.submit(request)
+        if !result.wasAlreadyApplied {
+            signal.fire()
+        }
+        return result
+    }
+
+    public func version(of stream: StreamID) async throws -> Int64 {
+        try await storage("reading the version of stream '\(stream)'") {
+            try await pool.read { db in try EventLogSchema.version(of: stream, in: db) }
+        }
+    }
+
+    public func lastPosition() async throws -> Int64 {
+        try await storage("reading the last position") {
+            try await pool.read { db in try EventLogSchema.lastPosition(in: db) }
+        }
+    }
+
+    public func read(stream: StreamID, fromVersion version: Int64) -> EventPages {
+        let pool = pool
+        let upcasters = options.upcasters
+        return EventPages(after: max(0, version - 1), pageSize: options.pageSize, cursor: \.version) { after, limit in
+            try await Self.storage("reading stream '\(stream)'") {
+                try await pool.read { db in
+                    try EventLogSchema.fetch(
+                        db, where: "stream = ? AND version > ?", orderBy: "version",
+                        arguments: [stream.rawValue, after], limit: limit
+                    ).map(upcasters.upcast)
+                }
+            }
+        }
+    }
+
+    public func readAll(after position: Int64) -> EventPages {
+        EventPages(after: position, pageSize: options.pageSize, cursor: \.position, fetch: pageFetcher(upcast: true))
+    }
+
+    public func follow(after position: Int64) -> EventSubscription {
+        let signal = signal
+        return EventSubscription(
+            after: position, pageSize: options.pageSize, pollInterval: options.pollInterval,
+            fetch: pageFetcher(upcast: true), wait: { timeout in await signal.wait(timeout: timeout) })
+    }
+
+    public func checkpoint(named name: String) async throws -> Int64 {
+        try await storage("reading checkpoint '\(name)'") {
+            try await pool.read { db in
+                try Int64.fetchOne(db, sql: "SELECT position FROM checkpoints WHERE name = ?", arguments: [name]) ?? 0
+            }
+        }
+    }
+
+    public func saveCheckpoint(named name: String, position: Int64) async throws {
+        guard !name.isEmpty else {
+            throw EventStoreError(.invalidName, "A checkpoint name must not be empty.")
+        }
+        let now = options.now()
+        try await storage("saving checkpoint '\(name)'") {
+            try await pool.write { db in
+                try db.execute(
+                    sql: """
+                        INSERT INTO checkpoints (name, position, updated_at) VALUES (?, ?, ?)
+                        ON CONFLICT (name) DO UPDATE SET position = excluded.position, updated_at = excluded.updated_at
+                        """,
+                    arguments: [name, position, now])
+            }
+        }
+    }
+
+    public func verify() async throws -> VerificationReport {
+        var checked: Int64 = 0
+        var previousHash = EventHasher.genesis
+        var expectedPosition: Int64 = 1
+        var streamVersions: [StreamID: Int64] = [:]
+        for try await event in EventPages(
+            after: 0, pageSize: 2048, cursor: \.position, fetch: pageFetcher(upcast: false))
+        {
+            if event.position != expectedPosition {
+                return VerificationReport(
+                    eventsChecked: checked, firstBrokenPosition: expectedPosition,
+                    problem: "the event at this position is missing (the next stored position is \(event.position)).")
+            }
+            let lastVersion = streamVersions[event.stream, default: 0]
+            if event.version != lastVersion + 1 {
+                return VerificationReport(
+                    eventsChecked: checked, firstBrokenPosition: event.position,
+                    problem: "stream '\(event.stream)' jumps from version \(lastVersion) to \(event.version).")
+            }
+            let hash = EventHasher.hash(of: event, previous: previousHash)
+            if hash != event.hash {
+                return VerificationReport(
+                    eventsChecked: checked, firstBrokenPosition: event.position,
+                    problem: "the stored hash does not match the event's content and its predecessor's hash.")
+            }
+            streamVersions[event.stream] = event.version
+            previousHash = hash
+            expectedPosition += 1
+            checked += 1
+        }
+        return VerificationReport(eventsChecked: checked)
+    }
+
+    // MARK: - Helpers
+
+    private func pageFetcher(upcast: Bool) -> EventPages.Fetch {
+        let pool = pool
+        let upcasters = options.upcasters
+        return { after, limit in
+            try await Self.storage("reading the log") {
+                try await pool.read { db in
+                    let events = try EventLogSchema.fetch(
+                        db, where: "position > ?", orderBy: "position", arguments: [after], limit: limit)
+                    return upcast ? try events.map(upcasters.upcast) : events
+                }
+            }
+        }
+    }
+
+    private func storage<T>(_ what: String, _ body: () async throws -> T) async throws -> T {
+        try await Self.storage(what, body)
+    }
+
+    static func storage<T>(_ what: String, _ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as EventStoreError {
+            throw error
+        } catch {
+            throw EventStoreError(.storage, "The event log failed while \(what).", underlying: error)
+        }
+    }
+
+    static func seconds(_ duration: Duration) -> TimeInterval {
+        let (seconds, attoseconds) = duration.components
+        return TimeInterval(seconds) + TimeInterval(attoseconds) / 1e18
+    }
+
+    /// Creates an empty file with mode 0600 if none exists, so that SQLite (which gives
+    /// its WAL and shared-memory files the database file's mode) keeps the log private.
+    private static func createOwnerOnlyFile(at path: String) throws {
+        let descriptor = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0o600)
+        if descriptor >= 0 {
+            close(descriptor)
+        } else if errno != EEXIST {
+            throw EventStoreError(
+                .storage, "Cannot create the event log file '\(path)': \(String(cString: strerror(errno))).")
+        }
+    }
+}

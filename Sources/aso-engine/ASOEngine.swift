@@ -1,0 +1,13 @@
+import ArgumentParser
+
+/// The `aso-engine` command line: definitions, cases, the log and operations.
+@main
+struct ASOEngine: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "aso-engine",
+        abstract: "An event-sourced workflow engine for multi-agency social-services processes.",
+        subcommands: [
+            VerifyCommand.self,
+        ]
+    )
+}

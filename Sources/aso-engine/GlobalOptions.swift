@@ -1,0 +1,31 @@
+import ArgumentParser
+import Foundation
+
+/// Options every command accepts.
+struct GlobalOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("The event log's SQLite file.", valueName: "path"))
+    var db: String = "aso-engine.sqlite"
+
+    @Option(name: .long, help: ArgumentHelp("Simulated current time (ISO-8601 date or date-time).", valueName: "time"))
+    var now: String?
+
+    @Option(name: .long, help: ArgumentHelp("Who is acting, recorded with every event.", valueName: "id"))
+    var actor: String?
+
+    @Flag(name: .long, help: "Print data as JSON.")
+    var json = false
+}
+
+/// A failure the user can act on: printed as one line, exit code 1.
+struct UserError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+extension ParsableCommand {
+    /// Prints `message` to standard error and exits with 1.
+    func fail(_ message: String) -> ExitCode {
+        FileHandle.standardError.write(Data((message + "\n").utf8))
+        return ExitCode(1)
+    }
+}

@@ -77,6 +77,18 @@ let package = Package(
         .testTarget(
             name: "WorkflowKitTests",
             dependencies: ["WorkflowKit", "WorkflowKitTesting", "eventlog-worker"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: settings
+        ),
+        .testTarget(
+            name: "ProcessesTests",
+            dependencies: ["Processes", "WorkflowKit", "WorkflowKitTesting"],
+            swiftSettings: settings
+        ),
+        // Runs the built `aso-engine` binary as a user would.
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["aso-engine", "WorkflowKit", "WorkflowKitTesting"],
             swiftSettings: settings
         ),
     ]

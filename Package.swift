@@ -76,7 +76,10 @@ let package = Package(
         ),
         .testTarget(
             name: "WorkflowKitTests",
-            dependencies: ["WorkflowKit", "WorkflowKitTesting", "eventlog-worker"],
+            dependencies: [
+                "WorkflowKit", "WorkflowKitTesting", "eventlog-worker",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             resources: [.copy("Fixtures")],
             swiftSettings: settings
         ),

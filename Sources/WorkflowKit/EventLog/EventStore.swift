@@ -20,6 +20,7 @@ public protocol EventStore: Sendable {
     /// - Returns: Where the events were stored.
     /// - Throws: ``VersionConflict`` when the stream is not at `expected`;
     ///   ``EventStoreError`` for anything else. Nothing is written when it throws.
+    @discardableResult
     func append(
         _ events: [NewEvent], to stream: StreamID, expected: ExpectedVersion, metadata: EventMetadata
     ) async throws -> AppendResult

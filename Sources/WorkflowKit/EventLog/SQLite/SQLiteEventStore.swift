@@ -95,6 +95,7 @@ public final class SQLiteEventStore: EventStore {
 
     // MARK: - EventStore
 
+    @discardableResult
     public func append(
         _ events: [NewEvent], to stream: StreamID, expected: ExpectedVersion, metadata: EventMetadata
     ) async throws -> AppendResult {

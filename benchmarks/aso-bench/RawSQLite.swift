@@ -1,0 +1,155 @@
+import Foundation
+import GRDBSQLite
+
+/// The same rows written and read through the SQLite C API directly: the physical
+/// limit our event log is compared against.
+final class RawSQLite {
+    private var db: OpaquePointer?
+    private var insert: OpaquePointer?
+    private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+
+    init(path: String, synchronous: String) throws {
+        guard sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nil) == SQLITE_OK
+        else { throw BenchError("cannot open \(path)") }
+        try exec("PRAGMA journal_mode = WAL")
+        try exec("PRAGMA synchronous = \(synchronous)")
+        try exec("PRAGMA busy_timeout = 30000")
+        try exec(
+            """
+            CREATE TABLE IF NOT EXISTS events (
+                position INTEGER PRIMARY KEY, stream TEXT NOT NULL, version INTEGER NOT NULL,
+                event_id TEXT NOT NULL UNIQUE, type TEXT NOT NULL, schema_version INTEGER NOT NULL,
+                payload BLOB NOT NULL, actor TEXT, organisation TEXT, role TEXT, correlation_id TEXT,
+                causation_id TEXT, command_id TEXT, recorded_at INTEGER NOT NULL, hash BLOB NOT NULL,
+                UNIQUE (stream, version))
+            """)
+        sqlite3_prepare_v2(
+            db,
+            "INSERT INTO events (position, stream, version, event_id, type, schema_version, payload, actor, organisation, role, correlation_id, causation_id, command_id, recorded_at, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            -1, &insert, nil)
+    }
+
+    deinit {
+        sqlite3_finalize(insert)
+        sqlite3_close_v2(db)
+    }
+
+    func exec(_ sql: String) throws {
+        guard sqlite3_exec(db, sql, nil, nil, nil) == SQLITE_OK else {
+            throw BenchError("SQL failed: \(String(cString: sqlite3_errmsg(db)))")
+        }
+    }
+
+    /// Inserts one transaction of rows.
+    func insertTransaction(_ rows: [BenchRow]) throws {
+        try exec("BEGIN IMMEDIATE")
+        for row in rows {
+            bind(1, row.position)
+            bind(2, row.stream)
+            bind(3, row.version)
+            bind(4, row.eventID)
+            bind(5, row.type)
+            bind(6, Int64(1))
+            bind(7, row.payload)
+            bind(8, row.actor)
+            bind(9, row.organisation)
+            bind(10, row.role)
+            bind(11, row.correlationID)
+            sqlite3_bind_null(insert, 12)
+            bind(13, row.commandID)
+            bind(14, row.recordedAt)
+            bind(15, row.hash)
+            guard sqlite3_step(insert) == SQLITE_DONE else {
+                throw BenchError("insert failed: \(String(cString: sqlite3_errmsg(db)))")
+            }
+            sqlite3_reset(insert)
+        }
+        try exec("COMMIT")
+    }
+
+    /// Reads the whole table in pages, materialising every column; returns the row count.
+    func readAll(pageSize: Int) throws -> Int {
+        var select: OpaquePointer?
+        sqlite3_prepare_v2(
+            db,
+            "SELECT position, stream, version, event_id, type, schema_version, payload, actor, organisation, role, correlation_id, causation_id, command_id, recorded_at, hash FROM events WHERE position > ? ORDER BY position LIMIT ?",
+            -1, &select, nil)
+        defer { sqlite3_finalize(select) }
+        var after: Int64 = 0
+        var count = 0
+        var checksum = 0
+        while true {
+            try exec("BEGIN")
+            sqlite3_bind_int64(select, 1, after)
+            sqlite3_bind_int64(select, 2, Int64(pageSize))
+            var inPage = 0
+            while sqlite3_step(select) == SQLITE_ROW {
+                after = sqlite3_column_int64(select, 0)
+                let stream = text(select, 1)
+                let version = sqlite3_column_int64(select, 2)
+                let id = text(select, 3)
+                let type = text(select, 4)
+                let payload = blob(select, 6)
+                let actor = text(select, 7)
+                let hash = blob(select, 14)
+                checksum &+= stream.utf8.count &+ Int(version) &+ id.utf8.count &+ type.utf8.count &+ payload.count
+                    &+ actor.utf8.count &+ hash.count &+ text(select, 8).utf8.count &+ text(select, 9).utf8.count
+                    &+ text(select, 10).utf8.count &+ text(select, 12).utf8.count &+ Int(sqlite3_column_int64(select, 13))
+                inPage += 1
+            }
+            sqlite3_reset(select)
+            try exec("COMMIT")
+            count += inPage
+            if inPage < pageSize { break }
+        }
+        if checksum == 42 { print("") }
+        return count
+    }
+
+    private func text(_ statement: OpaquePointer?, _ column: Int32) -> String {
+        guard let pointer = sqlite3_column_text(statement, column) else { return "" }
+        return String(cString: pointer)
+    }
+
+    private func blob(_ statement: OpaquePointer?, _ column: Int32) -> Data {
+        let count = Int(sqlite3_column_bytes(statement, column))
+        guard let pointer = sqlite3_column_blob(statement, column) else { return Data() }
+        return Data(bytes: pointer, count: count)
+    }
+
+    private func bind(_ index: Int32, _ value: Int64) {
+        sqlite3_bind_int64(insert, index, value)
+    }
+
+    private func bind(_ index: Int32, _ value: String) {
+        sqlite3_bind_text(insert, index, value, -1, Self.transient)
+    }
+
+    private func bind(_ index: Int32, _ value: Data) {
+        value.withUnsafeBytes { bytes in
+            _ = sqlite3_bind_blob(insert, index, bytes.baseAddress, Int32(bytes.count), Self.transient)
+        }
+    }
+}
+
+/// One row, prepared before timing starts, as both sides store it.
+struct BenchRow {
+    var position: Int64
+    var stream: String
+    var version: Int64
+    var eventID: String
+    var type = "TaskCompleted"
+    var payload: Data
+    var actor = "worker:anna"
+    var organisation = "community-sanctions-office"
+    var role = "responsible-worker"
+    var correlationID: String
+    var commandID: String
+    var recordedAt: Int64
+    var hash: Data
+}
+
+struct BenchError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}

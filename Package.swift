@@ -31,6 +31,7 @@ let package = Package(
             name: "WorkflowKit",
             dependencies: [
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -91,7 +92,10 @@ let package = Package(
         // Runs the built `aso-engine` binary as a user would.
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["aso-engine", "WorkflowKit", "WorkflowKitTesting"],
+            dependencies: [
+                "aso-engine", "WorkflowKit", "WorkflowKitTesting",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             swiftSettings: settings
         ),
     ]

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GRDBSQLite
 
 /// The log's tables, and the SQL that reads and writes them.
 enum EventLogSchema {
@@ -78,35 +79,59 @@ enum EventLogSchema {
     ) throws -> [RecordedEvent] {
         let statement = try db.cachedStatement(
             sql: "SELECT \(columns) FROM events WHERE \(condition) ORDER BY \(order) LIMIT \(limit)")
-        statement.arguments = arguments
+        try statement.setArguments(arguments)
+        // Rows are decoded straight from the SQLite statement: this is the hot path of
+        // every replay, and GRDB's generic row decoding costs more than the read itself.
+        let sqlite = statement.sqliteStatement
+        defer { sqlite3_reset(sqlite) }
         var events: [RecordedEvent] = []
         events.reserveCapacity(limit)
-        let rows = try Row.fetchCursor(statement)
-        while let row = try rows.next() {
-            events.append(try event(from: row))
+        while true {
+            let code = sqlite3_step(sqlite)
+            if code == SQLITE_DONE { break }
+            guard code == SQLITE_ROW else {
+                throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
+            }
+            events.append(try event(from: sqlite))
         }
         return events
     }
 
-    static func event(from row: Row) throws -> RecordedEvent {
-        let position: Int64 = row[0]
-        let idText: String = row[3]
-        guard let id = UUID(uuidString: idText) else {
+    private static func event(from sqlite: OpaquePointer) throws -> RecordedEvent {
+        let position = sqlite3_column_int64(sqlite, 0)
+        guard let id = UUID(uuidString: text(sqlite, 3)) else {
             throw EventStoreError(.corruptRow, "The event at position \(position) has a malformed id.")
         }
         return RecordedEvent(
             position: position,
-            stream: StreamID(rawValue: row[1]),
-            version: row[2],
+            stream: StreamID(rawValue: text(sqlite, 1)),
+            version: sqlite3_column_int64(sqlite, 2),
             id: id,
-            type: row[4],
-            schemaVersion: row[5],
-            payload: row[6],
+            type: text(sqlite, 4),
+            schemaVersion: Int(sqlite3_column_int64(sqlite, 5)),
+            payload: blob(sqlite, 6),
             metadata: EventMetadata(
-                actor: row[7], organisation: row[8], role: row[9], correlationID: row[10], causationID: row[11],
-                commandID: row[12]),
-            recordedAt: row[13],
-            hash: row[14])
+                actor: optionalText(sqlite, 7), organisation: optionalText(sqlite, 8), role: optionalText(sqlite, 9),
+                correlationID: optionalText(sqlite, 10), causationID: optionalText(sqlite, 11),
+                commandID: optionalText(sqlite, 12)),
+            recordedAt: sqlite3_column_int64(sqlite, 13),
+            hash: blob(sqlite, 14))
+    }
+
+    private static func text(_ sqlite: OpaquePointer, _ column: Int32) -> String {
+        guard let pointer = sqlite3_column_text(sqlite, column) else { return "" }
+        let count = Int(sqlite3_column_bytes(sqlite, column))
+        return String(decoding: UnsafeBufferPointer(start: pointer, count: count), as: UTF8.self)
+    }
+
+    private static func optionalText(_ sqlite: OpaquePointer, _ column: Int32) -> String? {
+        sqlite3_column_type(sqlite, column) == SQLITE_NULL ? nil : text(sqlite, column)
+    }
+
+    private static func blob(_ sqlite: OpaquePointer, _ column: Int32) -> Data {
+        let count = Int(sqlite3_column_bytes(sqlite, column))
+        guard count > 0, let pointer = sqlite3_column_blob(sqlite, column) else { return Data() }
+        return Data(bytes: pointer, count: count)
     }
 
     static func insert(_ event: RecordedEvent, with statement: Statement) throws {

@@ -37,7 +37,6 @@ final class GroupCommitter: Sendable {
     private let maximumGroupSize: Int
     private let now: @Sendable () -> Int64
     private let state = Mutex(State())
-    private let queue = DispatchQueue(label: "event-log.group-commit")
 
     init(pool: DatabasePool, maximumGroupSize: Int, now: @escaping @Sendable () -> Int64) {
         self.pool = pool
@@ -59,13 +58,14 @@ final class GroupCommitter: Sendable {
                 return true
             }
             if startDraining {
-                queue.async { self.drain() }
+                // Runs on GRDB's writer queue: the only hop between caller and disk.
+                pool.asyncWriteWithoutTransaction { db in self.drain(db) }
             }
         }
     }
 
-    /// Commits groups until no request is waiting. Runs on `queue` only.
-    private func drain() {
+    /// Commits groups until no request is waiting. Runs on the writer queue only.
+    private func drain(_ db: Database) {
         while true {
             let (group, hooks) = state.withLock { state -> ([Pending], [any SQLiteTransactionHook]) in
                 let count = min(state.pending.count, maximumGroupSize)
@@ -75,56 +75,78 @@ final class GroupCommitter: Sendable {
                 return (group, state.hooks)
             }
             if group.isEmpty { return }
-            let outcomes = commit(group.map(\.request), hooks: hooks)
+            let outcomes = commit(group.map(\.request), hooks: hooks, db: db)
             for (pending, outcome) in zip(group, outcomes) {
                 pending.continuation.resume(with: outcome)
             }
         }
     }
 
-    private func commit(_ requests: [AppendRequest], hooks: [any SQLiteTransactionHook]) -> [Result<AppendResult, any Error>] {
+    private func commit(
+        _ requests: [AppendRequest], hooks: [any SQLiteTransactionHook], db: Database
+    ) -> [Result<AppendResult, any Error>] {
         var outcomes: [Result<AppendResult, any Error>] = []
+        let recordedAt = now()
         do {
-            try pool.writeWithoutTransaction { db in
-                outcomes = []
-                try db.inTransaction(.immediate) {
-                    let recordedAt = now()
-                    var head = try EventLogSchema.head(in: db)
-                    let insert = try db.cachedStatement(sql: EventLogSchema.insertSQL)
-                    for request in requests {
-                        let headBefore = head
-                        do {
-                            var result: AppendResult?
-                            try db.inSavepoint {
-                                result = try append(request, at: recordedAt, head: &head, insert: insert, hooks: hooks, db: db)
-                                return .commit
-                            }
-                            outcomes.append(.success(result!))
-                        } catch {
-                            head = headBefore
-                            outcomes.append(.failure(Self.describe(error, for: request)))
-                        }
-                    }
+            try db.inTransaction(.immediate) {
+                var head = try EventLogSchema.head(in: db)
+                let statements = try Statements(db)
+                if requests.count == 1 {
+                    // Alone in its transaction: a failure rolls the transaction back, no savepoint needed.
+                    let result = try append(requests[0], at: recordedAt, head: &head, statements: statements, hooks: hooks, db: db)
+                    outcomes.append(.success(result))
                     return .commit
                 }
+                for request in requests {
+                    let headBefore = head
+                    do {
+                        var result: AppendResult?
+                        try db.inSavepoint {
+                            result = try append(request, at: recordedAt, head: &head, statements: statements, hooks: hooks, db: db)
+                            return .commit
+                        }
+                        outcomes.append(.success(result!))
+                    } catch {
+                        head = headBefore
+                        outcomes.append(.failure(Self.describe(error, for: request)))
+                    }
+                }
+                return .commit
             }
         } catch {
+            if requests.count == 1 {
+                return [.failure(Self.describe(error, for: requests[0]))]
+            }
             let failure = EventStoreError(
-                .storage, "The event log could not commit \(requests.count == 1 ? "an append" : "a group of \(requests.count) appends").",
-                underlying: error)
+                .storage, "The event log could not commit a group of \(requests.count) appends.", underlying: error)
             return requests.map { _ in .failure(failure) }
         }
         return outcomes
     }
 
+    /// The statements one transaction uses, prepared once per connection.
+    private struct Statements {
+        let insert: Statement
+        let version: Statement
+        let findCommand: Statement
+        let insertCommand: Statement
+
+        init(_ db: Database) throws {
+            insert = try db.cachedStatement(sql: EventLogSchema.insertSQL)
+            version = try db.cachedStatement(sql: "SELECT MAX(version) FROM events WHERE stream = ?")
+            findCommand = try db.cachedStatement(
+                sql: "SELECT stream, first_position, last_position, version FROM commands WHERE command_id = ?")
+            insertCommand = try db.cachedStatement(
+                sql: "INSERT INTO commands (command_id, stream, first_position, last_position, version) VALUES (?, ?, ?, ?, ?)")
+        }
+    }
+
     private func append(
-        _ request: AppendRequest, at recordedAt: Int64, head: inout (position: Int64, hash: Data), insert: Statement,
+        _ request: AppendRequest, at recordedAt: Int64, head: inout (position: Int64, hash: Data), statements: Statements,
         hooks: [any SQLiteTransactionHook], db: Database
     ) throws -> AppendResult {
         if let commandID = request.metadata.commandID,
-            let row = try Row.fetchOne(
-                db, sql: "SELECT stream, first_position, last_position, version FROM commands WHERE command_id = ?",
-                arguments: [commandID])
+            let row = try Row.fetchOne(statements.findCommand, arguments: [commandID])
         {
             let stream = StreamID(rawValue: row[0])
             guard stream == request.stream else {
@@ -135,7 +157,7 @@ final class GroupCommitter: Sendable {
             return AppendResult(
                 stream: stream, firstPosition: row[1], lastPosition: row[2], version: row[3], wasAlreadyApplied: true)
         }
-        let current = try EventLogSchema.version(of: request.stream, in: db)
+        let current = try Int64.fetchOne(statements.version, arguments: [request.stream.rawValue]) ?? 0
         guard request.expected.isSatisfied(byCurrentVersion: current) else {
             throw VersionConflict(stream: request.stream, expected: request.expected, actual: current)
         }
@@ -151,14 +173,13 @@ final class GroupCommitter: Sendable {
                 recordedAt: recordedAt, hash: Data())
             stored.hash = EventHasher.hash(of: stored, previous: head.hash)
             head.hash = stored.hash
-            try EventLogSchema.insert(stored, with: insert)
+            try EventLogSchema.insert(stored, with: statements.insert)
             recorded.append(stored)
         }
         let result = AppendResult(
             stream: request.stream, firstPosition: recorded[0].position, lastPosition: head.position, version: version)
         if let commandID = request.metadata.commandID {
-            try db.execute(
-                sql: "INSERT INTO commands (command_id, stream, first_position, last_position, version) VALUES (?, ?, ?, ?, ?)",
+            try statements.insertCommand.execute(
                 arguments: [commandID, request.stream.rawValue, result.firstPosition, result.lastPosition, result.version])
         }
         for hook in hooks {

@@ -6,6 +6,7 @@ import GRDBSQLite
 final class RawSQLite {
     private var db: OpaquePointer?
     private var insert: OpaquePointer?
+    private var insertCommand: OpaquePointer?
     private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
     init(path: String, synchronous: String) throws {
@@ -21,8 +22,14 @@ final class RawSQLite {
                 event_id TEXT NOT NULL UNIQUE, type TEXT NOT NULL, schema_version INTEGER NOT NULL,
                 payload BLOB NOT NULL, actor TEXT, organisation TEXT, role TEXT, correlation_id TEXT,
                 causation_id TEXT, command_id TEXT, recorded_at INTEGER NOT NULL, hash BLOB NOT NULL,
-                UNIQUE (stream, version))
+                UNIQUE (stream, version));
+            CREATE TABLE IF NOT EXISTS commands (
+                command_id TEXT PRIMARY KEY, stream TEXT NOT NULL, first_position INTEGER NOT NULL,
+                last_position INTEGER NOT NULL, version INTEGER NOT NULL) WITHOUT ROWID
             """)
+        sqlite3_prepare_v2(
+            db, "INSERT INTO commands (command_id, stream, first_position, last_position, version) VALUES (?, ?, ?, ?, ?)",
+            -1, &insertCommand, nil)
         sqlite3_prepare_v2(
             db,
             "INSERT INTO events (position, stream, version, event_id, type, schema_version, payload, actor, organisation, role, correlation_id, causation_id, command_id, recorded_at, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -31,6 +38,7 @@ final class RawSQLite {
 
     deinit {
         sqlite3_finalize(insert)
+        sqlite3_finalize(insertCommand)
         sqlite3_close_v2(db)
     }
 
@@ -40,7 +48,8 @@ final class RawSQLite {
         }
     }
 
-    /// Inserts one transaction of rows.
+    /// Inserts one transaction of rows, and the row that records its command id, as the
+    /// event log does.
     func insertTransaction(_ rows: [BenchRow]) throws {
         try exec("BEGIN IMMEDIATE")
         for row in rows {
@@ -63,6 +72,17 @@ final class RawSQLite {
                 throw BenchError("insert failed: \(String(cString: sqlite3_errmsg(db)))")
             }
             sqlite3_reset(insert)
+        }
+        if let first = rows.first, let last = rows.last {
+            sqlite3_bind_text(insertCommand, 1, first.commandID, -1, Self.transient)
+            sqlite3_bind_text(insertCommand, 2, first.stream, -1, Self.transient)
+            sqlite3_bind_int64(insertCommand, 3, first.position)
+            sqlite3_bind_int64(insertCommand, 4, last.position)
+            sqlite3_bind_int64(insertCommand, 5, last.version)
+            guard sqlite3_step(insertCommand) == SQLITE_DONE else {
+                throw BenchError("insert failed: \(String(cString: sqlite3_errmsg(db)))")
+            }
+            sqlite3_reset(insertCommand)
         }
         try exec("COMMIT")
     }

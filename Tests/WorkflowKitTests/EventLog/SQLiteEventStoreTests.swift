@@ -1,7 +1,7 @@
 import Foundation
 import GRDB
 import Testing
-import WorkflowKit
+@testable import WorkflowKit
 import WorkflowKitTesting
 
 /// What only the SQLite store promises: the file on disk, its schema and its guards.
@@ -32,6 +32,15 @@ struct SQLiteEventStoreTests {
             let mode = (attributes[.posixPermissions] as? NSNumber)?.intValue
             #expect(mode == 0o600, "\(file) has mode \(String(mode ?? 0, radix: 8))")
         }
+    }
+
+    @Test("commits are flushed with synchronous=FULL unless NORMAL is chosen")
+    func durability() throws {
+        let directory = try TemporaryDirectory()
+        #expect(try SQLiteEventStore(path: directory.path("full.sqlite")).writerSynchronousLevel() == 2)
+        var options = SQLiteEventStore.Options()
+        options.synchronous = .normal
+        #expect(try SQLiteEventStore(path: directory.path("normal.sqlite"), options: options).writerSynchronousLevel() == 1)
     }
 
     @Test("the schema is migrated once, under fixed ids, and reopening keeps the events")

@@ -2,6 +2,13 @@ import Foundation
 import GRDB
 import Synchronization
 
+/// How many transactions the appends of this process took: appends / transactions
+/// is the average size of a group commit.
+public struct CommitStatistics: Sendable, Hashable {
+    public var transactions = 0
+    public var appends = 0
+}
+
 /// One caller's append, waiting for its group's transaction.
 struct AppendRequest: Sendable {
     var events: [NewEvent]
@@ -21,6 +28,11 @@ protocol SQLiteTransactionHook: Sendable {
 /// Batches the appends that arrive while a transaction is in flight into the next
 /// transaction: one `BEGIN IMMEDIATE … COMMIT`, one flush to disk, many callers.
 ///
+/// An append that finds nothing in flight commits at once on its own thread (no
+/// thread hop: the latency of a lone append is that of SQLite). Appends that arrive
+/// while it is in flight queue up and are committed together, on GRDB's writer queue,
+/// as soon as it finishes.
+///
 /// Each request runs in its own savepoint, so a conflict, a duplicate id or a failing
 /// hook rolls back only that request; the others commit. Requests of one group see
 /// each other's writes in arrival order, exactly as if they had run one by one.
@@ -31,6 +43,7 @@ final class GroupCommitter: Sendable {
         var pending: [Pending] = []
         var draining = false
         var hooks: [any SQLiteTransactionHook] = []
+        var statistics = CommitStatistics()
     }
 
     private let pool: DatabasePool
@@ -49,8 +62,22 @@ final class GroupCommitter: Sendable {
         set { state.withLock { $0.hooks = newValue } }
     }
 
+    var statistics: CommitStatistics { state.withLock { $0.statistics } }
+
     func submit(_ request: AppendRequest) async throws -> AppendResult {
-        try await withCheckedThrowingContinuation { continuation in
+        let leads = state.withLock { state -> Bool in
+            if state.draining { return false }
+            state.draining = true
+            return true
+        }
+        if leads {
+            // Nothing else is being written: commit on this thread, without a hop.
+            let outcome = commitNow(request)
+            handOver()
+            return try outcome.get()
+        }
+        // A commit is in flight: wait to join the next group.
+        return try await withCheckedThrowingContinuation { continuation in
             let startDraining = state.withLock { state -> Bool in
                 state.pending.append((request, continuation))
                 if state.draining { return false }
@@ -58,9 +85,29 @@ final class GroupCommitter: Sendable {
                 return true
             }
             if startDraining {
-                // Runs on GRDB's writer queue: the only hop between caller and disk.
                 pool.asyncWriteWithoutTransaction { db in self.drain(db) }
             }
+        }
+    }
+
+    /// Commits one request synchronously on the calling thread.
+    private func commitNow(_ request: AppendRequest) -> Result<AppendResult, any Error> {
+        let hooks = self.hooks
+        return pool.writeWithoutTransaction { db in commit([request], hooks: hooks, db: db)[0] }
+    }
+
+    /// After a leader's commit: lets the next append lead, or, when appends queued up
+    /// meanwhile, commits them as one group on the writer queue.
+    private func handOver() {
+        let more = state.withLock { state -> Bool in
+            if state.pending.isEmpty {
+                state.draining = false
+                return false
+            }
+            return true
+        }
+        if more {
+            pool.asyncWriteWithoutTransaction { db in self.drain(db) }
         }
     }
 
@@ -87,6 +134,10 @@ final class GroupCommitter: Sendable {
     ) -> [Result<AppendResult, any Error>] {
         var outcomes: [Result<AppendResult, any Error>] = []
         let recordedAt = now()
+        state.withLock {
+            $0.statistics.transactions += 1
+            $0.statistics.appends += requests.count
+        }
         do {
             try db.inTransaction(.immediate) {
                 var head = try EventLogSchema.head(in: db)

@@ -68,11 +68,13 @@ public final class SQLiteEventStore: EventStore {
             var configuration = Configuration()
             configuration.busyMode = .timeout(Self.seconds(options.busyTimeout))
             configuration.label = "event-log"
-            let synchronous = options.synchronous.rawValue
-            configuration.prepareDatabase { db in
-                try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
-            }
             pool = try DatabasePool(path: path, configuration: configuration)
+            // Only the writer connection commits. GRDB sets it to NORMAL when it enables
+            // WAL, so the chosen level is set after the pool is open, and it stays: the
+            // pool keeps one writer connection for its lifetime.
+            try pool.writeWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA synchronous = \(options.synchronous.rawValue)")
+            }
             var migrator = DatabaseMigrator()
             EventLogSchema.register(in: &migrator)
             for migration in migrations {
@@ -85,6 +87,14 @@ public final class SQLiteEventStore: EventStore {
             throw EventStoreError(.storage, "Cannot open the event log at '\(path)'.", underlying: error)
         }
         committer = GroupCommitter(pool: pool, maximumGroupSize: options.maximumGroupSize, now: options.now)
+    }
+
+    /// Transactions and appends committed by this store object so far.
+    public var commitStatistics: CommitStatistics { committer.statistics }
+
+    /// The `synchronous` level the writer connection actually uses (1 = NORMAL, 2 = FULL).
+    func writerSynchronousLevel() throws -> Int {
+        try pool.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1 }
     }
 
     /// Hooks run inside the append transaction, after each append's events are inserted.

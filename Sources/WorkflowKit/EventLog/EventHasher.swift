@@ -20,7 +20,7 @@ public enum EventHasher {
         append(event.position, to: &buffer)
         append(event.stream.rawValue, to: &buffer)
         append(event.version, to: &buffer)
-        append(event.id.uuidString, to: &buffer)
+        append(event.id.canonicalText, to: &buffer)
         append(event.type, to: &buffer)
         append(Int64(event.schemaVersion), to: &buffer)
         append(event.payload, to: &buffer)

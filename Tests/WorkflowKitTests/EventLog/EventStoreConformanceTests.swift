@@ -171,6 +171,41 @@ struct EventStoreConformanceTests {
         #expect(try await store.verify().isIntact)
     }
 
+    @Test("an append failing after its first inserts fails alone, even inside a group", arguments: stores)
+    func failureInsideGroup(kind: EventStoreKind) async throws {
+        let directory = try TemporaryDirectory()
+        let store = try kind.makeStore(in: directory)
+        let existing = try events(1)
+        try await store.append(existing, to: "existing", expected: .noStream)
+        // Every third append ends with an event id already in the log: its first events
+        // are inserted before the duplicate is found, and must be rolled back.
+        let outcomes = try await withThrowingTaskGroup(of: (Int, Bool).self) { group in
+            for index in 0..<45 {
+                group.addTask {
+                    let batch = try self.events(4) + (index % 3 == 0 ? existing : [])
+                    do {
+                        try await store.append(batch, to: StreamID("s-\(index)"), expected: .noStream)
+                        return (index, true)
+                    } catch let error as EventStoreError where error.code == .duplicateEventID {
+                        return (index, false)
+                    }
+                }
+            }
+            var outcomes: [Int: Bool] = [:]
+            for try await (index, succeeded) in group { outcomes[index] = succeeded }
+            return outcomes
+        }
+        for index in 0..<45 {
+            #expect(outcomes[index] == (index % 3 != 0))
+            let version = try await store.version(of: StreamID("s-\(index)"))
+            #expect(version == (index % 3 == 0 ? 0 : 4))
+        }
+        let all = try await store.readAll(after: 0).collect()
+        #expect(all.count == 1 + 30 * 4)
+        #expect(all.map(\.position) == Array(1...Int64(all.count)))
+        #expect(try await store.verify().isIntact)
+    }
+
     @Test("a catch-up subscription delivers what is there, then new events as they commit", arguments: stores)
     func followCatchesUp(kind: EventStoreKind) async throws {
         let directory = try TemporaryDirectory()

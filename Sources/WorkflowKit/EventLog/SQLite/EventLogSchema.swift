@@ -99,7 +99,9 @@ enum EventLogSchema {
 
     private static func event(from sqlite: OpaquePointer) throws -> RecordedEvent {
         let position = sqlite3_column_int64(sqlite, 0)
-        guard let id = UUID(uuidString: text(sqlite, 3)) else {
+        let idBytes = UnsafeBufferPointer(
+            start: sqlite3_column_text(sqlite, 3), count: Int(sqlite3_column_bytes(sqlite, 3)))
+        guard let id = UUID(canonicalText: idBytes) else {
             throw EventStoreError(.corruptRow, "The event at position \(position) has a malformed id.")
         }
         return RecordedEvent(
@@ -134,12 +136,52 @@ enum EventLogSchema {
         return Data(bytes: pointer, count: count)
     }
 
-    static func insert(_ event: RecordedEvent, with statement: Statement) throws {
+    /// Inserts one event, binding straight to the SQLite statement (the hot path of
+    /// every append).
+    static func insert(_ event: RecordedEvent, with statement: Statement, in db: Database) throws {
+        let sqlite = statement.sqliteStatement
+        sqlite3_reset(sqlite)
         let metadata = event.metadata
-        try statement.execute(arguments: [
-            event.position, event.stream.rawValue, event.version, event.id.uuidString, event.type,
-            event.schemaVersion, event.payload, metadata.actor, metadata.organisation, metadata.role,
-            metadata.correlationID, metadata.causationID, metadata.commandID, event.recordedAt, event.hash,
-        ])
+        sqlite3_bind_int64(sqlite, 1, event.position)
+        bind(event.stream.rawValue, to: 2, of: sqlite)
+        sqlite3_bind_int64(sqlite, 3, event.version)
+        bind(event.id.canonicalText, to: 4, of: sqlite)
+        bind(event.type, to: 5, of: sqlite)
+        sqlite3_bind_int64(sqlite, 6, Int64(event.schemaVersion))
+        bind(event.payload, to: 7, of: sqlite)
+        bind(metadata.actor, to: 8, of: sqlite)
+        bind(metadata.organisation, to: 9, of: sqlite)
+        bind(metadata.role, to: 10, of: sqlite)
+        bind(metadata.correlationID, to: 11, of: sqlite)
+        bind(metadata.causationID, to: 12, of: sqlite)
+        bind(metadata.commandID, to: 13, of: sqlite)
+        sqlite3_bind_int64(sqlite, 14, event.recordedAt)
+        bind(event.hash, to: 15, of: sqlite)
+        let code = sqlite3_step(sqlite)
+        sqlite3_reset(sqlite)
+        guard code == SQLITE_DONE else {
+            let connection = db.sqliteConnection
+            throw DatabaseError(
+                resultCode: ResultCode(rawValue: sqlite3_extended_errcode(connection)),
+                message: String(cString: sqlite3_errmsg(connection)))
+        }
+    }
+
+    private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+
+    private static func bind(_ value: String?, to index: Int32, of sqlite: OpaquePointer) {
+        guard var text = value else {
+            sqlite3_bind_null(sqlite, index)
+            return
+        }
+        text.withUTF8 { bytes in
+            _ = sqlite3_bind_text(sqlite, index, bytes.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self) }, Int32(bytes.count), transient)
+        }
+    }
+
+    private static func bind(_ value: Data, to index: Int32, of sqlite: OpaquePointer) {
+        value.withUnsafeBytes { bytes in
+            _ = sqlite3_bind_blob(sqlite, index, bytes.baseAddress ?? UnsafeRawPointer(bitPattern: 1), Int32(bytes.count), transient)
+        }
     }
 }

@@ -150,14 +150,14 @@ final class GroupCommitter: Sendable {
                 }
                 for request in requests {
                     let headBefore = head
+                    try statements.savepoint.execute()
                     do {
-                        var result: AppendResult?
-                        try db.inSavepoint {
-                            result = try append(request, at: recordedAt, head: &head, statements: statements, hooks: hooks, db: db)
-                            return .commit
-                        }
-                        outcomes.append(.success(result!))
+                        let result = try append(request, at: recordedAt, head: &head, statements: statements, hooks: hooks, db: db)
+                        try statements.release.execute()
+                        outcomes.append(.success(result))
                     } catch {
+                        try statements.rollback.execute()
+                        try statements.release.execute()
                         head = headBefore
                         outcomes.append(.failure(Self.describe(error, for: request)))
                     }
@@ -181,8 +181,14 @@ final class GroupCommitter: Sendable {
         let version: Statement
         let findCommand: Statement
         let insertCommand: Statement
+        let savepoint: Statement
+        let release: Statement
+        let rollback: Statement
 
         init(_ db: Database) throws {
+            savepoint = try db.cachedStatement(sql: "SAVEPOINT append")
+            release = try db.cachedStatement(sql: "RELEASE SAVEPOINT append")
+            rollback = try db.cachedStatement(sql: "ROLLBACK TO SAVEPOINT append")
             insert = try db.cachedStatement(sql: EventLogSchema.insertSQL)
             version = try db.cachedStatement(sql: "SELECT MAX(version) FROM events WHERE stream = ?")
             findCommand = try db.cachedStatement(
@@ -224,7 +230,7 @@ final class GroupCommitter: Sendable {
                 recordedAt: recordedAt, hash: Data())
             stored.hash = EventHasher.hash(of: stored, previous: head.hash)
             head.hash = stored.hash
-            try EventLogSchema.insert(stored, with: statements.insert)
+            try EventLogSchema.insert(stored, with: statements.insert, in: db)
             recorded.append(stored)
         }
         let result = AppendResult(

@@ -18,6 +18,8 @@ enum FinnishHoliday: UInt8, CaseIterable, Sendable {
     case christmasEve
     case christmasDay
     case boxingDay
+    /// Ascension Day on 1 May (Easter on 23 March: 1913, 2008, 2160).
+    case mayDayAndAscensionDay
 
     /// The English name with the Finnish in parentheses.
     var name: String {
@@ -26,7 +28,7 @@ enum FinnishHoliday: UInt8, CaseIterable, Sendable {
         case .epiphany: "Epiphany (loppiainen)"
         case .goodFriday: "Good Friday (pitkäperjantai)"
         case .easterSunday: "Easter Sunday (pääsiäispäivä)"
-        case .easterMonday: "Easter Monday (2. pääsiäispäivä)"
+        case .easterMonday: "Easter Monday (toinen pääsiäispäivä)"
         case .mayDay: "May Day (vappu)"
         case .ascensionDay: "Ascension Day (helatorstai)"
         case .whitSunday: "Whit Sunday (helluntaipäivä)"
@@ -37,6 +39,7 @@ enum FinnishHoliday: UInt8, CaseIterable, Sendable {
         case .christmasEve: "Christmas Eve (jouluaatto)"
         case .christmasDay: "Christmas Day (joulupäivä)"
         case .boxingDay: "Boxing Day (tapaninpäivä)"
+        case .mayDayAndAscensionDay: "May Day (vappu) and Ascension Day (helatorstai)"
         }
     }
 
@@ -45,7 +48,9 @@ enum FinnishHoliday: UInt8, CaseIterable, Sendable {
         switch (date.month, date.day) {
         case (1, 1): return .newYearsDay
         case (1, 6): return .epiphany
-        case (5, 1): return .mayDay
+        case (5, 1):
+            let ascension = easterSunday(in: date.year).adding(days: 39)
+            return ascension == date ? .mayDayAndAscensionDay : .mayDay
         case (12, 6): return .independenceDay
         case (12, 24): return .christmasEve
         case (12, 25): return .christmasDay

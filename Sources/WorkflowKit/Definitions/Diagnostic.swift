@@ -24,7 +24,7 @@ public struct Diagnostic: Sendable, Hashable, Codable, CustomStringConvertible {
     public var message: String
 
     /// A diagnostic at `location`.
-    public init(_ severity: Severity, _ message: String, at location: SourceLocation) {
+    public init(_ severity: Severity, _ message: String, at location: FileLocation) {
         self.severity = severity
         self.file = location.file
         self.line = location.line
@@ -33,7 +33,7 @@ public struct Diagnostic: Sendable, Hashable, Codable, CustomStringConvertible {
     }
 
     /// Where the problem is.
-    public var location: SourceLocation { SourceLocation(file: file, line: line, column: column) }
+    public var location: FileLocation { FileLocation(file: file, line: line, column: column) }
 
     public var description: String {
         "\(location): \(severity.rawValue): \(message)"
@@ -42,12 +42,12 @@ public struct Diagnostic: Sendable, Hashable, Codable, CustomStringConvertible {
 
 extension Diagnostic {
     /// An error at `location`.
-    static func error(_ message: String, at location: SourceLocation) -> Diagnostic {
+    static func error(_ message: String, at location: FileLocation) -> Diagnostic {
         Diagnostic(.error, message, at: location)
     }
 
     /// A warning at `location`.
-    static func warning(_ message: String, at location: SourceLocation) -> Diagnostic {
+    static func warning(_ message: String, at location: FileLocation) -> Diagnostic {
         Diagnostic(.warning, message, at: location)
     }
 }

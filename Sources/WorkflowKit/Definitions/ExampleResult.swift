@@ -5,7 +5,7 @@ public struct ExampleResult: Sendable, Hashable {
     /// The example's name.
     public var name: String
     /// Where the example was written.
-    public var location: SourceLocation
+    public var location: FileLocation
     /// One sentence per expectation that did not hold ("expected …, got …"); empty when it passed.
     public var failures: [String]
     /// The state the case ended in.

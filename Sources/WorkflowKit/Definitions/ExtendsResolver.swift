@@ -23,7 +23,7 @@ struct ExtendsResolver {
         diagnostics += problems
         let usable = problems.containsErrors ? nil : node
         if node == nil, problems.isEmpty {
-            diagnostics.append(.error("The file is empty; a process file starts with 'process: <id>'.", at: SourceLocation(file: sources[index].file, line: 1, column: 1)))
+            diagnostics.append(.error("The file is empty; a process file starts with 'process: <id>'.", at: FileLocation(file: sources[index].file, line: 1, column: 1)))
         }
         parsed[index] = usable
         return usable

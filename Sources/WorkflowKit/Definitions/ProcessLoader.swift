@@ -33,13 +33,13 @@ public struct ProcessLoader: Sendable {
         for path in paths {
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-                diagnostics.append(.error("There is no file or directory '\(path)'.", at: SourceLocation(file: path, line: 0, column: 0)))
+                diagnostics.append(.error("There is no file or directory '\(path)'.", at: FileLocation(file: path, line: 0, column: 0)))
                 continue
             }
             let files = isDirectory.boolValue ? Self.processFiles(in: path) : [path]
             for file in files {
                 guard let data = FileManager.default.contents(atPath: file) else {
-                    diagnostics.append(.error("The file '\(file)' could not be read.", at: SourceLocation(file: file, line: 0, column: 0)))
+                    diagnostics.append(.error("The file '\(file)' could not be read.", at: FileLocation(file: file, line: 0, column: 0)))
                     continue
                 }
                 sources.append(Source(file: file, text: String(decoding: data, as: UTF8.self)))

@@ -12,8 +12,8 @@ struct ProcessReader {
 
     init(file: String) { map = SourceMap(file: file) }
 
-    mutating func error(_ message: String, at location: SourceLocation) {
-        diagnostics.append(.error(message, at: location))
+    mutating func error(_ message: String, at location: FileLocation) {
+        diagnostics.append(.error(message.prefix(1).uppercased() + message.dropFirst(), at: location))
     }
 
     // MARK: Shapes

@@ -56,7 +56,7 @@ struct ProcessValidator {
 
         if calendars.calendar(id: definition.calendar) == nil {
             let known = calendars.ids
-            error("Unknown calendar '\(definition.calendar)'\(hint(definition.calendar, known)); known calendars: \(known.joined(separator: ", ")).", "calendar")
+            diagnostics.append(.error("Unknown calendar '\(definition.calendar)'\(hint(definition.calendar, known)); known calendars: \(known.joined(separator: ", ")).", at: map.location(of: "calendar") ?? map.nearest("calendar")))
         }
         for role in definition.roles {
             if let party = role.party {

@@ -16,7 +16,7 @@ extension SourceNode {
         } catch let error as YamlError {
             return (nil, [diagnostic(for: error, text: text, file: file)])
         } catch {
-            return (nil, [.error("The file could not be read as YAML.", at: SourceLocation(file: file, line: 1, column: 1))])
+            return (nil, [.error("The file could not be read as YAML.", at: FileLocation(file: file, line: 1, column: 1))])
         }
         guard let root else { return (nil, []) }
         var diagnostics: [Diagnostic] = []
@@ -24,8 +24,8 @@ extension SourceNode {
         return (node, diagnostics)
     }
 
-    private static func location(_ mark: Mark?, file: String) -> SourceLocation {
-        SourceLocation(file: file, line: max(mark?.line ?? 1, 1), column: max(mark?.column ?? 1, 1))
+    private static func location(_ mark: Mark?, file: String) -> FileLocation {
+        FileLocation(file: file, line: max(mark?.line ?? 1, 1), column: max(mark?.column ?? 1, 1))
     }
 
     private static func convert(_ node: Node, file: String, depth: Int, diagnostics: inout [Diagnostic]) -> SourceNode {
@@ -77,7 +77,7 @@ extension SourceNode {
             let during = context.map { " (\($0.text) at line \($0.mark.line))" } ?? ""
             return .error("The file is not valid YAML: \(problem)\(during).", at: location(mark, file: file))
         case .reader(let problem, _, _, _):
-            return .error("The file could not be read: \(problem).", at: SourceLocation(file: file, line: 1, column: 1))
+            return .error("The file could not be read: \(problem).", at: FileLocation(file: file, line: 1, column: 1))
         case .duplicatedKeysInMapping(let duplicates, let context):
             let name = duplicates.first ?? ""
             let first = location(context.mark, file: file)
@@ -86,12 +86,12 @@ extension SourceNode {
                 "The key '\(name)' appears more than once in the same mapping (first at line \(first.line)); each id must be unique.",
                 at: second)
         default:
-            return .error("The file could not be read as YAML: \(error).", at: SourceLocation(file: file, line: 1, column: 1))
+            return .error("The file could not be read as YAML: \(error).", at: FileLocation(file: file, line: 1, column: 1))
         }
     }
 
     /// Finds the line after `first` where `key` is written again at the same column.
-    private static func secondOccurrence(ofKey key: String, after first: SourceLocation, in text: String) -> SourceLocation? {
+    private static func secondOccurrence(ofKey key: String, after first: FileLocation, in text: String) -> FileLocation? {
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         guard first.line <= lines.count else { return nil }
         for index in first.line..<lines.count {
@@ -102,7 +102,7 @@ extension SourceNode {
             for candidate in [key, "'\(key)'", "\"\(key)\""] where rest.hasPrefix(candidate + ":") {
                 let before = scalars[..<start]
                 if before.allSatisfy({ $0 == " " || $0 == "-" }) || before.last == "{" || before.last == " " {
-                    return SourceLocation(file: first.file, line: index + 1, column: first.column)
+                    return FileLocation(file: first.file, line: index + 1, column: first.column)
                 }
             }
         }

@@ -5,7 +5,7 @@ struct SourceNode: Sendable {
     /// A key of a mapping, with where the key itself was written.
     struct Key: Sendable {
         var name: String
-        var location: SourceLocation
+        var location: FileLocation
     }
 
     /// How a scalar was written; needed to map an offset inside an expression
@@ -22,7 +22,7 @@ struct SourceNode: Sendable {
     }
 
     var kind: Kind
-    var location: SourceLocation
+    var location: FileLocation
 
     /// The text of a scalar, nil for other nodes.
     var scalar: String? {
@@ -69,7 +69,7 @@ struct SourceNode: Sendable {
 
     /// Where character `offset` of this scalar's text is in the file (exact for
     /// one-line plain and quoted scalars, the scalar's start otherwise).
-    func location(ofOffset offset: Int) -> SourceLocation {
+    func location(ofOffset offset: Int) -> FileLocation {
         guard case .scalar(let text, let style) = kind, !text.contains("\n") else { return location }
         switch style {
         case .plain: return location.advanced(by: offset)

@@ -1,5 +1,5 @@
 /// A place in a process file: file, line and column (both from 1).
-public struct SourceLocation: Sendable, Hashable, Codable, CustomStringConvertible {
+public struct FileLocation: Sendable, Hashable, Codable, CustomStringConvertible {
     /// The file as it was given to the loader.
     public var file: String
     /// The line, from 1.
@@ -14,8 +14,8 @@ public struct SourceLocation: Sendable, Hashable, Codable, CustomStringConvertib
     }
 
     /// The same line, `count` columns further right.
-    func advanced(by count: Int) -> SourceLocation {
-        SourceLocation(file: file, line: line, column: column + count)
+    func advanced(by count: Int) -> FileLocation {
+        FileLocation(file: file, line: line, column: column + count)
     }
 
     public var description: String { "\(file):\(line):\(column)" }

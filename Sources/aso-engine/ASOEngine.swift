@@ -10,6 +10,10 @@ struct ASOEngine: AsyncParsableCommand {
             VerifyCommand.self,
             ValidateCommand.self,
             TestCommand.self,
+            GraphCommand.self,
+            EvalCommand.self,
+            ResolveCommand.self,
+            ProcessesCommand.self,
         ]
     )
 }

@@ -99,7 +99,7 @@ extension ProcessReader {
                     if every.amount == 0 {
                         error("'every' must be more than zero.", at: everyNode.location)
                     } else {
-                        var until: Expression?
+                        var until: ProcessExpression?
                         if let untilNode = repeatNode["until"], untilNode.scalar?.trimmedSpaces != "case closes" {
                             until = expression(untilNode, "\(path).repeat.until", what: "'until' of the task '\(id)'")
                         }
@@ -127,7 +127,7 @@ extension ProcessReader {
             if rest == "on" || rest == "at" { return ReminderRule(anchor: anchor, offset: DateDuration(0, .days)) }
             for (word, sign) in [(" before", -1), (" after", 1)] where rest.hasSuffix(word) {
                 rest.removeLast(word.count)
-                if let expression = try? Expression(parsing: rest), let size = expression.durationLiteral, size.amount >= 0 {
+                if let expression = try? ProcessExpression(parsing: rest), let size = expression.durationLiteral, size.amount >= 0 {
                     return ReminderRule(anchor: anchor, offset: DateDuration(sign * size.amount, size.unit))
                 }
             }

@@ -75,12 +75,12 @@ struct ProcessReader {
         return result
     }
 
-    mutating func expression(_ node: SourceNode?, _ path: String, what: String) -> Expression? {
+    mutating func expression(_ node: SourceNode?, _ path: String, what: String) -> ProcessExpression? {
         guard let node else { return nil }
         map.values[path] = node
         guard let text = string(node, what: what) else { return nil }
         do {
-            return try Expression(parsing: text)
+            return try ProcessExpression(parsing: text)
         } catch {
             self.error("\(what) is not a valid expression: \(error.message)", at: node.location(ofOffset: error.offset))
             return nil
@@ -89,7 +89,7 @@ struct ProcessReader {
 
     mutating func duration(_ text: String, at node: SourceNode, what: String) -> DateDuration? {
         let trimmed = text.trimmedSpaces
-        if let expression = try? Expression(parsing: trimmed), let duration = expression.durationLiteral, duration.amount >= 0 {
+        if let expression = try? ProcessExpression(parsing: trimmed), let duration = expression.durationLiteral, duration.amount >= 0 {
             return duration
         }
         error("\(what) must be a duration such as '2 weeks' or '5 working days', not '\(trimmed)'.", at: node.location)

@@ -34,7 +34,7 @@ struct ProcessValidator {
     }
 
     /// Type-checks the expression at `path`; reports errors at their exact column.
-    private mutating func checkExpression(_ expression: Expression?, _ path: String, expected: ExpressionType, what: String) {
+    private mutating func checkExpression(_ expression: ProcessExpression?, _ path: String, expected: ExpressionType, what: String) {
         guard let expression else { return }
         let (type, errors) = expression.check(in: definition.expressionEnvironment)
         for problem in errors {

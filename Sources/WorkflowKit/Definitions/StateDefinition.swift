@@ -31,9 +31,9 @@ public struct Transition: Sendable, Hashable, Codable {
     /// The state moved to.
     public var to: String
     /// A yes/no condition; the move happens only when it is true (absent counts as false).
-    public var guardExpression: Expression?
+    public var guardExpression: ProcessExpression?
 
-    public init(event: String, to: String, guardExpression: Expression? = nil) {
+    public init(event: String, to: String, guardExpression: ProcessExpression? = nil) {
         self.event = event
         self.to = to
         self.guardExpression = guardExpression
@@ -49,13 +49,13 @@ public struct Transition: Sendable, Hashable, Codable {
 /// the condition holds on the opening date, the case starts in another state.
 public struct FastTrack: Sendable, Hashable, Codable {
     /// The condition, e.g. `openedOn > releaseDate - 2 months`.
-    public var when: Expression
+    public var when: ProcessExpression
     /// The state such a case starts in.
     public var state: String
     /// Why, for the people who see the case flagged.
     public var reason: String
 
-    public init(when: Expression, state: String, reason: String) {
+    public init(when: ProcessExpression, state: String, reason: String) {
         self.when = when
         self.state = state
         self.reason = reason

@@ -16,9 +16,9 @@ public struct TaskDefinition: Sendable, Hashable, Codable, Identifiable {
     /// The role that owns the task.
     public var role: String
     /// The earliest day the task should start (the window's start).
-    public var earliest: Expression?
+    public var earliest: ProcessExpression?
     /// The due date.
-    public var due: Expression?
+    public var due: ProcessExpression?
     /// What happens to a due date that falls on a day off.
     public var dueOnDayOff: DayOffRule
     /// When reminders are sent.
@@ -33,7 +33,7 @@ public struct TaskDefinition: Sendable, Hashable, Codable, Identifiable {
     public var repeatRule: RepeatRule?
 
     public init(
-        id: String, title: String, role: String, earliest: Expression? = nil, due: Expression? = nil,
+        id: String, title: String, role: String, earliest: ProcessExpression? = nil, due: ProcessExpression? = nil,
         dueOnDayOff: DayOffRule = .nextWorkingDay, reminders: [ReminderRule] = [], escalation: [EscalationRule] = [],
         involves: [String] = [], outcomes: [String] = [], repeatRule: RepeatRule? = nil
     ) {
@@ -111,9 +111,9 @@ public struct RepeatRule: Sendable, Hashable, Codable {
     /// The time between one occurrence's due date and the next.
     public var every: DateDuration
     /// A yes/no condition that stops the repetition; nil repeats until the case closes.
-    public var until: Expression?
+    public var until: ProcessExpression?
 
-    public init(every: DateDuration, until: Expression? = nil) {
+    public init(every: DateDuration, until: ProcessExpression? = nil) {
         self.every = every
         self.until = until
     }

@@ -91,9 +91,9 @@ extension ProcessLanguageTests {
         @Test func deeplyNestedInputIsRejectedNotCrashed() {
             let library = ProcessLanguageTests.load("process: x\nstates: " + String(repeating: "[", count: 500) + String(repeating: "]", count: 500))
             #expect(library.isValid == false)
-            #expect(throws: ExpressionError.self) { try Expression(parsing: String(repeating: "(", count: 10_000) + "1" + String(repeating: ")", count: 10_000)) }
-            #expect(throws: ExpressionError.self) { try Expression(parsing: String(repeating: "not ", count: 10_000) + "true") }
-            #expect(throws: ExpressionError.self) { try Expression(parsing: String(repeating: "- ", count: 10_000) + "1") }
+            #expect(throws: ExpressionError.self) { try ProcessExpression(parsing: String(repeating: "(", count: 10_000) + "1" + String(repeating: ")", count: 10_000)) }
+            #expect(throws: ExpressionError.self) { try ProcessExpression(parsing: String(repeating: "not ", count: 10_000) + "true") }
+            #expect(throws: ExpressionError.self) { try ProcessExpression(parsing: String(repeating: "- ", count: 10_000) + "1") }
         }
 
         @Test func randomExpressions() {
@@ -104,12 +104,12 @@ extension ProcessLanguageTests {
             var parsed = 0
             for _ in 0..<3000 {
                 let text = (0..<Int.random(in: 0..<12, using: &rng)).map { _ in tokens.randomElement(using: &rng)! }.joined(separator: Bool.random(using: &rng) ? " " : "")
-                guard let expression = try? Expression(parsing: text) else { continue }
+                guard let expression = try? ProcessExpression(parsing: text) else { continue }
                 parsed += 1
                 let (type, _) = expression.check(in: environment)
                 _ = expression.evaluate(in: context)
                 // The canonical text parses back to the same expression.
-                #expect((try? Expression(parsing: expression.text)) == expression, "\(text)")
+                #expect((try? ProcessExpression(parsing: expression.text)) == expression, "\(text)")
                 _ = type
             }
             #expect(parsed > 100)

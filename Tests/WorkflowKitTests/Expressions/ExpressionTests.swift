@@ -7,7 +7,7 @@ extension ProcessLanguageTests {
         let calendar = FinnishCalendar()
 
         func evaluate(_ text: String, _ fields: [String: ExpressionValue] = [:], openedOn: String? = nil, events: [String: String] = [:], consent: Set<String>? = nil) throws -> Evaluation {
-            let expression = try Expression(parsing: text)
+            let expression = try ProcessExpression(parsing: text)
             let context = EvaluationContext(
                 fields: fields, openedOn: openedOn.map(date), today: nil,
                 eventDates: events.mapValues(date), consent: consent.map { .init(parties: $0) }, calendar: calendar)
@@ -70,17 +70,17 @@ extension ProcessLanguageTests {
         }
 
         @Test func canonicalTextIgnoresSpacingAndRedundantParentheses() throws {
-            let a = try Expression(parsing: "(releaseDate-2   months)")
-            let b = try Expression(parsing: "releaseDate - 2 months")
+            let a = try ProcessExpression(parsing: "(releaseDate-2   months)")
+            let b = try ProcessExpression(parsing: "releaseDate - 2 months")
             #expect(a == b)
             #expect(a.text == "releaseDate - 2 months")
-            let c = try Expression(parsing: "a - (b - c)")
+            let c = try ProcessExpression(parsing: "a - (b - c)")
             #expect(c.text == "a - (b - c)")
-            let d = try Expression(parsing: "not (a or b) and c")
+            let d = try ProcessExpression(parsing: "not (a or b) and c")
             #expect(d.text == "not (a or b) and c")
             for text in [c.text, d.text, "x + 1 working day - 3 days", "event.consent-given + 2 working days", "consent.includes('prison') or known(x)"] {
-                let parsed = try Expression(parsing: text)
-                #expect(try Expression(parsing: parsed.text) == parsed, "\(text)")
+                let parsed = try ProcessExpression(parsing: text)
+                #expect(try ProcessExpression(parsing: parsed.text) == parsed, "\(text)")
             }
         }
 
@@ -97,7 +97,7 @@ extension ProcessLanguageTests {
             ("", 0, "The expression is empty."),
         ])
         func syntaxErrors(text: String, offset: Int, message: String) {
-            #expect(throws: ExpressionError(message, offset: offset)) { try Expression(parsing: text) }
+            #expect(throws: ExpressionError(message, offset: offset)) { try ProcessExpression(parsing: text) }
         }
 
         @Test(arguments: [
@@ -113,7 +113,7 @@ extension ProcessLanguageTests {
         func typeErrors(text: String, offset: Int, message: String) throws {
             let environment = ExpressionEnvironment(
                 fields: ["releaseDate": .date, "parties": ExpressionType?.none], events: ["consent-given"], parties: ["prison"])
-            let (type, errors) = try Expression(parsing: text).check(in: environment)
+            let (type, errors) = try ProcessExpression(parsing: text).check(in: environment)
             #expect(type == nil)
             #expect(errors.first == ExpressionError(message, offset: offset))
         }
@@ -125,7 +125,7 @@ extension ProcessLanguageTests {
                 ("2 weeks", .duration), ("-n + 1", .number), ("max(d, openedOn + 1 day)", .date),
             ]
             for (text, expected) in cases {
-                #expect(try Expression(parsing: text).check(in: environment).type == expected, "\(text)")
+                #expect(try ProcessExpression(parsing: text).check(in: environment).type == expected, "\(text)")
             }
         }
 

@@ -1,4 +1,4 @@
-extension Expression {
+extension ProcessExpression {
     /// Type-checks the expression against a process's fields, events and parties.
     ///
     /// - Returns: The expression's type (nil when it has errors) and every error

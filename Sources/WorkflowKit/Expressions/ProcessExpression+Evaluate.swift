@@ -1,4 +1,4 @@
-extension Expression {
+extension ProcessExpression {
     /// Evaluates the expression.
     ///
     /// Absent values propagate: arithmetic or a comparison with an absent operand

@@ -5,7 +5,7 @@
 /// evaluated with ``evaluate(in:)``, which never executes anything but the
 /// language's own arithmetic. Encodes as its canonical text, so that equal
 /// meaning written with different spacing or parentheses encodes the same.
-public struct Expression: Sendable, Hashable, Codable, CustomStringConvertible {
+public struct ProcessExpression: Sendable, Hashable, Codable, CustomStringConvertible {
     let root: ExpressionNode.Located
     /// The canonical text: one space around operators, no redundant parentheses.
     public let text: String
@@ -20,7 +20,7 @@ public struct Expression: Sendable, Hashable, Codable, CustomStringConvertible {
 
     public var description: String { text }
 
-    public static func == (lhs: Expression, rhs: Expression) -> Bool { lhs.text == rhs.text }
+    public static func == (lhs: ProcessExpression, rhs: ProcessExpression) -> Bool { lhs.text == rhs.text }
     public func hash(into hasher: inout Hasher) { hasher.combine(text) }
 
     public init(from decoder: any Decoder) throws {

@@ -25,5 +25,5 @@ func printError(_ line: String) {
 
 /// "1 error", "2 warnings".
 func counted(_ count: Int, _ noun: String) -> String {
-    "\(count) \(noun)\(count == 1 ? "" : "s")"
+    "\(count) \(noun)\(count == 1 ? "" : noun.hasSuffix("s") ? "es" : "s")"
 }

@@ -8,6 +8,12 @@ struct ASOEngine: AsyncParsableCommand {
         abstract: "An event-sourced workflow engine for multi-agency social-services processes.",
         subcommands: [
             VerifyCommand.self,
+            ValidateCommand.self,
+            TestCommand.self,
+            GraphCommand.self,
+            EvalCommand.self,
+            ResolveCommand.self,
+            ProcessesCommand.self,
         ]
     )
 }

@@ -1,0 +1,108 @@
+import Foundation
+
+/// Resolves `extends:` across process files: finds the extended process (by id
+/// among the loaded files and their directory, or by a relative file path),
+/// merges the trees, and detects cycles.
+struct ExtendsResolver {
+    private var sources: [ProcessLoader.Source]
+    private let readsSiblings: Bool
+    private var parsed: [Int: SourceNode?] = [:]
+    private var resolved: [Int: (tree: SourceNode?, chain: [String])] = [:]
+    private var siblingsRead: Set<String> = []
+    private var inCycle: Set<Int> = []
+    private(set) var diagnostics: [Diagnostic] = []
+
+    init(sources: [ProcessLoader.Source], readsSiblings: Bool) {
+        self.sources = sources
+        self.readsSiblings = readsSiblings
+    }
+
+    private mutating func tree(_ index: Int) -> SourceNode? {
+        if let cached = parsed[index] { return cached }
+        let (node, problems) = SourceNode.parse(sources[index].text, file: sources[index].file)
+        diagnostics += problems
+        let usable = problems.containsErrors ? nil : node
+        if node == nil, problems.isEmpty {
+            diagnostics.append(.error("The file is empty; a process file starts with 'process: <id>'.", at: FileLocation(file: sources[index].file, line: 1, column: 1)))
+        }
+        parsed[index] = usable
+        return usable
+    }
+
+    /// The merged tree of source `index` and the ids it extends, nearest first.
+    mutating func resolve(_ index: Int) -> (tree: SourceNode?, chain: [String]) {
+        resolve(index, stack: [])
+    }
+
+    private mutating func resolve(_ index: Int, stack: [Int]) -> (tree: SourceNode?, chain: [String]) {
+        if let done = resolved[index] { return done }
+        guard let root = tree(index) else { return (nil, []) }
+        guard let extendsNode = root["extends"] else { return (root, []) }
+        let file = sources[index].file
+        guard let target = extendsNode.scalar else {
+            diagnostics.append(.error("'extends' must name one process id or file, not \(extendsNode.kindName).", at: extendsNode.location))
+            return (nil, [])
+        }
+        guard let baseIndex = find(target, from: file) else {
+            let known = sources.indices.compactMap { parsed[$0]??["process"]?.scalar }
+            let hint = Spelling.suggestion(for: target, among: known).map { " (did you mean '\($0)'?)" } ?? ""
+            diagnostics.append(.error("'extends: \(target)' names no process found beside this file\(hint).", at: extendsNode.location))
+            resolved[index] = (nil, [])
+            return (nil, [])
+        }
+        if baseIndex == index || stack.contains(baseIndex) {
+            // Every member of the cycle reports it at its own 'extends'.
+            let members = Array((stack + [index]).drop { $0 != baseIndex })
+            for (position, member) in members.enumerated() {
+                let rotated = Array(members[position...] + members[..<position]) + [member]
+                let names = rotated.map { parsed[$0]??["process"]?.scalar ?? sources[$0].file }
+                if let location = parsed[member]??["extends"]?.location {
+                    diagnostics.append(.error("'extends' makes a cycle: \(names.joined(separator: " → ")); a process cannot extend itself.", at: location))
+                }
+                inCycle.insert(member)
+                resolved[member] = (nil, [])
+            }
+            return (nil, [])
+        }
+        let base = resolve(baseIndex, stack: stack + [index])
+        guard let baseTree = base.tree else {
+            if !inCycle.contains(index) {
+                diagnostics.append(.error("'extends: \(target)' cannot be used because that process has errors.", at: extendsNode.location))
+            }
+            resolved[index] = (nil, [])
+            return (nil, [])
+        }
+        var warnings: [Diagnostic] = []
+        let merged = SourceNode.merge(base: baseTree, override: root.removingExtends, warnings: &warnings)
+        diagnostics += warnings
+        let baseID = parsed[baseIndex]??["process"]?.scalar ?? target
+        let result = (Optional(merged), [baseID] + base.chain)
+        resolved[index] = result
+        return result
+    }
+
+    /// The source index of the process `target` names: a relative path when it
+    /// looks like one, else a process id among the sources, else among the
+    /// `.yaml` files beside `file`.
+    private mutating func find(_ target: String, from file: String) -> Int? {
+        let directory = (file as NSString).deletingLastPathComponent
+        if target.hasSuffix(".yaml") || target.hasSuffix(".yml") || target.contains("/") {
+            let path = ((directory.isEmpty ? "." : directory) as NSString).appendingPathComponent(target)
+            let standard = (path as NSString).standardizingPath
+            if let index = sources.firstIndex(where: { ($0.file as NSString).standardizingPath == standard }) { return index }
+            guard readsSiblings, let data = FileManager.default.contents(atPath: path) else { return nil }
+            sources.append(.init(file: path, text: String(decoding: data, as: UTF8.self)))
+            return sources.count - 1
+        }
+        for index in sources.indices where tree(index)?["process"]?.scalar == target { return index }
+        guard readsSiblings, !siblingsRead.contains(directory) else { return nil }
+        siblingsRead.insert(directory)
+        let known = Set(sources.map { ($0.file as NSString).standardizingPath })
+        for path in ProcessLoader.processFiles(in: directory.isEmpty ? "." : directory) where !known.contains((path as NSString).standardizingPath) {
+            guard let data = FileManager.default.contents(atPath: path) else { continue }
+            sources.append(.init(file: path, text: String(decoding: data, as: UTF8.self)))
+        }
+        for index in sources.indices where tree(index)?["process"]?.scalar == target { return index }
+        return nil
+    }
+}

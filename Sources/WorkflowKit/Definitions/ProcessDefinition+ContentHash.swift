@@ -1,0 +1,41 @@
+import Crypto
+import Foundation
+
+extension ProcessDefinition {
+    /// A stable SHA-256 (lowercase hex) of the definition's meaning: equal for
+    /// files that differ only in whitespace, comments, key order or the order
+    /// ids are listed in; different when anything a case depends on changes.
+    /// Examples and source positions are not part of it.
+    public var contentHash: String {
+        let digest = SHA256.hash(data: canonicalEncoding())
+        return digest.map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// The first 12 hex digits of ``contentHash``, for display.
+    public var shortHash: String { String(contentHash.prefix(12)) }
+
+    /// JSON with sorted keys of the definition with its id-keyed lists sorted by
+    /// id and its examples removed.
+    func canonicalEncoding() -> Data {
+        var copy = self
+        copy.examples = []
+        copy.fields.sort { $0.id < $1.id }
+        copy.parties.sort { $0.id < $1.id }
+        copy.roles.sort { $0.id < $1.id }
+        copy.events.sort { $0.id < $1.id }
+        copy.states.sort { $0.id < $1.id }
+        for index in copy.states.indices {
+            copy.states[index].tasks.sort { $0.id < $1.id }
+            for t in copy.states[index].tasks.indices {
+                copy.states[index].tasks[t].reminders.sort { $0.description < $1.description }
+                copy.states[index].tasks[t].involves.sort()
+                copy.states[index].tasks[t].outcomes.sort()
+            }
+        }
+        copy.report.sort()
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        // Encoding plain value types cannot fail.
+        return (try? encoder.encode(copy)) ?? Data()
+    }
+}

@@ -1,0 +1,85 @@
+/// A process, fully resolved (after `extends`) and validated: the fields, parties,
+/// roles, events, states and tasks a case follows.
+///
+/// Immutable, `Codable` (the engine stores it as JSON, pinned by
+/// ``contentHash``) and free of source positions. Obtain one from
+/// ``ProcessLoader``.
+public struct ProcessDefinition: Sendable, Hashable, Codable, Identifiable {
+    /// The process id, e.g. `vat-generic`.
+    public var id: String
+    /// What the process is called.
+    public var title: String
+    /// The id of the calendar that counts working days, e.g. `fi`.
+    public var calendar: String
+    /// The region's own closed days, added to the calendar.
+    public var closedDays: [RegionalCalendar.ClosedDays]
+    /// Case fields, in the order written.
+    public var fields: [FieldDefinition]
+    /// Organisations that can take part.
+    public var parties: [PartyDefinition]
+    /// Roles that own tasks.
+    public var roles: [RoleDefinition]
+    /// Named events (``EventDefinition/allTasksDone`` is always available too).
+    public var events: [EventDefinition]
+    /// States, in the order written.
+    public var states: [StateDefinition]
+    /// Where a case opened too late starts.
+    public var fastTrack: FastTrack?
+    /// Field ids reported as the outcomes of the process (e.g. housed before release).
+    public var report: [String]
+    /// Examples from the file (not part of the ``contentHash``).
+    public var examples: [ProcessExample]
+
+    public init(
+        id: String, title: String, calendar: String = "fi", closedDays: [RegionalCalendar.ClosedDays] = [],
+        fields: [FieldDefinition] = [], parties: [PartyDefinition] = [], roles: [RoleDefinition] = [],
+        events: [EventDefinition] = [], states: [StateDefinition] = [], fastTrack: FastTrack? = nil,
+        report: [String] = [], examples: [ProcessExample] = []
+    ) {
+        self.id = id
+        self.title = title
+        self.calendar = calendar
+        self.closedDays = closedDays
+        self.fields = fields
+        self.parties = parties
+        self.roles = roles
+        self.events = events
+        self.states = states
+        self.fastTrack = fastTrack
+        self.report = report
+        self.examples = examples
+    }
+
+    /// The state new cases start in.
+    public var initialState: StateDefinition? { states.first { $0.initial } }
+
+    /// The field with `id`.
+    public func field(_ id: String) -> FieldDefinition? { fields.first { $0.id == id } }
+
+    /// The state with `id`.
+    public func state(_ id: String) -> StateDefinition? { states.first { $0.id == id } }
+
+    /// The task with `id` and the state it belongs to.
+    public func task(_ id: String) -> (task: TaskDefinition, state: StateDefinition)? {
+        for state in states {
+            if let task = state.tasks.first(where: { $0.id == id }) { return (task, state) }
+        }
+        return nil
+    }
+
+    /// The types of the fields, for type-checking expressions.
+    public var expressionEnvironment: ExpressionEnvironment {
+        ExpressionEnvironment(
+            fields: Dictionary(fields.map { ($0.id, $0.type.expressionType) }, uniquingKeysWith: { a, _ in a }),
+            events: Set(events.map(\.id) + [EventDefinition.allTasksDone]),
+            parties: Set(parties.map(\.id)))
+    }
+
+    /// The calendar of this process: the base calendar from `registry` with the
+    /// region's closed days added, or nil when the registry does not know the base.
+    public func makeCalendar(registry: CalendarRegistry = .standard) -> (any BusinessCalendar)? {
+        guard let base = registry.calendar(id: calendar) else { return nil }
+        if closedDays.isEmpty { return base }
+        return RegionalCalendar(base: base, id: "\(calendar)+\(id)", closedDays: closedDays)
+    }
+}

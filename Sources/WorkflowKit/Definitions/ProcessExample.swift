@@ -1,0 +1,64 @@
+/// An example written in a process file: given field values, an opening date
+/// and events, the case is expected to be in a state with tasks due on given
+/// dates. `aso-engine test` checks them; so does validation.
+public struct ProcessExample: Sendable, Hashable, Codable {
+    /// What the example shows.
+    public var name: String
+    /// Field values of the case.
+    public var fields: [String: ExpressionValue]
+    /// When the case was opened.
+    public var openedOn: LocalDate
+    /// Events that happen, in order, each on a date.
+    public var events: [Occurrence]
+    /// Parties named in the client's consent (nil: no consent given).
+    public var consent: [String]?
+    /// What must hold afterwards.
+    public var expect: Expectation
+
+    /// An event on a date.
+    public struct Occurrence: Sendable, Hashable, Codable {
+        public var event: String
+        public var date: LocalDate
+        public init(event: String, date: LocalDate) {
+            self.event = event
+            self.date = date
+        }
+    }
+
+    /// What an example expects; every part is optional.
+    public struct Expectation: Sendable, Hashable, Codable {
+        /// The state the case is in.
+        public var state: String?
+        /// Whether the case was put on the fast track.
+        public var fastTrack: Bool?
+        /// Expected dates of open tasks, by task id.
+        public var tasks: [String: TaskExpectation]
+
+        public init(state: String? = nil, fastTrack: Bool? = nil, tasks: [String: TaskExpectation] = [:]) {
+            self.state = state
+            self.fastTrack = fastTrack
+            self.tasks = tasks
+        }
+    }
+
+    /// Expected dates of one task.
+    public struct TaskExpectation: Sendable, Hashable, Codable {
+        public var earliest: LocalDate?
+        public var due: LocalDate?
+        public var reminders: [LocalDate]?
+        public init(earliest: LocalDate? = nil, due: LocalDate? = nil, reminders: [LocalDate]? = nil) {
+            self.earliest = earliest
+            self.due = due
+            self.reminders = reminders
+        }
+    }
+
+    public init(name: String, fields: [String: ExpressionValue], openedOn: LocalDate, events: [Occurrence] = [], consent: [String]? = nil, expect: Expectation) {
+        self.name = name
+        self.fields = fields
+        self.openedOn = openedOn
+        self.events = events
+        self.consent = consent
+        self.expect = expect
+    }
+}

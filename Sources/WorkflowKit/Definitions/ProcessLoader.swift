@@ -1,0 +1,115 @@
+import Foundation
+
+/// Loads process files: parses the YAML, resolves `extends`, reads, validates
+/// and checks the examples, and returns a ``ProcessLibrary`` with the valid
+/// definitions and every problem found. Never crashes on malformed input.
+///
+/// ```swift
+/// let library = ProcessLoader().load(paths: ["processes"])
+/// if library.isValid, let vat = library.definition(id: "vat-generic") { … }
+/// ```
+public struct ProcessLoader: Sendable {
+    /// The calendars process files may name with `calendar:`.
+    public var calendars: CalendarRegistry
+
+    public init(calendars: CalendarRegistry = .standard) {
+        self.calendars = calendars
+    }
+
+    /// One process file's text, named by the path shown in diagnostics.
+    public struct Source: Sendable {
+        public var file: String
+        public var text: String
+        public init(file: String, text: String) {
+            self.file = file
+            self.text = text
+        }
+    }
+
+    /// Loads the given files and every `.yaml`/`.yml` file in the given directories.
+    public func load(paths: [String]) -> ProcessLibrary {
+        var sources: [Source] = []
+        var diagnostics: [Diagnostic] = []
+        for path in paths {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+                diagnostics.append(.error("There is no file or directory '\(path)'.", at: FileLocation(file: path, line: 0, column: 0)))
+                continue
+            }
+            let files = isDirectory.boolValue ? Self.processFiles(in: path) : [path]
+            for file in files {
+                guard let data = FileManager.default.contents(atPath: file) else {
+                    diagnostics.append(.error("The file '\(file)' could not be read.", at: FileLocation(file: file, line: 0, column: 0)))
+                    continue
+                }
+                sources.append(Source(file: file, text: String(decoding: data, as: UTF8.self)))
+            }
+        }
+        var library = load(sources: sources, readingSiblings: true)
+        library.diagnostics = (diagnostics + library.diagnostics).sortedByLocation()
+        return library
+    }
+
+    /// The process files of a directory (recursively), sorted by path.
+    static func processFiles(in directory: String) -> [String] {
+        let base = URL(fileURLWithPath: directory)
+        guard let enumerator = FileManager.default.enumerator(at: base, includingPropertiesForKeys: nil) else { return [] }
+        var files: [String] = []
+        for case let url as URL in enumerator where ["yaml", "yml"].contains(url.pathExtension) {
+            let relative = url.path.hasPrefix(base.path) ? String(url.path.dropFirst(base.path.count)) : "/" + url.lastPathComponent
+            files.append((directory.hasSuffix("/") ? String(directory.dropLast()) : directory) + relative)
+        }
+        return files.sorted()
+    }
+
+    /// Loads process files given as text (`extends` resolves among them only).
+    public func load(sources: [Source]) -> ProcessLibrary {
+        load(sources: sources, readingSiblings: false)
+    }
+
+    func load(sources: [Source], readingSiblings: Bool) -> ProcessLibrary {
+        var resolver = ExtendsResolver(sources: sources, readsSiblings: readingSiblings)
+        var diagnostics: [Diagnostic] = []
+        var processes: [LoadedProcess] = []
+        var seenIDs: [String: String] = [:]
+        var allResults: [ExampleResult] = []
+        for index in sources.indices {
+            let resolved = resolver.resolve(index)
+            guard let tree = resolved.tree else { continue }
+            var reader = ProcessReader(file: sources[index].file)
+            let read = reader.read(tree)
+            diagnostics += reader.diagnostics
+            guard let definition = read else { continue }
+            if let other = seenIDs[definition.id] {
+                diagnostics.append(.error("The process id '\(definition.id)' is already used by '\(other)'; each process needs its own id.", at: reader.map.location(of: "process") ?? tree.location))
+                continue
+            }
+            seenIDs[definition.id] = sources[index].file
+            var validator = ProcessValidator(definition: definition, map: reader.map, calendars: calendars)
+            validator.validate()
+            diagnostics += validator.diagnostics
+            guard !(reader.diagnostics + validator.diagnostics).containsErrors, let calendar = definition.makeCalendar(registry: calendars) else { continue }
+            var examplesPass = true
+            var results: [ExampleResult] = []
+            for (exampleIndex, example) in definition.examples.enumerated() {
+                let run = definition.run(example, calendar: calendar)
+                let location = reader.map.location(of: "examples.\(exampleIndex)") ?? tree.location
+                let result = ExampleResult(process: definition.id, name: example.name, location: location, failures: run.failures, state: run.state)
+                results.append(result)
+                if !result.passed {
+                    examplesPass = false
+                    diagnostics.append(.error("The example '\(example.name)' fails: \(run.failures.joined(separator: "; ")).", at: location))
+                }
+            }
+            allResults += results
+            guard examplesPass else { continue }
+            processes.append(LoadedProcess(
+                definition: definition, file: sources[index].file, extendsChain: resolved.chain,
+                sourceMap: reader.map, exampleResults: results))
+        }
+        diagnostics += resolver.diagnostics
+        return ProcessLibrary(
+            processes: processes, diagnostics: Array(Set(diagnostics)).sortedByLocation(),
+            files: sources.map(\.file), exampleResults: allResults)
+    }
+}

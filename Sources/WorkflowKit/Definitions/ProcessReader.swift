@@ -1,0 +1,122 @@
+/// Reads a resolved (already merged) positioned tree into a ``ProcessDefinition``,
+/// recording where everything was written and reporting malformed parts: wrong
+/// shapes, unknown keys (with "did you mean …?"), bad ids, unparsable expressions.
+///
+/// Cross-references (unknown roles, states, …) are checked afterwards by
+/// ``ProcessValidator``, which uses the ``SourceMap`` built here.
+struct ProcessReader {
+    var diagnostics: [Diagnostic] = []
+    var map: SourceMap
+    /// Example field values whose field is not (yet) known; checked by the validator.
+    var fieldTypes: [String: FieldDefinition.Kind] = [:]
+
+    init(file: String) { map = SourceMap(file: file) }
+
+    mutating func error(_ message: String, at location: FileLocation) {
+        diagnostics.append(.error(message.prefix(1).uppercased() + message.dropFirst(), at: location))
+    }
+
+    // MARK: Shapes
+
+    /// The pairs of a mapping, reporting unknown keys; nil (and an error) when not a mapping.
+    mutating func mapping(_ node: SourceNode, _ path: String, allowed: [String]? = nil, what: String) -> [(key: SourceNode.Key, value: SourceNode)]? {
+        map.values[path] = node
+        guard let pairs = node.pairs else {
+            if node.isNull { return [] }
+            error("\(what) must be a mapping of 'key: value' lines, not \(node.kindName).", at: node.location)
+            return nil
+        }
+        for (key, value) in pairs {
+            let childPath = path.isEmpty ? key.name : "\(path).\(key.name)"
+            map.keys[childPath] = key.location
+            map.values[childPath] = value
+            if let allowed, !allowed.contains(key.name) {
+                let hint = Spelling.suggestion(for: key.name, among: allowed).map { " (did you mean '\($0)'?)" } ?? ""
+                error("Unknown key '\(key.name)' in \(what)\(hint).", at: key.location)
+            }
+        }
+        return allowed == nil ? pairs : pairs.filter { allowed!.contains($0.key.name) }
+    }
+
+    mutating func string(_ node: SourceNode?, what: String) -> String? {
+        guard let node else { return nil }
+        guard let text = node.scalar else {
+            if !node.isNull { error("\(what) must be a single value, not \(node.kindName).", at: node.location) }
+            return nil
+        }
+        return text
+    }
+
+    mutating func bool(_ node: SourceNode?, what: String) -> Bool? {
+        guard let text = string(node, what: what), let node else { return nil }
+        switch text.lowercased() {
+        case "true", "yes": return true
+        case "false", "no": return false
+        default:
+            error("\(what) must be true or false, not '\(text)'.", at: node.location)
+            return nil
+        }
+    }
+
+    mutating func list(_ node: SourceNode?, what: String) -> [SourceNode] {
+        guard let node else { return [] }
+        if let items = node.items { return items }
+        if node.isNull { return [] }
+        error("\(what) must be a list, e.g. [a, b], not \(node.kindName).", at: node.location)
+        return []
+    }
+
+    mutating func stringList(_ node: SourceNode?, _ path: String, what: String) -> [String] {
+        var result: [String] = []
+        for (index, item) in list(node, what: what).enumerated() {
+            map.values["\(path).\(index)"] = item
+            if let text = string(item, what: "Each item of \(what)") { result.append(text) }
+        }
+        return result
+    }
+
+    mutating func expression(_ node: SourceNode?, _ path: String, what: String) -> ProcessExpression? {
+        guard let node else { return nil }
+        map.values[path] = node
+        guard let text = string(node, what: what) else { return nil }
+        do {
+            return try ProcessExpression(parsing: text)
+        } catch {
+            self.error("\(what) is not a valid expression: \(error.message)", at: node.location(ofOffset: error.offset))
+            return nil
+        }
+    }
+
+    mutating func duration(_ text: String, at node: SourceNode, what: String) -> DateDuration? {
+        let trimmed = text.trimmedSpaces
+        if let expression = try? ProcessExpression(parsing: trimmed), let duration = expression.durationLiteral, duration.amount >= 0 {
+            return duration
+        }
+        error("\(what) must be a duration such as '2 weeks' or '5 working days', not '\(trimmed)'.", at: node.location)
+        return nil
+    }
+
+    /// Checks an id's form: letters, digits and hyphens, starting with a letter.
+    mutating func checkID(_ key: SourceNode.Key, kind: String, allowHyphen: Bool = true) {
+        let scalars = Array(key.name.unicodeScalars)
+        let ok = !scalars.isEmpty && scalars.count <= 64
+            && (("a"..."z").contains(scalars[0]) || ("A"..."Z").contains(scalars[0]))
+            && scalars.allSatisfy { ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || (allowHyphen && $0 == "-") }
+        if !ok {
+            let rule = allowHyphen ? "letters, digits and '-'" : "letters and digits (no '-', because fields are used in expressions)"
+            error("The \(kind) id '\(key.name)' must start with a letter and contain only \(rule).", at: key.location)
+        } else if !allowHyphen, ExpressionParser.keywords.contains(key.name) || DurationUnit.unit(named: key.name) != nil {
+            error("'\(key.name)' is a word of the expression language and cannot be a field id.", at: key.location)
+        }
+    }
+}
+
+extension String {
+    /// The text without leading and trailing spaces and tabs.
+    var trimmedSpaces: String {
+        var scalars = Substring(self)
+        while let first = scalars.first, first == " " || first == "\t" { scalars.removeFirst() }
+        while let last = scalars.last, last == " " || last == "\t" { scalars.removeLast() }
+        return String(scalars)
+    }
+}

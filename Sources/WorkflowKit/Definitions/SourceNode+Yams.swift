@@ -1,0 +1,111 @@
+import Yams
+
+extension SourceNode {
+    /// The deepest nesting a process file may have; deeper input is rejected
+    /// rather than risking the stack.
+    static let maximumDepth = 64
+
+    /// Parses `text` as one YAML document into a positioned tree.
+    ///
+    /// - Returns: The root (nil for an empty document) or the diagnostics that
+    ///   explain why the text is not YAML a process file can use.
+    static func parse(_ text: String, file: String) -> (node: SourceNode?, diagnostics: [Diagnostic]) {
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: text)
+        } catch let error as YamlError {
+            return (nil, [diagnostic(for: error, text: text, file: file)])
+        } catch {
+            return (nil, [.error("The file could not be read as YAML.", at: FileLocation(file: file, line: 1, column: 1))])
+        }
+        guard let root else { return (nil, []) }
+        var diagnostics: [Diagnostic] = []
+        let node = convert(root, file: file, depth: 0, diagnostics: &diagnostics)
+        return (node, diagnostics)
+    }
+
+    private static func location(_ mark: Mark?, file: String) -> FileLocation {
+        FileLocation(file: file, line: max(mark?.line ?? 1, 1), column: max(mark?.column ?? 1, 1))
+    }
+
+    private static func convert(_ node: Node, file: String, depth: Int, diagnostics: inout [Diagnostic]) -> SourceNode {
+        let here = location(node.mark, file: file)
+        if depth > maximumDepth {
+            diagnostics.append(.error("This value is nested more than \(maximumDepth) levels deep.", at: here))
+            return SourceNode(kind: .null, location: here)
+        }
+        switch node {
+        case .scalar(let scalar):
+            let style: ScalarStyle
+            switch scalar.style {
+            case .plain: style = .plain
+            case .singleQuoted: style = .singleQuoted
+            case .doubleQuoted: style = .doubleQuoted
+            default: style = .block
+            }
+            if style == .plain && ["", "~", "null", "Null", "NULL"].contains(scalar.string) {
+                return SourceNode(kind: .null, location: here)
+            }
+            return SourceNode(kind: .scalar(scalar.string, style), location: here)
+        case .mapping(let mapping):
+            var pairs: [(key: Key, value: SourceNode)] = []
+            for (key, value) in mapping {
+                let keyLocation = location(key.mark, file: file)
+                guard case .scalar(let keyScalar) = key else {
+                    diagnostics.append(.error("A key must be a plain name, not \(key.mapping != nil ? "a mapping" : "a list").", at: keyLocation))
+                    continue
+                }
+                let converted = convert(value, file: file, depth: depth + 1, diagnostics: &diagnostics)
+                pairs.append((Key(name: keyScalar.string, location: keyLocation), converted))
+            }
+            return SourceNode(kind: .mapping(pairs), location: here)
+        case .sequence(let sequence):
+            let items = sequence.map { convert($0, file: file, depth: depth + 1, diagnostics: &diagnostics) }
+            return SourceNode(kind: .sequence(items), location: here)
+        case .alias:
+            diagnostics.append(.error("YAML aliases ('*name') are not supported in process files; write the value out.", at: here))
+            return SourceNode(kind: .null, location: here)
+        }
+    }
+
+    /// Turns a Yams error into a diagnostic with the place libyaml reported.
+    private static func diagnostic(for error: YamlError, text: String, file: String) -> Diagnostic {
+        switch error {
+        case .scanner(let context, let problem, let mark, _),
+            .parser(let context, let problem, let mark, _),
+            .composer(let context, let problem, let mark, _):
+            let during = context.map { " (\($0.text) at line \($0.mark.line))" } ?? ""
+            return .error("The file is not valid YAML: \(problem)\(during).", at: location(mark, file: file))
+        case .reader(let problem, _, _, _):
+            return .error("The file could not be read: \(problem).", at: FileLocation(file: file, line: 1, column: 1))
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            let name = duplicates.first ?? ""
+            let first = location(context.mark, file: file)
+            let second = secondOccurrence(ofKey: name, after: first, in: text) ?? first
+            return .error(
+                "The key '\(name)' appears more than once in the same mapping (first at line \(first.line)); each id must be unique.",
+                at: second)
+        default:
+            return .error("The file could not be read as YAML: \(error).", at: FileLocation(file: file, line: 1, column: 1))
+        }
+    }
+
+    /// Finds the line after `first` where `key` is written again at the same column.
+    private static func secondOccurrence(ofKey key: String, after first: FileLocation, in text: String) -> FileLocation? {
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        guard first.line <= lines.count else { return nil }
+        for index in first.line..<lines.count {
+            let scalars = Array(lines[index].unicodeScalars)
+            let start = first.column - 1
+            guard start >= 0, start < scalars.count else { continue }
+            let rest = String(String.UnicodeScalarView(scalars[start...]))
+            for candidate in [key, "'\(key)'", "\"\(key)\""] where rest.hasPrefix(candidate + ":") {
+                let before = scalars[..<start]
+                if before.allSatisfy({ $0 == " " || $0 == "-" }) || before.last == "{" || before.last == " " {
+                    return FileLocation(file: first.file, line: index + 1, column: first.column)
+                }
+            }
+        }
+        return nil
+    }
+}

@@ -1,0 +1,120 @@
+/// A task that opens when a case enters a state: who owns it, its window
+/// (earliest start and due date), reminders, escalation, and what it records.
+public struct TaskDefinition: Sendable, Hashable, Codable, Identifiable {
+    /// What to do with a due date that falls on a day off.
+    public enum DayOffRule: String, Sendable, Hashable, Codable {
+        /// Move it to the next working day (Act 150/1930 §5): the default.
+        case nextWorkingDay = "next-working-day"
+        /// Keep it on the day off.
+        case keep
+    }
+
+    /// The id, unique in the process, e.g. `map-housing`.
+    public var id: String
+    /// What to do, in words.
+    public var title: String
+    /// The role that owns the task.
+    public var role: String
+    /// The earliest day the task should start (the window's start).
+    public var earliest: ProcessExpression?
+    /// The due date.
+    public var due: ProcessExpression?
+    /// What happens to a due date that falls on a day off.
+    public var dueOnDayOff: DayOffRule
+    /// When reminders are sent.
+    public var reminders: [ReminderRule]
+    /// Who is told when the task is overdue, and how often.
+    public var escalation: [EscalationRule]
+    /// Parties involved: the client's consent must name them.
+    public var involves: [String]
+    /// Fields set when the task is completed.
+    public var outcomes: [String]
+    /// When set, the task opens again after each completion.
+    public var repeatRule: RepeatRule?
+
+    public init(
+        id: String, title: String, role: String, earliest: ProcessExpression? = nil, due: ProcessExpression? = nil,
+        dueOnDayOff: DayOffRule = .nextWorkingDay, reminders: [ReminderRule] = [], escalation: [EscalationRule] = [],
+        involves: [String] = [], outcomes: [String] = [], repeatRule: RepeatRule? = nil
+    ) {
+        self.id = id
+        self.title = title
+        self.role = role
+        self.earliest = earliest
+        self.due = due
+        self.dueOnDayOff = dueOnDayOff
+        self.reminders = reminders
+        self.escalation = escalation
+        self.involves = involves
+        self.outcomes = outcomes
+        self.repeatRule = repeatRule
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, title, role, earliest, due, dueOnDayOff, reminders, escalation, involves, outcomes
+        case repeatRule = "repeat"
+    }
+}
+
+/// When a reminder is sent: an offset from the window's start or from the due date.
+public struct ReminderRule: Sendable, Hashable, Codable, CustomStringConvertible {
+    /// The date a reminder is counted from.
+    public enum Anchor: String, Sendable, Hashable, Codable {
+        /// The task's earliest start.
+        case windowStart = "window start"
+        /// The task's due date.
+        case due
+    }
+
+    /// What the offset counts from.
+    public var anchor: Anchor
+    /// The offset: negative before the anchor, positive after, zero on it.
+    public var offset: DateDuration
+
+    public init(anchor: Anchor, offset: DateDuration) {
+        self.anchor = anchor
+        self.offset = offset
+    }
+
+    /// As written in process files: "on due", "5 working days before due".
+    public var description: String {
+        if offset.amount == 0 { return anchor == .due ? "on due" : "at window start" }
+        let size = DateDuration(abs(offset.amount), offset.unit)
+        return "\(size) \(offset.amount < 0 ? "before" : "after") \(anchor.rawValue)"
+    }
+
+    /// The reminder's date, given the anchor's date.
+    public func date(from anchorDate: LocalDate, calendar: any BusinessCalendar) -> LocalDate {
+        offset.apply(to: anchorDate, calendar: calendar)
+    }
+}
+
+/// One rung of an escalation ladder: tell a role once a task is overdue by a
+/// given time, and again every so often.
+public struct EscalationRule: Sendable, Hashable, Codable {
+    /// The role told.
+    public var to: String
+    /// How long overdue the task is when this rung starts (0 = on the day after the due date).
+    public var after: DateDuration
+    /// How often to repeat while the task stays overdue (nil: once).
+    public var every: DateDuration?
+
+    public init(to: String, after: DateDuration, every: DateDuration? = nil) {
+        self.to = to
+        self.after = after
+        self.every = every
+    }
+}
+
+/// A task that comes back: e.g. a monthly follow-up until the case closes.
+public struct RepeatRule: Sendable, Hashable, Codable {
+    /// The time between one occurrence's due date and the next.
+    public var every: DateDuration
+    /// A yes/no condition that stops the repetition; nil repeats until the case closes.
+    public var until: ProcessExpression?
+
+    public init(every: DateDuration, until: ProcessExpression? = nil) {
+        self.every = every
+        self.until = until
+    }
+}

@@ -1,0 +1,56 @@
+/// The dates of one task for one case: its window, its reminders, and why.
+public struct TaskSchedule: Sendable, Hashable {
+    /// The task's id.
+    public var taskID: String
+    /// The earliest start, nil when the task has none or it is not known yet.
+    public var earliest: LocalDate?
+    /// The due date after the day-off rule, nil when none or not known yet.
+    public var due: LocalDate?
+    /// The dates reminders are sent, in order.
+    public var reminders: [LocalDate]
+    /// One line per rule applied, e.g. "due: 2026-10-23 = releaseDate (2026-12-23) - 2 months".
+    public var explanation: [String]
+}
+
+extension ProcessDefinition {
+    /// The schedule of `task` for a case described by `context`.
+    ///
+    /// A due date on a day off moves to the next working day unless the task
+    /// says `dueOnDayOff: keep` (Act 150/1930 §5). Earliest starts are not moved.
+    public func schedule(of task: TaskDefinition, in context: EvaluationContext) -> TaskSchedule {
+        let calendar = context.calendar
+        var explanation: [String] = []
+        var earliest: LocalDate?
+        if let expression = task.earliest {
+            let evaluation = expression.evaluate(in: context)
+            earliest = evaluation.value?.date
+            explanation += evaluation.steps.map { "earliest: \($0)" }
+        }
+        var due: LocalDate?
+        if let expression = task.due {
+            let evaluation = expression.evaluate(in: context)
+            explanation += evaluation.steps.map { "due: \($0)" }
+            if let date = evaluation.value?.date {
+                due = date
+                if !calendar.isWorkingDay(date) {
+                    switch task.dueOnDayOff {
+                    case .nextWorkingDay:
+                        let moved = calendar.nextWorkingDay(onOrAfter: date)
+                        explanation.append("due: \(calendar.explainDay(date)) The due date moves to the next working day, \(moved) (Act 150/1930 §5).")
+                        due = moved
+                    case .keep:
+                        explanation.append("due: \(calendar.explainDay(date)) The task keeps it (dueOnDayOff: keep).")
+                    }
+                } else {
+                    explanation.append("due: \(calendar.explainDay(date))")
+                }
+            }
+        }
+        var reminders: [LocalDate] = []
+        for rule in task.reminders {
+            guard let anchor = rule.anchor == .due ? due : earliest else { continue }
+            reminders.append(rule.date(from: anchor, calendar: calendar))
+        }
+        return TaskSchedule(taskID: task.id, earliest: earliest, due: due, reminders: reminders.sorted(), explanation: explanation)
+    }
+}

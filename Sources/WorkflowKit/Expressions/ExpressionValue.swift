@@ -1,0 +1,61 @@
+/// A value an expression produces or a field holds.
+public enum ExpressionValue: Sendable, Hashable, Codable, CustomStringConvertible {
+    case date(LocalDate)
+    case number(Double)
+    case bool(Bool)
+    case text(String)
+    case duration(DateDuration)
+
+    /// The value's type.
+    public var type: ExpressionType {
+        switch self {
+        case .date: .date
+        case .number: .number
+        case .bool: .bool
+        case .text: .text
+        case .duration: .duration
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .date(let date): date.description
+        case .number(let value): Self.format(value)
+        case .bool(let value): value ? "true" : "false"
+        case .text(let text): text
+        case .duration(let duration): duration.description
+        }
+    }
+
+    /// The date, when this is one.
+    public var date: LocalDate? {
+        if case .date(let date) = self { return date }
+        return nil
+    }
+
+    /// The truth value, when this is one.
+    public var bool: Bool? {
+        if case .bool(let value) = self { return value }
+        return nil
+    }
+
+    /// A value typed by its form, as `aso-engine eval --set` and examples read
+    /// them: `2026-12-23` is a date, `12` a number, `true`/`false` yes/no, else text.
+    public init(inferringFrom text: String) {
+        if let date = LocalDate(text) {
+            self = .date(date)
+        } else if let number = Double(text), text.allSatisfy({ $0.isNumber || $0 == "." || $0 == "-" }) {
+            self = .number(number)
+        } else if text == "true" || text == "false" {
+            self = .bool(text == "true")
+        } else {
+            self = .text(text)
+        }
+    }
+
+    /// A number without a trailing ".0" when it is whole.
+    static func format(_ value: Double) -> String {
+        if value == value.rounded(), abs(value) < 1e15 { return String(Int(value)) }
+        return String(value)
+    }
+}

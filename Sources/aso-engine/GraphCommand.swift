@@ -1,0 +1,111 @@
+import Foundation
+import ArgumentParser
+import Processes
+import WorkflowKit
+
+/// `aso-engine graph PROCESS`: a diagram of states, transitions and tasks.
+struct GraphCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "graph",
+        abstract: "Print a diagram of a process (states, transitions, tasks) to paste into a page.")
+
+    enum Format: String, ExpressibleByArgument, CaseIterable {
+        case mermaid, dot
+    }
+
+    @Argument(help: ArgumentHelp("A process id, or a process file.", valueName: "process"))
+    var process: String
+
+    @Option(name: .long, help: "mermaid (default) or dot.")
+    var format: Format = .mermaid
+
+    @OptionGroup var processOptions: ProcessOptions
+
+    func run() throws {
+        let definition = try ProcessArgument.definition(process, options: processOptions)
+        print(format == .mermaid ? ProcessDiagram.mermaid(definition) : ProcessDiagram.dot(definition), terminator: "")
+    }
+}
+
+/// Resolves a PROCESS argument: a file path, or an id in the catalog.
+enum ProcessArgument {
+    static func definition(_ argument: String, options: ProcessOptions) throws -> ProcessDefinition {
+        if argument.hasSuffix(".yaml") || argument.hasSuffix(".yml") {
+            let library = ProcessLoader().load(paths: [argument])
+            for diagnostic in library.diagnostics where diagnostic.severity == .error { printError(diagnostic.description) }
+            guard let loaded = library.processes.first(where: { $0.file == argument }) ?? library.processes.first else {
+                printError("The file '\(argument)' has errors; fix them first (see above).")
+                throw ExitCode(1)
+            }
+            return loaded.definition
+        }
+        let catalog = ProcessCatalog(directory: options.processes)
+        guard let definition = catalog.definition(id: argument) else {
+            for diagnostic in catalog.library.diagnostics where diagnostic.severity == .error { printError(diagnostic.description) }
+            let known = catalog.processes.map(\.definition.id)
+            printError("There is no valid process '\(argument)' in '\(options.processes)'\(known.isEmpty ? "" : "; known: \(known.joined(separator: ", "))").")
+            throw ExitCode(1)
+        }
+        return definition
+    }
+}
+
+/// Draws process definitions as Mermaid state diagrams or Graphviz dot.
+enum ProcessDiagram {
+    static func node(_ id: String) -> String { id.replacingOccurrences(of: "-", with: "_") }
+    static func quoted(_ text: String) -> String { text.replacingOccurrences(of: "\"", with: "'") }
+
+    static func taskLine(_ task: TaskDefinition) -> String {
+        var line = "\(task.id) (\(task.role)"
+        if let due = task.due { line += ", due \(due.text)" }
+        if task.repeatRule != nil { line += ", repeats" }
+        return line + ")"
+    }
+
+    static func mermaid(_ definition: ProcessDefinition) -> String {
+        var lines = ["---", "title: \(quoted(definition.title))", "---", "stateDiagram-v2"]
+        for state in definition.states {
+            lines.append("    state \"\(quoted(state.title))\" as \(node(state.id))")
+            for task in state.tasks { lines.append("    \(node(state.id)) : \(quoted(taskLine(task)).replacingOccurrences(of: ":", with: "·"))") }
+        }
+        if let initial = definition.initialState { lines.append("    [*] --> \(node(initial.id))") }
+        if let fast = definition.fastTrack {
+            lines.append("    [*] --> \(node(fast.state)) : fast track when \(quoted(fast.when.text))")
+        }
+        for state in definition.states {
+            for transition in state.transitions {
+                var label = transition.event
+                if let guardExpression = transition.guardExpression { label += " [\(guardExpression.text)]" }
+                lines.append("    \(node(state.id)) --> \(node(transition.to)) : \(quoted(label).replacingOccurrences(of: ":", with: "·"))")
+            }
+            if state.final { lines.append("    \(node(state.id)) --> [*]") }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    static func dot(_ definition: ProcessDefinition) -> String {
+        func escape(_ text: String) -> String {
+            text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+        }
+        var lines = ["digraph \"\(escape(definition.id))\" {", "  label=\"\(escape(definition.title))\";", "  rankdir=TB;", "  node [shape=box, style=rounded];"]
+        lines.append("  \"__start\" [shape=point];")
+        for state in definition.states {
+            let tasks = state.tasks.map { "\\l• " + escape(taskLine($0)) }.joined()
+            let shape = state.final ? ", peripheries=2" : ""
+            lines.append("  \"\(escape(state.id))\" [label=\"\(escape(state.title))\(tasks)\(tasks.isEmpty ? "" : "\\l")\"\(shape)];")
+        }
+        if let initial = definition.initialState { lines.append("  \"__start\" -> \"\(escape(initial.id))\";") }
+        if let fast = definition.fastTrack {
+            lines.append("  \"__start\" -> \"\(escape(fast.state))\" [style=dashed, label=\"fast track when \(escape(fast.when.text))\"];")
+        }
+        for state in definition.states {
+            for transition in state.transitions {
+                var label = transition.event
+                if let guardExpression = transition.guardExpression { label += " [\(guardExpression.text)]" }
+                lines.append("  \"\(escape(state.id))\" -> \"\(escape(transition.to))\" [label=\"\(escape(label))\"];")
+            }
+        }
+        lines.append("}")
+        return lines.joined(separator: "\n") + "\n"
+    }
+}

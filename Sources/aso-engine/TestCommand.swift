@@ -1,0 +1,34 @@
+import ArgumentParser
+import Processes
+import WorkflowKit
+
+/// `aso-engine test [FILE|DIR]...`: runs the examples written in process files.
+struct TestCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "test",
+        abstract: "Run the examples written in process files: one PASS or FAIL line per example.",
+        discussion: "Exits with 1 when any example fails or any file has an error.")
+
+    @Argument(help: ArgumentHelp("Process files or directories (default: processes).", valueName: "file|dir"))
+    var paths: [String] = []
+
+    func run() throws {
+        let library = ProcessLoader().load(paths: paths.isEmpty ? [ProcessCatalog.defaultDirectory] : paths)
+        let results = library.exampleResults
+        let failedExamples = Set(results.filter { !$0.passed }.map(\.location))
+        // Problems other than the failing examples themselves stop the files they are in.
+        let otherErrors = library.diagnostics.filter { $0.severity == .error && !failedExamples.contains($0.location) }
+        for diagnostic in otherErrors { printError(diagnostic.description) }
+        for result in results {
+            if result.passed {
+                print("PASS \(result.process): \(result.name)")
+            } else {
+                print("FAIL \(result.process): \(result.name) (\(result.location))")
+                for failure in result.failures { print("     \(failure)") }
+            }
+        }
+        let failed = results.filter { !$0.passed }.count
+        print("\(results.count - failed) of \(counted(results.count, "example")) passed\(failed > 0 ? ", \(failed) failed" : "")\(otherErrors.isEmpty ? "" : "; \(counted(otherErrors.count, "error")) stopped some files from being tested").")
+        if failed > 0 || !otherErrors.isEmpty { throw ExitCode(1) }
+    }
+}

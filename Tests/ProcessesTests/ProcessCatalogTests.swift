@@ -1,0 +1,64 @@
+import Foundation
+import Processes
+import Testing
+import WorkflowKit
+
+/// The shipped process files, loaded through the catalog as the engine loads them.
+@Suite struct ProcessCatalogTests {
+    /// The package's own `processes/` directory.
+    static let directory = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("processes").path
+
+    @Test func everyShippedProcessIsValidAndItsExamplesPass() throws {
+        let catalog = ProcessCatalog(directory: Self.directory)
+        #expect(catalog.library.diagnostics.filter { $0.severity == .error }.isEmpty, "\(catalog.library.diagnostics)")
+        #expect(catalog.processes.count == catalog.library.files.count)
+        #expect(!catalog.library.exampleResults.isEmpty)
+        for result in catalog.library.exampleResults {
+            #expect(result.passed, "\(result.process): \(result.name): \(result.failures)")
+        }
+    }
+
+    @Test func vatGenericModelsTheSixSteps() throws {
+        let catalog = ProcessCatalog(directory: Self.directory)
+        let vat = try #require(catalog.definition(id: "vat-generic"))
+        #expect(vat.initialState?.id == "mapping")
+        #expect(vat.fastTrack?.state == "fast-mapping")
+        let calendar = try #require(vat.makeCalendar())
+        let (task, state) = try #require(vat.task("map-housing"))
+        #expect(state.id == "mapping")
+        // The engine's question: when is this task due for this case?
+        let context = EvaluationContext(
+            fields: ["releaseDate": .date(LocalDate("2026-12-23")!)], openedOn: LocalDate("2026-06-01"), calendar: calendar)
+        let schedule = vat.schedule(of: task, in: context)
+        #expect(schedule.earliest == LocalDate("2026-06-23"))
+        #expect(schedule.due == LocalDate("2026-10-23"))
+        #expect(schedule.reminders == [LocalDate("2026-06-23")!, LocalDate("2026-10-16")!, LocalDate("2026-10-23")!])
+        #expect(schedule.explanation.contains("due: 2026-10-23 = releaseDate (2026-12-23) - 2 months"))
+        #expect(schedule.explanation.contains("due: Friday 2026-10-23 is a working day (calendar fi)."))
+    }
+
+    @Test func aDueDateOnADayOffMovesToTheNextWorkingDay() throws {
+        let vat = try #require(ProcessCatalog(directory: Self.directory).definition(id: "vat-generic"))
+        let calendar = try #require(vat.makeCalendar())
+        let (task, _) = try #require(vat.task("map-housing"))
+        // Two months before 2027-05-26 is Good Friday 2027-03-26; Easter Monday is the 29th.
+        let context = EvaluationContext(fields: ["releaseDate": .date(LocalDate("2027-05-26")!)], calendar: calendar)
+        let schedule = vat.schedule(of: task, in: context)
+        #expect(schedule.due == LocalDate("2027-03-30"))
+        #expect(schedule.explanation.last?.contains("moves to the next working day, 2027-03-30 (Act 150/1930 §5)") == true)
+        var keep = task
+        keep.dueOnDayOff = .keep
+        #expect(vat.schedule(of: keep, in: context).due == LocalDate("2027-03-26"))
+    }
+
+    @Test func theLargeBenchmarkDefinitionIsValid() throws {
+        let text = ProcessLanguageBenchmark.generateLargeDefinition(states: 200, tasks: 1000)
+        let library = ProcessLoader().load(sources: [.init(file: "large.yaml", text: text)])
+        #expect(library.diagnostics.filter { $0.severity == .error }.isEmpty, "\(library.diagnostics.prefix(5))")
+        let definition = try #require(library.definition(id: "large"))
+        #expect(definition.states.count == 200)
+        #expect(definition.states.reduce(0) { $0 + $1.tasks.count } == 1000)
+    }
+}

@@ -1,0 +1,140 @@
+import Testing
+
+@testable import WorkflowKit
+
+extension ProcessLanguageTests {
+    @Suite struct ExpressionTests {
+        let calendar = FinnishCalendar()
+
+        func evaluate(_ text: String, _ fields: [String: ExpressionValue] = [:], openedOn: String? = nil, events: [String: String] = [:], consent: Set<String>? = nil) throws -> Evaluation {
+            let expression = try ProcessExpression(parsing: text)
+            let context = EvaluationContext(
+                fields: fields, openedOn: openedOn.map(date), today: nil,
+                eventDates: events.mapValues(date), consent: consent.map { .init(parties: $0) }, calendar: calendar)
+            return expression.evaluate(in: context)
+        }
+
+        @Test func workingDaysAcrossChristmas2026() throws {
+            // 24, 25 and 26 December are holidays (the 26th a Saturday), the 27th a Sunday:
+            // the first working day after Wednesday the 23rd is Monday the 28th, the second Tuesday the 29th.
+            let one = try evaluate("d + 1 working day", ["d": .date(date("2026-12-23"))])
+            #expect(one.value == .date(date("2026-12-28")))
+            let two = try evaluate("d + 2 working days", ["d": .date(date("2026-12-23"))])
+            #expect(two.value == .date(date("2026-12-29")))
+            #expect(two.steps.first?.hasPrefix("2026-12-29 = d (2026-12-23) + 2 working days, counted in calendar fi") == true)
+            #expect(two.steps.first?.contains("2026-12-24 Christmas Eve") == true)
+            let back = try evaluate("2026-12-28 - 1 working day")
+            #expect(back.value == .date(date("2026-12-23")))
+        }
+
+        @Test func monthsYearsAndExplanation() throws {
+            let due = try evaluate("releaseDate - 2 months", ["releaseDate": .date(date("2026-12-23"))])
+            #expect(due.value == .date(date("2026-10-23")))
+            #expect(due.steps == ["2026-10-23 = releaseDate (2026-12-23) - 2 months"])
+            let clamped = try evaluate("d + 1 month", ["d": .date(date("2027-01-31"))])
+            #expect(clamped.value == .date(date("2027-02-28")))
+            #expect(clamped.steps.first?.contains("clamped to the end of the month") == true)
+            let adult = try evaluate("birthDate + 18 years - 1 working day", ["birthDate": .date(date("2008-12-26"))])
+            // 2026-12-26 is Boxing Day (a Saturday); one working day before it is Wednesday the 23rd.
+            #expect(adult.value == .date(date("2026-12-23")))
+            #expect(try evaluate("2026-01-01 + 2 weeks").value == .date(date("2026-01-15")))
+            #expect(try evaluate("2026-03-01 - 2026-02-01").value == .number(28))
+        }
+
+        @Test func comparisonsLogicAndReferences() throws {
+            let fields: [String: ExpressionValue] = ["releaseDate": .date(date("2026-12-23")), "form": .text("supported"), "n": .number(3)]
+            #expect(try evaluate("openedOn > releaseDate - 2 months", fields, openedOn: "2026-11-02").value == .bool(true))
+            #expect(try evaluate("openedOn > releaseDate - 2 months", fields, openedOn: "2026-06-01").value == .bool(false))
+            #expect(try evaluate("form == 'supported' and not (n < 2)", fields).value == .bool(true))
+            #expect(try evaluate("n + 1 >= 4 or false", fields).value == .bool(true))
+            #expect(try evaluate("event.consent-given + 2 working days", events: ["consent-given": "2026-12-22"]).value == .date(date("2026-12-28")))
+            #expect(try evaluate("eventDate('consent-given') == event.consent-given", events: ["consent-given": "2026-06-01"]).value == .bool(true))
+            #expect(try evaluate("consent.given and consent.includes('prison')", consent: ["prison"]).value == .bool(true))
+            #expect(try evaluate("consent.includes('kela')", consent: ["prison"]).value == .bool(false))
+            #expect(try evaluate("consent.given").value == .bool(false))
+            #expect(try evaluate("min(2026-05-01, 2026-04-01 + 2 months)").value == .date(date("2026-05-01")))
+        }
+
+        @Test func absentValuesPropagateAndGuardsAreFalse() throws {
+            let absent = try evaluate("releaseDate - 2 months")
+            #expect(absent.value == nil)
+            #expect(absent.steps == ["releaseDate has no value yet, so the result is not known"])
+            let guardValue = try evaluate("event.consent-given < 2026-01-01")
+            #expect(guardValue.value == nil)
+            #expect(guardValue.isTrue == false)
+            #expect(try evaluate("known(releaseDate)").value == .bool(false))
+            #expect(try evaluate("false and releaseDate > 2026-01-01").value == .bool(false))
+            #expect(try evaluate("true or releaseDate > 2026-01-01").value == .bool(true))
+            #expect(try evaluate("true and releaseDate > 2026-01-01").value == nil)
+            #expect(try evaluate("not (releaseDate > 2026-01-01)").value == nil)
+        }
+
+        @Test func canonicalTextIgnoresSpacingAndRedundantParentheses() throws {
+            let a = try ProcessExpression(parsing: "(releaseDate-2   months)")
+            let b = try ProcessExpression(parsing: "releaseDate - 2 months")
+            #expect(a == b)
+            #expect(a.text == "releaseDate - 2 months")
+            let c = try ProcessExpression(parsing: "a - (b - c)")
+            #expect(c.text == "a - (b - c)")
+            let d = try ProcessExpression(parsing: "not (a or b) and c")
+            #expect(d.text == "not (a or b) and c")
+            for text in [c.text, d.text, "x + 1 working day - 3 days", "event.consent-given + 2 working days", "consent.includes('prison') or known(x)"] {
+                let parsed = try ProcessExpression(parsing: text)
+                #expect(try ProcessExpression(parsing: parsed.text) == parsed, "\(text)")
+            }
+        }
+
+        @Test(arguments: [
+            ("releaseDate -", 13, "Expected a value, found the end of the expression."),
+            ("a = b", 2, "A single '=' is not an operator; to compare, write '=='."),
+            ("a && b", 2, "'&' is not an operator here; write 'and'."),
+            ("2026-02-30 + 1 day", 0, "'2026-02-30' is not a date in the calendar."),
+            ("a < b < c", 6, "Comparisons cannot be chained; join them with 'and'."),
+            ("'open", 0, "This text is not closed: add a ' at its end."),
+            ("2 working weeks", 10, "'working' must be followed by 'days', e.g. '2 working days'."),
+            ("(a + b", 6, "Expected ')' to close the '(' at column 1, found the end of the expression."),
+            ("a b", 2, "Unexpected 'b' after a complete expression; is an operator missing?"),
+            ("", 0, "The expression is empty."),
+        ])
+        func syntaxErrors(text: String, offset: Int, message: String) {
+            #expect(throws: ExpressionError(message, offset: offset)) { try ProcessExpression(parsing: text) }
+        }
+
+        @Test(arguments: [
+            ("releaseDate + 2", 14, "A number needs a unit to be added to a date, e.g. '+ 2 days' or '+ 2 working days'."),
+            ("releaseDate + openedOn", 14, "Two dates cannot be added; add a duration to a date, e.g. releaseDate + 2 weeks."),
+            ("releaseDate > 3", 14, "'>' compares a date with a number; both sides must be dates or both numbers."),
+            ("releseDate - 1 day", 0, "Unknown field 'releseDate' (did you mean 'releaseDate'?)."),
+            ("event.consent-gvien", 0, "Unknown event 'consent-gvien' (did you mean 'consent-given'?)."),
+            ("consent.includes('prisn')", 0, "Unknown party 'prisn' (did you mean 'prison'?)."),
+            ("not releaseDate", 4, "'not' needs yes/no (true or false), but this is a date."),
+            ("parties == parties", 0, "The field 'parties' is a list of parties and cannot be used in an expression."),
+        ])
+        func typeErrors(text: String, offset: Int, message: String) throws {
+            let environment = ExpressionEnvironment(
+                fields: ["releaseDate": .date, "parties": ExpressionType?.none], events: ["consent-given"], parties: ["prison"])
+            let (type, errors) = try ProcessExpression(parsing: text).check(in: environment)
+            #expect(type == nil)
+            #expect(errors.first == ExpressionError(message, offset: offset))
+        }
+
+        @Test func typesOfWellFormedExpressions() throws {
+            let environment = ExpressionEnvironment(fields: ["d": .date, "n": .number, "t": .text, "b": .bool])
+            let cases: [(String, ExpressionType)] = [
+                ("d - 2 months", .date), ("d - openedOn", .number), ("b and d < today", .bool), ("t != 'x'", .bool),
+                ("2 weeks", .duration), ("-n + 1", .number), ("max(d, openedOn + 1 day)", .date),
+            ]
+            for (text, expected) in cases {
+                #expect(try ProcessExpression(parsing: text).check(in: environment).type == expected, "\(text)")
+            }
+        }
+
+        @Test func valuesTypedByTheirForm() {
+            #expect(ExpressionValue(inferringFrom: "2026-12-23") == .date(date("2026-12-23")))
+            #expect(ExpressionValue(inferringFrom: "12") == .number(12))
+            #expect(ExpressionValue(inferringFrom: "true") == .bool(true))
+            #expect(ExpressionValue(inferringFrom: "supported") == .text("supported"))
+            #expect(ExpressionValue(inferringFrom: "2026-13-01") == .text("2026-13-01"))
+        }
+    }
+}

@@ -1,0 +1,73 @@
+/// What a worker asks of a case.
+public enum CaseCommand: Sendable, Hashable {
+    /// Open the case with its first field values.
+    case open(fields: [String: ExpressionValue], responsibleWorker: String?)
+    /// Record or correct field values; `cleared` removes values.
+    case record(values: [String: ExpressionValue], cleared: [String] = [])
+    /// Mark an open task done, with the outcome values it records.
+    case complete(task: String, outcomes: [String: ExpressionValue] = [:])
+    /// Say that a named event of the process happened.
+    case fire(event: String)
+    /// Record the client's written consent naming the parties that may be involved.
+    case giveConsent(parties: [String])
+    /// Record that the client withdrew consent.
+    case withdrawConsent
+    /// Disclose case information to a party (invitation, advance information, memo).
+    case disclose(party: String, purpose: String)
+    /// Pass responsibility to another worker.
+    case handOver(to: String)
+    /// Close the case.
+    case close(reason: String)
+    /// Move the case to another version of its definition.
+    case migrate(to: ProcessDefinition)
+
+    /// The command's name, as the command line spells it.
+    public var name: String {
+        switch self {
+        case .open: "open"
+        case .record: "record"
+        case .complete: "complete"
+        case .fire: "fire"
+        case .giveConsent: "consent"
+        case .withdrawConsent: "withdraw consent"
+        case .disclose: "disclose"
+        case .handOver: "handover"
+        case .close: "close"
+        case .migrate: "migrate"
+        }
+    }
+}
+
+/// A command the case's process or state does not allow. Nothing was appended.
+public struct CommandRefused: Error, Sendable, Hashable, CustomStringConvertible {
+    /// The kind of refusal, to match on.
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        private enum Value: String {
+            case notAllowedInState, unknownCase, alreadyOpen, closed, invalidValue, unknownTask, noConsent,
+                migrationImpossible, unknownProcess
+        }
+        private let value: Value
+        private init(_ value: Value) { self.value = value }
+        public static let notAllowedInState = Code(.notAllowedInState)
+        public static let unknownCase = Code(.unknownCase)
+        public static let alreadyOpen = Code(.alreadyOpen)
+        public static let closed = Code(.closed)
+        public static let invalidValue = Code(.invalidValue)
+        public static let unknownTask = Code(.unknownTask)
+        public static let noConsent = Code(.noConsent)
+        public static let migrationImpossible = Code(.migrationImpossible)
+        public static let unknownProcess = Code(.unknownProcess)
+        public var description: String { value.rawValue }
+    }
+
+    public var code: Code
+    /// A full sentence: what was refused, in which state, and what is allowed there.
+    public var message: String
+
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { message }
+}

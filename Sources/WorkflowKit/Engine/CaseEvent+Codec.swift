@@ -1,0 +1,62 @@
+import Foundation
+
+extension CaseEvent {
+    /// The schema version of every case event type today.
+    public static let schemaVersion = 1
+
+    private static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }()
+
+    /// The event as the log stores it.
+    public func newEvent() throws -> NewEvent {
+        let payload: Data
+        switch self {
+        case .opened(let body): payload = try Self.encoder.encode(body)
+        case .fieldsRecorded(let body): payload = try Self.encoder.encode(body)
+        case .stateEntered(let body): payload = try Self.encoder.encode(body)
+        case .taskOpened(let body): payload = try Self.encoder.encode(body)
+        case .taskRescheduled(let body): payload = try Self.encoder.encode(body)
+        case .taskCompleted(let body): payload = try Self.encoder.encode(body)
+        case .taskCancelled(let body): payload = try Self.encoder.encode(body)
+        case .taskSuspended(let body): payload = try Self.encoder.encode(body)
+        case .taskResumed(let body): payload = try Self.encoder.encode(body)
+        case .eventOccurred(let body): payload = try Self.encoder.encode(body)
+        case .consentGiven(let body): payload = try Self.encoder.encode(body)
+        case .consentWithdrawn(let body): payload = try Self.encoder.encode(body)
+        case .informationDisclosed(let body): payload = try Self.encoder.encode(body)
+        case .responsibilityHandedOver(let body): payload = try Self.encoder.encode(body)
+        case .caseClosed(let body): payload = try Self.encoder.encode(body)
+        case .caseMigrated(let body): payload = try Self.encoder.encode(body)
+        }
+        return NewEvent(type: typeName, schemaVersion: Self.schemaVersion, payload: payload)
+    }
+
+    /// Reads a stored event back; nil for a type that is not a case event.
+    public init?(_ event: RecordedEvent) throws {
+        let decoder = JSONDecoder()
+        let data = event.payload
+        switch event.type {
+        case "CaseOpened": self = .opened(try decoder.decode(CaseOpened.self, from: data))
+        case "FieldsRecorded": self = .fieldsRecorded(try decoder.decode(FieldsRecorded.self, from: data))
+        case "StateEntered": self = .stateEntered(try decoder.decode(StateEntered.self, from: data))
+        case "TaskOpened": self = .taskOpened(try decoder.decode(TaskOpened.self, from: data))
+        case "TaskRescheduled": self = .taskRescheduled(try decoder.decode(TaskRescheduled.self, from: data))
+        case "TaskCompleted": self = .taskCompleted(try decoder.decode(TaskCompleted.self, from: data))
+        case "TaskCancelled": self = .taskCancelled(try decoder.decode(TaskCancelled.self, from: data))
+        case "TaskSuspended": self = .taskSuspended(try decoder.decode(TaskSuspended.self, from: data))
+        case "TaskResumed": self = .taskResumed(try decoder.decode(TaskResumed.self, from: data))
+        case "EventOccurred": self = .eventOccurred(try decoder.decode(EventOccurred.self, from: data))
+        case "ConsentGiven": self = .consentGiven(try decoder.decode(ConsentGiven.self, from: data))
+        case "ConsentWithdrawn": self = .consentWithdrawn(try decoder.decode(ConsentWithdrawn.self, from: data))
+        case "InformationDisclosed": self = .informationDisclosed(try decoder.decode(InformationDisclosed.self, from: data))
+        case "ResponsibilityHandedOver":
+            self = .responsibilityHandedOver(try decoder.decode(ResponsibilityHandedOver.self, from: data))
+        case "CaseClosed": self = .caseClosed(try decoder.decode(CaseClosed.self, from: data))
+        case "CaseMigrated": self = .caseMigrated(try decoder.decode(CaseMigrated.self, from: data))
+        default: return nil
+        }
+    }
+}

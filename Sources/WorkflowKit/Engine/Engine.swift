@@ -1,0 +1,171 @@
+public import Foundation
+public import Logging
+
+/// Who is acting: recorded with every event a command causes.
+public struct Acting: Sendable, Hashable {
+    public var id: String
+    public var organisation: String?
+    public var role: String?
+
+    public init(_ id: String, organisation: String? = nil, role: String? = nil) {
+        self.id = id
+        self.organisation = organisation
+        self.role = role
+    }
+}
+
+/// What a command did.
+public struct CaseOutcome: Sendable {
+    /// The case after the command.
+    public var state: CaseState
+    /// The events the command appended (empty when a repeated command id was already applied).
+    public var events: [CaseEvent]
+    public var append: AppendResult
+}
+
+/// Runs commands against cases: loads a case from its stream, decides, and appends
+/// with the expected version, retrying when another writer got there first.
+///
+/// The rules live in ``CaseDecider`` (pure); the engine adds only I/O and time.
+public actor Engine {
+    public let database: WorkflowDatabase
+    private let calendars: CalendarRegistry
+    private let now: @Sendable () -> Int64
+    private let logger: Logger
+    private var definitions: [String: ProcessDefinition] = [:]
+
+    /// - Parameters:
+    ///   - now: The current time in milliseconds since 1970 (inject a fixed or simulated clock in tests).
+    public init(
+        database: WorkflowDatabase, calendars: CalendarRegistry = .standard,
+        now: @escaping @Sendable () -> Int64 = { Int64((Date().timeIntervalSince1970 * 1000).rounded()) },
+        logger: Logger = Logger(label: "workflowkit.engine")
+    ) {
+        self.database = database
+        self.calendars = calendars
+        self.now = now
+        self.logger = logger
+    }
+
+    /// Opens a case of `definition`, pinned to its content hash; the definition is
+    /// stored in the database so that the case can always read it back.
+    ///
+    /// - Throws: ``CommandRefused`` when the values do not fit the process.
+    @discardableResult
+    public func open(
+        _ definition: ProcessDefinition, caseID: StreamID = StreamID(UUID().uuidString.lowercased()),
+        fields: [String: ExpressionValue], responsibleWorker: String? = nil, by actor: Acting, commandID: String? = nil
+    ) async throws -> CaseOutcome {
+        let calendar = try calendar(for: definition)
+        let state = CaseState(id: caseID)
+        let events = try CaseDecider.decide(
+            .open(fields: fields, responsibleWorker: responsibleWorker), state: state, definition: definition,
+            today: today(in: calendar), calendar: calendar)
+        try await database.store(definition)
+        definitions[definition.contentHash] = definition
+        return try await append(events, to: state, expected: .noStream, by: actor, commandID: commandID)
+    }
+
+    /// Runs `command` on the case `id`.
+    ///
+    /// - Throws: ``CommandRefused`` (nothing appended) or a storage error.
+    @discardableResult
+    public func execute(
+        _ command: CaseCommand, on id: StreamID, by actor: Acting, commandID: String? = nil
+    ) async throws -> CaseOutcome {
+        var attempt = 0
+        while true {
+            attempt += 1
+            let (state, definition) = try await load(id)
+            let calendar = try calendar(for: definition)
+            if case .migrate(let target) = command { try await database.store(target) }
+            let events = try CaseDecider.decide(
+                command, state: state, definition: definition, today: today(in: calendar), calendar: calendar)
+            if events.isEmpty {
+                return CaseOutcome(
+                    state: state, events: [],
+                    append: AppendResult(stream: id, firstPosition: 0, lastPosition: 0, version: state.version))
+            }
+            do {
+                return try await append(events, to: state, expected: .exact(state.version), by: actor, commandID: commandID)
+            } catch let conflict as VersionConflict where attempt < 5 {
+                logger.debug("retrying after a concurrent write", metadata: ["case.id": "\(id)", "conflict": "\(conflict)"])
+            }
+        }
+    }
+
+    /// The case `id` and the definition it follows.
+    ///
+    /// - Throws: ``CommandRefused`` with code `.unknownCase` when there is no such case.
+    public func load(_ id: StreamID) async throws -> (CaseState, ProcessDefinition) {
+        var state = CaseState(id: id)
+        for try await event in database.events.read(stream: id) {
+            if let caseEvent = try CaseEvent(event) {
+                state = state.evolve(caseEvent)
+            } else {
+                state.version = event.version
+            }
+        }
+        guard state.exists else {
+            throw CommandRefused(.unknownCase, "Case '\(id)' does not exist.")
+        }
+        return (state, try await definition(hash: state.definition))
+    }
+
+    /// Why `task` of case `id` is due when it is: each rule, anchor date and calendar.
+    public func explain(task: String, of id: StreamID) async throws -> TaskSchedule {
+        let (state, definition) = try await load(id)
+        guard let (taskDefinition, _) = definition.task(task) else {
+            throw CommandRefused(.unknownTask, "Process '\(definition.id)' has no task '\(task)'.")
+        }
+        let calendar = try calendar(for: definition)
+        var schedule = definition.schedule(of: taskDefinition, in: state.evaluationContext(today: today(in: calendar), calendar: calendar))
+        if let open = state.openTask(task), open.occurrence > 1 {
+            schedule.due = open.due
+            schedule.explanation.append("due: occurrence \(open.occurrence) of a repeating task, \(open.due?.description ?? "none").")
+        }
+        schedule.explanation.append("calendar: \(calendar.id)")
+        return schedule
+    }
+
+    /// The definition stored under `hash`.
+    public func definition(hash: String) async throws -> ProcessDefinition {
+        if let cached = definitions[hash] { return cached }
+        guard let stored = try await database.definition(hash: hash) else {
+            throw CommandRefused(.unknownProcess, "The definition '\(hash)' is not stored in this database.")
+        }
+        definitions[hash] = stored
+        return stored
+    }
+
+    /// Today in `calendar`'s time zone, from the injected clock.
+    public func today(in calendar: any BusinessCalendar) -> LocalDate {
+        calendar.localDate(at: Date(timeIntervalSince1970: Double(now()) / 1000))
+    }
+
+    private func calendar(for definition: ProcessDefinition) throws -> any BusinessCalendar {
+        guard let calendar = definition.makeCalendar(registry: calendars) else {
+            throw CommandRefused(.unknownProcess, "Process '\(definition.id)' names the calendar '\(definition.calendar)', which is not registered.")
+        }
+        return calendar
+    }
+
+    private func append(
+        _ events: [CaseEvent], to state: CaseState, expected: ExpectedVersion, by actor: Acting, commandID: String?
+    ) async throws -> CaseOutcome {
+        let metadata = EventMetadata(
+            actor: actor.id, organisation: actor.organisation, role: actor.role, correlationID: commandID,
+            commandID: commandID)
+        let result = try await database.events.append(events.map { try $0.newEvent() }, to: state.id, expected: expected, metadata: metadata)
+        if result.wasAlreadyApplied {
+            // The command ran before: report the case as it is, nothing new was written.
+            return CaseOutcome(state: try await load(state.id).0, events: [], append: result)
+        }
+        var next = state
+        for event in events { next = next.evolve(event) }
+        logger.info(
+            "case updated",
+            metadata: ["case.id": "\(state.id)", "events": "\(events.map(\.typeName).joined(separator: ","))", "version": "\(result.version)"])
+        return CaseOutcome(state: next, events: events, append: result)
+    }
+}

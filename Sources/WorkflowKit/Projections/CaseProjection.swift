@@ -1,0 +1,107 @@
+import Foundation
+import GRDB
+
+/// The `cases` and `open_tasks` tables, kept in step with the log inside each
+/// append's own transaction, so that they never lag it and can always be rebuilt.
+struct CaseProjection: SQLiteTransactionHook {
+    static let migrationID = "2026-11-25-case-projections-v1"
+
+    static func migrate(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                CREATE TABLE definitions (
+                    hash TEXT PRIMARY KEY,
+                    process TEXT NOT NULL,
+                    json BLOB NOT NULL,
+                    stored_at INTEGER NOT NULL
+                ) WITHOUT ROWID;
+                CREATE TABLE cases (
+                    case_id TEXT PRIMARY KEY,
+                    process TEXT NOT NULL,
+                    definition TEXT NOT NULL,
+                    state TEXT NOT NULL,
+                    responsible_worker TEXT,
+                    opened_on TEXT NOT NULL,
+                    fast_track TEXT,
+                    closed_on TEXT,
+                    closed_reason TEXT,
+                    version INTEGER NOT NULL,
+                    last_position INTEGER NOT NULL
+                ) WITHOUT ROWID;
+                CREATE INDEX cases_by_process ON cases (process, state);
+                CREATE TABLE open_tasks (
+                    case_id TEXT NOT NULL,
+                    task TEXT NOT NULL,
+                    process TEXT NOT NULL,
+                    role TEXT NOT NULL,
+                    earliest TEXT,
+                    due TEXT,
+                    occurrence INTEGER NOT NULL,
+                    suspended INTEGER NOT NULL DEFAULT 0,
+                    PRIMARY KEY (case_id, task)
+                ) WITHOUT ROWID;
+                CREATE INDEX open_tasks_by_due ON open_tasks (due);
+                """)
+    }
+
+    func apply(_ events: [RecordedEvent], in db: Database) throws {
+        for event in events {
+            try Self.apply(event, in: db)
+        }
+    }
+
+    static func apply(_ event: RecordedEvent, in db: Database) throws {
+        guard let caseEvent = try CaseEvent(event) else { return }
+        let id = event.stream.rawValue
+        switch caseEvent {
+        case .opened(let opened):
+            try db.execute(
+                sql: """
+                    INSERT INTO cases (case_id, process, definition, state, responsible_worker, opened_on, fast_track, version, last_position)
+                    VALUES (?, ?, ?, '', ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    id, opened.process, opened.definition, opened.responsibleWorker, opened.openedOn.description,
+                    opened.fastTrack, event.version, event.position,
+                ])
+        case .stateEntered(let entered):
+            try db.execute(sql: "UPDATE cases SET state = ? WHERE case_id = ?", arguments: [entered.state, id])
+        case .taskOpened(let opened):
+            try db.execute(
+                sql: """
+                    INSERT OR REPLACE INTO open_tasks (case_id, task, process, role, earliest, due, occurrence, suspended)
+                    VALUES (?, ?, (SELECT process FROM cases WHERE case_id = ?), ?, ?, ?, ?, 0)
+                    """,
+                arguments: [
+                    id, opened.task, id, opened.role, opened.earliest?.description, opened.due?.description, opened.occurrence,
+                ])
+        case .taskRescheduled(let rescheduled):
+            try db.execute(
+                sql: "UPDATE open_tasks SET earliest = ?, due = ? WHERE case_id = ? AND task = ?",
+                arguments: [rescheduled.earliest?.description, rescheduled.due?.description, id, rescheduled.task])
+        case .taskCompleted(let completed):
+            try db.execute(sql: "DELETE FROM open_tasks WHERE case_id = ? AND task = ?", arguments: [id, completed.task])
+        case .taskCancelled(let cancelled):
+            try db.execute(sql: "DELETE FROM open_tasks WHERE case_id = ? AND task = ?", arguments: [id, cancelled.task])
+        case .taskSuspended(let suspended):
+            try db.execute(
+                sql: "UPDATE open_tasks SET suspended = 1 WHERE case_id = ? AND task = ?", arguments: [id, suspended.task])
+        case .taskResumed(let resumed):
+            try db.execute(
+                sql: "UPDATE open_tasks SET suspended = 0 WHERE case_id = ? AND task = ?", arguments: [id, resumed.task])
+        case .responsibilityHandedOver(let handover):
+            try db.execute(sql: "UPDATE cases SET responsible_worker = ? WHERE case_id = ?", arguments: [handover.to, id])
+        case .caseClosed(let closed):
+            try db.execute(
+                sql: "UPDATE cases SET closed_on = ?, closed_reason = ? WHERE case_id = ?",
+                arguments: [closed.on.description, closed.reason, id])
+        case .caseMigrated(let migrated):
+            try db.execute(sql: "UPDATE cases SET definition = ? WHERE case_id = ?", arguments: [migrated.to, id])
+        case .fieldsRecorded, .eventOccurred, .consentGiven, .consentWithdrawn, .informationDisclosed:
+            break
+        }
+        try db.execute(
+            sql: "UPDATE cases SET version = ?, last_position = ? WHERE case_id = ?",
+            arguments: [event.version, event.position, id])
+    }
+}

@@ -1,0 +1,225 @@
+import Foundation
+import GRDB
+
+/// One SQLite file holding everything: the event log, the definitions cases are
+/// pinned to, and the projections (cases, open tasks) kept in step with the log.
+public final class WorkflowDatabase: Sendable {
+    /// The event log.
+    public let events: SQLiteEventStore
+
+    /// Opens (creating and migrating when needed) the database at `path`.
+    ///
+    /// - Throws: ``EventStoreError`` when the file cannot be opened.
+    public init(path: String, options: SQLiteEventStore.Options = SQLiteEventStore.Options()) throws {
+        events = try SQLiteEventStore(
+            path: path, options: options,
+            migrations: [(CaseProjection.migrationID, { @Sendable db in try CaseProjection.migrate(db) })])
+        events.transactionHooks = [CaseProjection()]
+    }
+
+    // MARK: Definitions
+
+    /// Stores a resolved definition under its content hash (once; storing it again does nothing).
+    public func store(_ definition: ProcessDefinition) async throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let json = try encoder.encode(definition)
+        let now = events.options.now()
+        try await SQLiteEventStore.storage("storing definition '\(definition.id)'") {
+            try await events.pool.write { db in
+                try db.execute(
+                    sql: "INSERT OR IGNORE INTO definitions (hash, process, json, stored_at) VALUES (?, ?, ?, ?)",
+                    arguments: [definition.contentHash, definition.id, json, now])
+            }
+        }
+    }
+
+    /// The definition stored under `hash`, exactly as it was stored.
+    public func definition(hash: String) async throws -> ProcessDefinition? {
+        let json = try await SQLiteEventStore.storage("reading definition '\(hash)'") {
+            try await events.pool.read { db in
+                try Data.fetchOne(db, sql: "SELECT json FROM definitions WHERE hash = ?", arguments: [hash])
+            }
+        }
+        guard let json else { return nil }
+        return try JSONDecoder().decode(ProcessDefinition.self, from: json)
+    }
+
+    /// The content hashes of every stored version of `process`, oldest first.
+    public func definitionHashes(process: String) async throws -> [String] {
+        try await SQLiteEventStore.storage("listing definitions of '\(process)'") {
+            try await events.pool.read { db in
+                try String.fetchAll(
+                    db, sql: "SELECT hash FROM definitions WHERE process = ? ORDER BY stored_at, hash", arguments: [process])
+            }
+        }
+    }
+
+    // MARK: Projections
+
+    /// Cases, optionally only open ones or one process's.
+    public func cases(process: String? = nil, includeClosed: Bool = true) async throws -> [CaseSummary] {
+        try await SQLiteEventStore.storage("reading cases") {
+            try await events.pool.read { db in
+                var conditions: [String] = []
+                var arguments: StatementArguments = []
+                if let process {
+                    conditions.append("c.process = ?")
+                    _ = arguments.append(contentsOf: [process])
+                }
+                if !includeClosed { conditions.append("c.closed_on IS NULL") }
+                let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+                let rows = try Row.fetchAll(
+                    db,
+                    sql: """
+                        SELECT c.case_id, c.process, c.definition, c.state, c.responsible_worker, c.opened_on, c.fast_track,
+                               c.closed_on, c.closed_reason, c.version,
+                               (SELECT MIN(due) FROM open_tasks t WHERE t.case_id = c.case_id) AS next_due,
+                               (SELECT COUNT(*) FROM open_tasks t WHERE t.case_id = c.case_id) AS open_tasks
+                        FROM cases c \(filter) ORDER BY c.opened_on, c.case_id
+                        """, arguments: arguments)
+                return rows.map { row in
+                    CaseSummary(
+                        id: StreamID(rawValue: row["case_id"]), process: row["process"], definition: row["definition"],
+                        state: row["state"], responsibleWorker: row["responsible_worker"],
+                        openedOn: LocalDate(row["opened_on"] as String) ?? LocalDate(daysSinceEpoch: 0),
+                        fastTrack: row["fast_track"], closedOn: (row["closed_on"] as String?).flatMap(LocalDate.init),
+                        closedReason: row["closed_reason"], version: row["version"],
+                        nextDue: (row["next_due"] as String?).flatMap(LocalDate.init), openTasks: row["open_tasks"])
+                }
+            }
+        }
+    }
+
+    /// Open tasks, filtered, earliest due first (tasks without a due date last).
+    public func tasks(_ query: TaskQuery = TaskQuery()) async throws -> [OpenTaskSummary] {
+        try await SQLiteEventStore.storage("reading open tasks") {
+            try await events.pool.read { db in
+                var conditions: [String] = []
+                var arguments: [any DatabaseValueConvertible] = []
+                if let dueBefore = query.dueBefore {
+                    conditions.append("due < ?")
+                    arguments.append(dueBefore.description)
+                }
+                if let overdueOn = query.overdueOn {
+                    conditions.append("due < ?")
+                    arguments.append(overdueOn.description)
+                }
+                if let role = query.role {
+                    conditions.append("role = ?")
+                    arguments.append(role)
+                }
+                if let process = query.process {
+                    conditions.append("process = ?")
+                    arguments.append(process)
+                }
+                if let caseID = query.caseID {
+                    conditions.append("case_id = ?")
+                    arguments.append(caseID.rawValue)
+                }
+                let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+                let rows = try Row.fetchAll(
+                    db,
+                    sql: """
+                        SELECT case_id, task, process, role, earliest, due, occurrence, suspended FROM open_tasks \(filter)
+                        ORDER BY due IS NULL, due, case_id, task
+                        """, arguments: StatementArguments(arguments))
+                return rows.map { row in
+                    OpenTaskSummary(
+                        caseID: StreamID(rawValue: row["case_id"]), task: row["task"], process: row["process"], role: row["role"],
+                        earliest: (row["earliest"] as String?).flatMap(LocalDate.init),
+                        due: (row["due"] as String?).flatMap(LocalDate.init), occurrence: row["occurrence"],
+                        suspended: row["suspended"])
+                }
+            }
+        }
+    }
+
+    /// Drops the projections and rebuilds them from the log, in one transaction.
+    ///
+    /// - Returns: How many events were replayed.
+    @discardableResult
+    public func rebuildProjections() async throws -> Int {
+        try await SQLiteEventStore.storage("rebuilding the projections") {
+            try await events.pool.write { db in
+                try db.execute(sql: "DELETE FROM open_tasks; DELETE FROM cases;")
+                var after: Int64 = 0
+                var count = 0
+                while true {
+                    let page = try EventLogSchema.fetch(
+                        db, where: "position > ?", orderBy: "position", arguments: [after], limit: 1024)
+                    for event in page {
+                        try CaseProjection.apply(event, in: db)
+                    }
+                    count += page.count
+                    guard let last = page.last else { break }
+                    after = last.position
+                }
+                return count
+            }
+        }
+    }
+
+    /// Both projections as plain rows, for comparing a live projection with a rebuilt one.
+    public func projectionSnapshot() async throws -> [String] {
+        try await SQLiteEventStore.storage("reading the projections") {
+            try await events.pool.read { db in
+                let cases = try Row.fetchAll(db, sql: "SELECT * FROM cases ORDER BY case_id").map { "cases \($0)" }
+                let tasks = try Row.fetchAll(db, sql: "SELECT * FROM open_tasks ORDER BY case_id, task").map { "open_tasks \($0)" }
+                return cases + tasks
+            }
+        }
+    }
+}
+
+/// One row of the cases projection.
+public struct CaseSummary: Sendable, Hashable, Codable {
+    public var id: StreamID
+    public var process: String
+    /// The content hash of the definition the case follows.
+    public var definition: String
+    public var state: String
+    public var responsibleWorker: String?
+    public var openedOn: LocalDate
+    public var fastTrack: String?
+    public var closedOn: LocalDate?
+    public var closedReason: String?
+    public var version: Int64
+    /// The earliest due date among the case's open tasks.
+    public var nextDue: LocalDate?
+    public var openTasks: Int
+}
+
+/// One row of the open-tasks projection.
+public struct OpenTaskSummary: Sendable, Hashable, Codable {
+    public var caseID: StreamID
+    public var task: String
+    public var process: String
+    public var role: String
+    public var earliest: LocalDate?
+    public var due: LocalDate?
+    public var occurrence: Int
+    public var suspended: Bool
+}
+
+/// Which open tasks to list.
+public struct TaskQuery: Sendable, Hashable {
+    /// Only tasks due before this date.
+    public var dueBefore: LocalDate?
+    /// Only tasks overdue on this date (due before it).
+    public var overdueOn: LocalDate?
+    public var role: String?
+    public var process: String?
+    public var caseID: StreamID?
+
+    public init(
+        dueBefore: LocalDate? = nil, overdueOn: LocalDate? = nil, role: String? = nil, process: String? = nil,
+        caseID: StreamID? = nil
+    ) {
+        self.dueBefore = dueBefore
+        self.overdueOn = overdueOn
+        self.role = role
+        self.process = process
+        self.caseID = caseID
+    }
+}

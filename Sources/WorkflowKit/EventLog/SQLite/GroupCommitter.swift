@@ -139,30 +139,36 @@ final class GroupCommitter: Sendable {
             $0.statistics.appends += requests.count
         }
         do {
-            try db.inTransaction(.immediate) {
+            // Transaction control through cached statements: GRDB's transaction helper
+            // prepares BEGIN and COMMIT anew each time, which shows in single appends.
+            let statements = try Statements(db)
+            try statements.begin.execute()
+            do {
                 var head = try EventLogSchema.head(in: db)
-                let statements = try Statements(db)
                 if requests.count == 1 {
                     // Alone in its transaction: a failure rolls the transaction back, no savepoint needed.
                     let result = try append(requests[0], at: recordedAt, head: &head, statements: statements, hooks: hooks, db: db)
                     outcomes.append(.success(result))
-                    return .commit
-                }
-                for request in requests {
-                    let headBefore = head
-                    try statements.savepoint.execute()
-                    do {
-                        let result = try append(request, at: recordedAt, head: &head, statements: statements, hooks: hooks, db: db)
-                        try statements.release.execute()
-                        outcomes.append(.success(result))
-                    } catch {
-                        try statements.rollback.execute()
-                        try statements.release.execute()
-                        head = headBefore
-                        outcomes.append(.failure(Self.describe(error, for: request)))
+                } else {
+                    for request in requests {
+                        let headBefore = head
+                        try statements.savepoint.execute()
+                        do {
+                            let result = try append(request, at: recordedAt, head: &head, statements: statements, hooks: hooks, db: db)
+                            try statements.release.execute()
+                            outcomes.append(.success(result))
+                        } catch {
+                            try statements.rollback.execute()
+                            try statements.release.execute()
+                            head = headBefore
+                            outcomes.append(.failure(Self.describe(error, for: request)))
+                        }
                     }
                 }
-                return .commit
+                try statements.commit.execute()
+            } catch {
+                if db.isInsideTransaction { try? statements.rollbackTransaction.execute() }
+                throw error
             }
         } catch {
             if requests.count == 1 {
@@ -185,7 +191,14 @@ final class GroupCommitter: Sendable {
         let release: Statement
         let rollback: Statement
 
+        let begin: Statement
+        let commit: Statement
+        let rollbackTransaction: Statement
+
         init(_ db: Database) throws {
+            begin = try db.cachedStatement(sql: "BEGIN IMMEDIATE")
+            commit = try db.cachedStatement(sql: "COMMIT")
+            rollbackTransaction = try db.cachedStatement(sql: "ROLLBACK")
             savepoint = try db.cachedStatement(sql: "SAVEPOINT append")
             release = try db.cachedStatement(sql: "RELEASE SAVEPOINT append")
             rollback = try db.cachedStatement(sql: "ROLLBACK TO SAVEPOINT append")

@@ -41,9 +41,31 @@ struct ProcessValidator {
             let location = map.location(of: path, offset: problem.offset) ?? map.nearest(path)
             diagnostics.append(.error("\(what): \(problem.message.prefix(1).lowercased() + problem.message.dropFirst())", at: location))
         }
+        checkChoiceValues(expression, path)
         if let type, type != expected {
             let location = map.location(of: path) ?? map.nearest(path)
             diagnostics.append(.error("\(what) must be \(expected), but '\(expression.text)' is \(type).", at: location))
+        }
+    }
+
+    /// Warns when a choice field is compared with a value it cannot have,
+    /// e.g. `housingForm == 'suported'`.
+    private mutating func checkChoiceValues(_ expression: ProcessExpression, _ path: String) {
+        var comparisons: [(field: String, value: String, offset: Int)] = []
+        expression.root.visitLocated { located in
+            guard case .binary(let op, let lhs, let rhs) = located.node, op == .equal || op == .notEqual else { return }
+            switch (lhs.node, rhs.node) {
+            case (.field(let id), .text(let value)): comparisons.append((id, value, rhs.offset))
+            case (.text(let value), .field(let id)): comparisons.append((id, value, lhs.offset))
+            default: break
+            }
+        }
+        for (id, value, offset) in comparisons {
+            guard let field = definition.field(id), field.type == .choice, !field.values.contains(value) else { continue }
+            let hint = Spelling.suggestion(for: value, among: field.values).map { " (did you mean '\($0)'?)" } ?? ""
+            diagnostics.append(.warning(
+                "The choice field '\(id)' has no value '\(value)'\(hint), so this comparison is always \(expression.text.contains("!=") ? "true" : "false"); its values are \(field.values.joined(separator: ", ")).",
+                at: map.location(of: path, offset: offset) ?? map.nearest(path)))
         }
     }
 
@@ -172,7 +194,7 @@ struct ProcessValidator {
         let sample = LocalDate(year: 2030, month: 6, day: 12)!
         var fields: [String: ExpressionValue] = [:]
         for field in definition.fields where field.type == .date { fields[field.id] = .date(sample) }
-        let events = Dictionary(uniqueKeysWithValues: definition.events.map { ($0.id, sample) })
+        let events = Dictionary(definition.events.map { ($0.id, sample) }, uniquingKeysWith: { first, _ in first })
         let context = EvaluationContext(fields: fields, openedOn: sample, today: sample, eventDates: events, calendar: calendar)
         if let start = earliest.evaluate(in: context).value?.date, let end = due.evaluate(in: context).value?.date, end < start {
             warning("The due date of the task '\(task.id)' ('\(due.text)') comes before its earliest start ('\(earliest.text)').", "\(path).due")

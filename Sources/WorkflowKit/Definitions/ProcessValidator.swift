@@ -116,12 +116,18 @@ struct ProcessValidator {
             if state.final && !state.transitions.isEmpty {
                 warning("The state '\(state.id)' is final, so its transitions ('on:') are never used.", "\(statePath).on")
             }
+            var seenEvents: [String: Int] = [:]
             for transition in state.transitions {
                 let path = "\(statePath).on.\(transition.event)"
-                checkReference(transition.event, in: eventIDs, kind: "event", context: "in the state '\(state.id)'", path: path, atKey: true)
-                let toPath = map.values["\(path).to"] != nil ? "\(path).to" : path
+                let index = seenEvents[transition.event, default: 0]
+                seenEvents[transition.event] = index + 1
+                if index == 0 {
+                    checkReference(transition.event, in: eventIDs, kind: "event", context: "in the state '\(state.id)'", path: path, atKey: true)
+                }
+                let toPath = map.values["\(path).\(index).to"] != nil ? "\(path).\(index).to" : map.values["\(path).to"] != nil ? "\(path).to" : path
                 checkReference(transition.to, in: stateIDs, kind: "state", context: "as the target of '\(transition.event)' in the state '\(state.id)'", path: toPath)
-                checkExpression(transition.guardExpression, "\(path).guard", expected: .bool, what: "The guard of '\(transition.event)' in the state '\(state.id)'")
+                let guardPath = map.values["\(path).\(index).guard"] != nil ? "\(path).\(index).guard" : "\(path).guard"
+                checkExpression(transition.guardExpression, guardPath, expected: .bool, what: "The guard of '\(transition.event)' in the state '\(state.id)'")
             }
             for task in state.tasks {
                 validate(task, in: state, fieldIDs: fieldIDs, partyIDs: partyIDs, roleIDs: roleIDs, owners: &taskOwners)

@@ -139,6 +139,7 @@ struct ProcessValidator {
             checkExpression(fastTrack.when, "fastTrack.when", expected: .bool, what: "The fast-track condition")
         }
         checkReachability()
+        checkUnused()
         for (index, example) in definition.examples.enumerated() {
             validate(example, index: index, stateIDs: stateIDs, eventIDs: eventIDs, partyIDs: partyIDs)
         }
@@ -204,6 +205,29 @@ struct ProcessValidator {
         let context = EvaluationContext(fields: fields, openedOn: sample, today: sample, eventDates: events, calendar: calendar)
         if let start = earliest.evaluate(in: context).value?.date, let end = due.evaluate(in: context).value?.date, end < start {
             warning("The due date of the task '\(task.id)' ('\(due.text)') comes before its earliest start ('\(earliest.text)').", "\(path).due")
+        }
+    }
+
+    /// Warns about declared events nothing uses and reported fields no task records.
+    private mutating func checkUnused() {
+        var usedEvents: Set<String> = []
+        var expressions: [ProcessExpression] = definition.fastTrack.map { [$0.when] } ?? []
+        for state in definition.states {
+            usedEvents.formUnion(state.transitions.map(\.event))
+            expressions += state.transitions.compactMap(\.guardExpression)
+            for task in state.tasks {
+                expressions += [task.earliest, task.due, task.repeatRule?.until].compactMap { $0 }
+            }
+        }
+        for expression in expressions { usedEvents.formUnion(expression.referencedEvents) }
+        for event in definition.events where !usedEvents.contains(event.id) {
+            warning("The event '\(event.id)' is declared but no transition or rule uses it.", "events.\(event.id)")
+        }
+        let recorded = Set(definition.states.flatMap { $0.tasks.flatMap(\.outcomes) })
+        for (index, field) in definition.report.enumerated() where definition.field(field) != nil && !recorded.contains(field) {
+            diagnostics.append(.warning(
+                "The field '\(field)' is reported, but no task records it ('outcomes:'), so it may never get a value.",
+                at: map.location(of: "report.\(index)") ?? map.nearest("report")))
         }
     }
 

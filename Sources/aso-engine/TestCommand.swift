@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Processes
 import WorkflowKit
 
@@ -12,6 +13,8 @@ struct TestCommand: ParsableCommand {
     @Argument(help: ArgumentHelp("Process files or directories (default: processes).", valueName: "file|dir"))
     var paths: [String] = []
 
+    @OptionGroup var global: GlobalOptions
+
     func run() throws {
         let library = ProcessLoader().load(paths: paths.isEmpty ? [ProcessCatalog.defaultDirectory] : paths)
         let results = library.exampleResults
@@ -19,6 +22,15 @@ struct TestCommand: ParsableCommand {
         // Problems other than the failing examples themselves stop the files they are in.
         let otherErrors = library.diagnostics.filter { $0.severity == .error && !failedExamples.contains($0.location) }
         for diagnostic in otherErrors { printError(diagnostic.description) }
+        if global.json {
+            let rows: [[String: Any]] = results.map {
+                ["process": $0.process, "name": $0.name, "location": $0.location.description, "passed": $0.passed, "failures": $0.failures]
+            }
+            let data = try JSONSerialization.data(withJSONObject: rows, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+            print(String(decoding: data, as: UTF8.self))
+            if results.contains(where: { !$0.passed }) || !otherErrors.isEmpty { throw ExitCode(1) }
+            return
+        }
         for result in results {
             if result.passed {
                 print("PASS \(result.process): \(result.name)")

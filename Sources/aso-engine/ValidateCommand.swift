@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Processes
 import WorkflowKit
 
@@ -15,9 +16,25 @@ struct ValidateCommand: ParsableCommand {
     @Flag(name: .long, help: "Do not print warnings.")
     var noWarnings = false
 
+    @OptionGroup var global: GlobalOptions
+
     func run() throws {
         let library = ProcessLoader().load(paths: paths.isEmpty ? [ProcessCatalog.defaultDirectory] : paths)
         let shown = library.diagnostics.filter { !noWarnings || $0.severity == .error }
+        if global.json {
+            struct Report: Encodable {
+                var valid: Bool
+                var files: [String]
+                var processes: [String]
+                var diagnostics: [Diagnostic]
+            }
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            let report = Report(valid: library.isValid, files: library.files, processes: library.processes.map(\.definition.id), diagnostics: shown)
+            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+            if !library.isValid { throw ExitCode(1) }
+            return
+        }
         for diagnostic in shown { printError(diagnostic.description) }
         let errors = library.diagnostics.filter { $0.severity == .error }.count
         let warnings = library.diagnostics.count - errors

@@ -55,6 +55,12 @@ import WorkflowKitTesting
         #expect(lines.contains("broken.yaml:10:32: error: Unknown role 'wroker' in the task 'map' (did you mean 'worker'?)."), "\(lines)")
         #expect(lines.contains("broken.yaml:11:17: error: Unknown state 'ned' as the target of 'done' in the state 'start' (did you mean 'end'?)."), "\(lines)")
         #expect(lines.last == "3 errors, 0 warnings in 1 file.", "\(lines)")
+        let json = try run(["validate", "broken.yaml", "--json"], in: directory)
+        #expect(json.status == 1)
+        let report = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
+        #expect(report?["valid"] as? Bool == false)
+        let first = (report?["diagnostics"] as? [[String: Any]])?.first
+        #expect(first?["line"] as? Int == 10 && first?["column"] as? Int == 32 && first?["severity"] as? String == "error")
     }
 
     @Test func validateUsage() throws {
@@ -74,6 +80,11 @@ import WorkflowKitTesting
         try write(Self.valid.replacingOccurrences(of: "due: 2026-10-23", with: "due: 2026-10-22"), "mini.yaml", in: directory)
         let failing = try run(["test", "mini.yaml"], in: directory)
         #expect(failing.status == 1)
+        let json = try run(["test", "mini.yaml", "--json"], in: directory)
+        #expect(json.status == 1)
+        let rows = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]]
+        #expect(rows?.first?["passed"] as? Bool == false)
+        #expect(rows?.first?["failures"] as? [String] == ["task 'map': expected due 2026-10-22, got 2026-10-23"])
         #expect(failing.stdout.contains("FAIL mini: Two months before release (mini.yaml:14:5)\n     task 'map': expected due 2026-10-22, got 2026-10-23\n"), "\(failing.stdout)")
     }
 

@@ -35,8 +35,10 @@ public struct Diagnostic: Sendable, Hashable, Codable, CustomStringConvertible {
     /// Where the problem is.
     public var location: FileLocation { FileLocation(file: file, line: line, column: column) }
 
+    /// `file:line:column: severity: message` (just `file: …` for a problem with
+    /// the file as a whole).
     public var description: String {
-        "\(location): \(severity.rawValue): \(message)"
+        line > 0 ? "\(location): \(severity.rawValue): \(message)" : "\(file): \(severity.rawValue): \(message)"
     }
 }
 

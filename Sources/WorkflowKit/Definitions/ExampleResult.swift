@@ -26,20 +26,14 @@ extension ProcessDefinition {
         var context = EvaluationContext(fields: example.fields, openedOn: example.openedOn, today: example.openedOn, calendar: calendar)
         if let parties = example.consent { context.consent = .init(parties: Set(parties)) }
         var failures: [String] = []
-        var fastTracked = false
-        var state = initialState
-        if let fastTrack, fastTrack.when.evaluate(in: context).isTrue, let fast = self.state(fastTrack.state) {
-            state = fast
-            fastTracked = true
-        }
+        let start = startState(in: context)
+        var state = start?.state
+        let fastTracked = start?.fastTracked ?? false
         for occurrence in example.events {
             context.eventDates[occurrence.event] = occurrence.date
             context.today = occurrence.date
-            guard let current = state else { break }
-            if let transition = current.transitions.first(where: { $0.event == occurrence.event && ($0.guardExpression?.evaluate(in: context).isTrue ?? true) }),
-                let next = self.state(transition.to)
-            {
-                state = next
+            if let current = state, let transition = transition(from: current, on: occurrence.event, in: context) {
+                state = self.state(transition.to)
             }
         }
         let expect = example.expect

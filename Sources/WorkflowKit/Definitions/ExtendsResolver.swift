@@ -12,14 +12,25 @@ struct ExtendsResolver {
     private var inCycle: Set<Int> = []
     private(set) var diagnostics: [Diagnostic] = []
 
+    /// How many sources were given; later ones are files found beside them.
+    private let givenCount: Int
+    /// Problems of files found beside the given ones, reported only when such a
+    /// file turns out to be the base of a given one.
+    private var siblingProblems: [Int: [Diagnostic]] = [:]
+
     init(sources: [ProcessLoader.Source], readsSiblings: Bool) {
         self.sources = sources
         self.readsSiblings = readsSiblings
+        self.givenCount = sources.count
     }
 
     private mutating func tree(_ index: Int) -> SourceNode? {
         if let cached = parsed[index] { return cached }
-        let (node, problems) = SourceNode.parse(sources[index].text, file: sources[index].file)
+        var (node, problems) = SourceNode.parse(sources[index].text, file: sources[index].file)
+        if index >= givenCount {
+            siblingProblems[index] = problems
+            problems = []
+        }
         diagnostics += problems
         let usable = problems.containsErrors ? nil : node
         if node == nil, problems.isEmpty {
@@ -43,7 +54,9 @@ struct ExtendsResolver {
             diagnostics.append(.error("'extends' must name one process id or file, not \(extendsNode.kindName).", at: extendsNode.location))
             return (nil, [])
         }
-        guard let baseIndex = find(target, from: file) else {
+        let found = find(target, from: file)
+        if let found, let problems = siblingProblems.removeValue(forKey: found) { diagnostics += problems }
+        guard let baseIndex = found else {
             let known = sources.indices.compactMap { parsed[$0]??["process"]?.scalar }
             let hint = Spelling.suggestion(for: target, among: known).map { " (did you mean '\($0)'?)" } ?? ""
             diagnostics.append(.error("'extends: \(target)' names no process found beside this file\(hint).", at: extendsNode.location))
@@ -98,7 +111,18 @@ struct ExtendsResolver {
         guard readsSiblings, !siblingsRead.contains(directory) else { return nil }
         siblingsRead.insert(directory)
         let known = Set(sources.map { ($0.file as NSString).standardizingPath })
-        for path in ProcessLoader.processFiles(in: directory.isEmpty ? "." : directory) where !known.contains((path as NSString).standardizingPath) {
+        // By convention the file is named after the process: use it even when it has errors.
+        for name in ["\(target).yaml", "\(target).yml"] {
+            let path = ((directory.isEmpty ? "." : directory) as NSString).appendingPathComponent(name)
+            if !known.contains((path as NSString).standardizingPath), let data = FileManager.default.contents(atPath: path) {
+                sources.append(.init(file: path, text: String(decoding: data, as: UTF8.self)))
+                let candidate = sources.count - 1
+                let root = tree(candidate)
+                if root == nil || root?["process"]?.scalar == target { return candidate }
+            }
+        }
+        let read = Set(sources.map { ($0.file as NSString).standardizingPath })
+        for path in ProcessLoader.processFiles(in: directory.isEmpty ? "." : directory) where !read.contains((path as NSString).standardizingPath) {
             guard let data = FileManager.default.contents(atPath: path) else { continue }
             sources.append(.init(file: path, text: String(decoding: data, as: UTF8.self)))
         }

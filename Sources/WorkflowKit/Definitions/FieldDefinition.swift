@@ -29,6 +29,7 @@ public struct FieldDefinition: Sendable, Hashable, Codable, Identifiable {
     /// Whether the case cannot be opened without it.
     public var required: Bool
 
+    /// Creates a value from its parts (see the properties for their meaning).
     public init(id: String, title: String, type: Kind, values: [String] = [], personal: Bool = false, required: Bool = false) {
         self.id = id
         self.title = title
@@ -46,6 +47,7 @@ public struct PartyDefinition: Sendable, Hashable, Codable, Identifiable {
     /// The organisation's name.
     public var title: String
 
+    /// Creates a value from its parts (see the properties for their meaning).
     public init(id: String, title: String) {
         self.id = id
         self.title = title
@@ -61,6 +63,7 @@ public struct RoleDefinition: Sendable, Hashable, Codable, Identifiable {
     /// The party the role belongs to, when it belongs to one.
     public var party: String?
 
+    /// Creates a value from its parts (see the properties for their meaning).
     public init(id: String, title: String, party: String? = nil) {
         self.id = id
         self.title = title
@@ -79,6 +82,7 @@ public struct EventDefinition: Sendable, Hashable, Codable, Identifiable {
     /// state is complete.
     public static let allTasksDone = "all-tasks-done"
 
+    /// Creates a value from its parts (see the properties for their meaning).
     public init(id: String, title: String) {
         self.id = id
         self.title = title

@@ -7,6 +7,7 @@ public struct FileLocation: Sendable, Hashable, Codable, CustomStringConvertible
     /// The column, from 1, counted in Unicode scalars.
     public var column: Int
 
+    /// Creates a value from its parts (see the properties for their meaning).
     public init(file: String, line: Int, column: Int) {
         self.file = file
         self.line = line

@@ -30,6 +30,7 @@ public struct ProcessDefinition: Sendable, Hashable, Codable, Identifiable {
     /// Examples from the file (not part of the ``contentHash``).
     public var examples: [ProcessExample]
 
+    /// Creates a value from its parts (see the properties for their meaning).
     public init(
         id: String, title: String, calendar: String = "fi", closedDays: [RegionalCalendar.ClosedDays] = [],
         fields: [FieldDefinition] = [], parties: [PartyDefinition] = [], roles: [RoleDefinition] = [],

@@ -17,8 +17,11 @@ public struct ProcessExample: Sendable, Hashable, Codable {
 
     /// An event on a date.
     public struct Occurrence: Sendable, Hashable, Codable {
+        /// The event id.
         public var event: String
+        /// The day it happens.
         public var date: LocalDate
+        /// Creates a value from its parts (see the properties for their meaning).
         public init(event: String, date: LocalDate) {
             self.event = event
             self.date = date
@@ -34,6 +37,7 @@ public struct ProcessExample: Sendable, Hashable, Codable {
         /// Expected dates of open tasks, by task id.
         public var tasks: [String: TaskExpectation]
 
+        /// Creates a value from its parts (see the properties for their meaning).
         public init(state: String? = nil, fastTrack: Bool? = nil, tasks: [String: TaskExpectation] = [:]) {
             self.state = state
             self.fastTrack = fastTrack
@@ -43,9 +47,13 @@ public struct ProcessExample: Sendable, Hashable, Codable {
 
     /// Expected dates of one task.
     public struct TaskExpectation: Sendable, Hashable, Codable {
+        /// The expected earliest start.
         public var earliest: LocalDate?
+        /// The expected due date (after the day-off rule).
         public var due: LocalDate?
+        /// The expected reminder dates, in any order.
         public var reminders: [LocalDate]?
+        /// Creates a value from its parts (see the properties for their meaning).
         public init(earliest: LocalDate? = nil, due: LocalDate? = nil, reminders: [LocalDate]? = nil) {
             self.earliest = earliest
             self.due = due
@@ -53,6 +61,7 @@ public struct ProcessExample: Sendable, Hashable, Codable {
         }
     }
 
+    /// Creates a value from its parts (see the properties for their meaning).
     public init(name: String, fields: [String: ExpressionValue], openedOn: LocalDate, events: [Occurrence] = [], consent: [String]? = nil, expect: Expectation) {
         self.name = name
         self.fields = fields

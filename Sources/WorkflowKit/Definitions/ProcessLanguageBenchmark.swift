@@ -37,7 +37,7 @@ public enum ProcessLanguageBenchmark {
                 lines.append("      t\(task):")
                 lines.append("        title: Task \(task)")
                 lines.append("        role: worker")
-                lines.append("        earliest: releaseDate - \(1 + task % 6) months")
+                lines.append("        earliest: releaseDate - \(2 + task % 5) months")
                 lines.append("        due: releaseDate - \(task % 30) working days")
                 lines.append("        remind: [at window start, 5 working days before due, on due]")
                 lines.append("        escalate: { to: chair, after: 0 working days, every: 2 working days }")

@@ -12,14 +12,18 @@ public struct ProcessLoader: Sendable {
     /// The calendars process files may name with `calendar:`.
     public var calendars: CalendarRegistry
 
+    /// Creates a value from its parts (see the properties for their meaning).
     public init(calendars: CalendarRegistry = .standard) {
         self.calendars = calendars
     }
 
     /// One process file's text, named by the path shown in diagnostics.
     public struct Source: Sendable {
+        /// The path shown in diagnostics; `extends` paths are relative to it.
         public var file: String
+        /// The YAML text.
         public var text: String
+        /// Creates a value from its parts (see the properties for their meaning).
         public init(file: String, text: String) {
             self.file = file
             self.text = text

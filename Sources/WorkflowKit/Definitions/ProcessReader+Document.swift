@@ -115,6 +115,10 @@ extension ProcessReader {
             for (index, item) in items.enumerated() {
                 map.values["\(path).\(index)"] = item
                 guard let id = string(item, what: "Each \(kind)") else { continue }
+                if result.contains(where: { $0.0 == id }) {
+                    error("The \(kind) '\(id)' is listed more than once; each id must be unique.", at: item.location)
+                    continue
+                }
                 let key = SourceNode.Key(name: id, location: item.location)
                 map.keys["\(path).\(id)"] = item.location
                 checkID(key, kind: kind)

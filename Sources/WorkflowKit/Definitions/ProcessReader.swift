@@ -7,7 +7,7 @@
 struct ProcessReader {
     var diagnostics: [Diagnostic] = []
     var map: SourceMap
-    /// Example field values whose field is not (yet) known; checked by the validator.
+    /// The kind of each field read so far, for typing the field values of examples.
     var fieldTypes: [String: FieldDefinition.Kind] = [:]
 
     init(file: String) { map = SourceMap(file: file) }
@@ -35,7 +35,8 @@ struct ProcessReader {
                 error("Unknown key '\(key.name)' in \(what)\(hint).", at: key.location)
             }
         }
-        return allowed == nil ? pairs : pairs.filter { allowed!.contains($0.key.name) }
+        guard let allowed else { return pairs }
+        return pairs.filter { allowed.contains($0.key.name) }
     }
 
     mutating func string(_ node: SourceNode?, what: String) -> String? {

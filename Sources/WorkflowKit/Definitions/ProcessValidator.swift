@@ -41,9 +41,31 @@ struct ProcessValidator {
             let location = map.location(of: path, offset: problem.offset) ?? map.nearest(path)
             diagnostics.append(.error("\(what): \(problem.message.prefix(1).lowercased() + problem.message.dropFirst())", at: location))
         }
+        checkChoiceValues(expression, path)
         if let type, type != expected {
             let location = map.location(of: path) ?? map.nearest(path)
             diagnostics.append(.error("\(what) must be \(expected), but '\(expression.text)' is \(type).", at: location))
+        }
+    }
+
+    /// Warns when a choice field is compared with a value it cannot have,
+    /// e.g. `housingForm == 'suported'`.
+    private mutating func checkChoiceValues(_ expression: ProcessExpression, _ path: String) {
+        var comparisons: [(field: String, value: String, offset: Int)] = []
+        expression.root.visitLocated { located in
+            guard case .binary(let op, let lhs, let rhs) = located.node, op == .equal || op == .notEqual else { return }
+            switch (lhs.node, rhs.node) {
+            case (.field(let id), .text(let value)): comparisons.append((id, value, rhs.offset))
+            case (.text(let value), .field(let id)): comparisons.append((id, value, lhs.offset))
+            default: break
+            }
+        }
+        for (id, value, offset) in comparisons {
+            guard let field = definition.field(id), field.type == .choice, !field.values.contains(value) else { continue }
+            let hint = Spelling.suggestion(for: value, among: field.values).map { " (did you mean '\($0)'?)" } ?? ""
+            diagnostics.append(.warning(
+                "The choice field '\(id)' has no value '\(value)'\(hint), so this comparison is always \(expression.text.contains("!=") ? "true" : "false"); its values are \(field.values.joined(separator: ", ")).",
+                at: map.location(of: path, offset: offset) ?? map.nearest(path)))
         }
     }
 
@@ -94,12 +116,18 @@ struct ProcessValidator {
             if state.final && !state.transitions.isEmpty {
                 warning("The state '\(state.id)' is final, so its transitions ('on:') are never used.", "\(statePath).on")
             }
+            var seenEvents: [String: Int] = [:]
             for transition in state.transitions {
                 let path = "\(statePath).on.\(transition.event)"
-                checkReference(transition.event, in: eventIDs, kind: "event", context: "in the state '\(state.id)'", path: path, atKey: true)
-                let toPath = map.values["\(path).to"] != nil ? "\(path).to" : path
+                let index = seenEvents[transition.event, default: 0]
+                seenEvents[transition.event] = index + 1
+                if index == 0 {
+                    checkReference(transition.event, in: eventIDs, kind: "event", context: "in the state '\(state.id)'", path: path, atKey: true)
+                }
+                let toPath = map.values["\(path).\(index).to"] != nil ? "\(path).\(index).to" : map.values["\(path).to"] != nil ? "\(path).to" : path
                 checkReference(transition.to, in: stateIDs, kind: "state", context: "as the target of '\(transition.event)' in the state '\(state.id)'", path: toPath)
-                checkExpression(transition.guardExpression, "\(path).guard", expected: .bool, what: "The guard of '\(transition.event)' in the state '\(state.id)'")
+                let guardPath = map.values["\(path).\(index).guard"] != nil ? "\(path).\(index).guard" : "\(path).guard"
+                checkExpression(transition.guardExpression, guardPath, expected: .bool, what: "The guard of '\(transition.event)' in the state '\(state.id)'")
             }
             for task in state.tasks {
                 validate(task, in: state, fieldIDs: fieldIDs, partyIDs: partyIDs, roleIDs: roleIDs, owners: &taskOwners)
@@ -111,6 +139,7 @@ struct ProcessValidator {
             checkExpression(fastTrack.when, "fastTrack.when", expected: .bool, what: "The fast-track condition")
         }
         checkReachability()
+        checkUnused()
         for (index, example) in definition.examples.enumerated() {
             validate(example, index: index, stateIDs: stateIDs, eventIDs: eventIDs, partyIDs: partyIDs)
         }
@@ -172,10 +201,33 @@ struct ProcessValidator {
         let sample = LocalDate(year: 2030, month: 6, day: 12)!
         var fields: [String: ExpressionValue] = [:]
         for field in definition.fields where field.type == .date { fields[field.id] = .date(sample) }
-        let events = Dictionary(uniqueKeysWithValues: definition.events.map { ($0.id, sample) })
+        let events = Dictionary(definition.events.map { ($0.id, sample) }, uniquingKeysWith: { first, _ in first })
         let context = EvaluationContext(fields: fields, openedOn: sample, today: sample, eventDates: events, calendar: calendar)
         if let start = earliest.evaluate(in: context).value?.date, let end = due.evaluate(in: context).value?.date, end < start {
             warning("The due date of the task '\(task.id)' ('\(due.text)') comes before its earliest start ('\(earliest.text)').", "\(path).due")
+        }
+    }
+
+    /// Warns about declared events nothing uses and reported fields no task records.
+    private mutating func checkUnused() {
+        var usedEvents: Set<String> = []
+        var expressions: [ProcessExpression] = definition.fastTrack.map { [$0.when] } ?? []
+        for state in definition.states {
+            usedEvents.formUnion(state.transitions.map(\.event))
+            expressions += state.transitions.compactMap(\.guardExpression)
+            for task in state.tasks {
+                expressions += [task.earliest, task.due, task.repeatRule?.until].compactMap { $0 }
+            }
+        }
+        for expression in expressions { usedEvents.formUnion(expression.referencedEvents) }
+        for event in definition.events where !usedEvents.contains(event.id) {
+            warning("The event '\(event.id)' is declared but no transition or rule uses it.", "events.\(event.id)")
+        }
+        let recorded = Set(definition.states.flatMap { $0.tasks.flatMap(\.outcomes) })
+        for (index, field) in definition.report.enumerated() where definition.field(field) != nil && !recorded.contains(field) {
+            diagnostics.append(.warning(
+                "The field '\(field)' is reported, but no task records it ('outcomes:'), so it may never get a value.",
+                at: map.location(of: "report.\(index)") ?? map.nearest("report")))
         }
     }
 

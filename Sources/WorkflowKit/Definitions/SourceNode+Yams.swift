@@ -74,6 +74,9 @@ extension SourceNode {
         case .scanner(let context, let problem, let mark, _),
             .parser(let context, let problem, let mark, _),
             .composer(let context, let problem, let mark, _):
+            if problem.contains("nesting level") {
+                return .error("The file is nested too deeply to be a process file.", at: location(mark, file: file))
+            }
             let during = context.map { " (\($0.text) at line \($0.mark.line))" } ?? ""
             return .error("The file is not valid YAML: \(problem)\(during).", at: location(mark, file: file))
         case .reader(let problem, _, _, _):

@@ -14,6 +14,7 @@ public struct StateDefinition: Sendable, Hashable, Codable, Identifiable {
     /// The ways out, in the order they are tried.
     public var transitions: [Transition]
 
+    /// Creates a value from its parts (see the properties for their meaning).
     public init(id: String, title: String, initial: Bool = false, final: Bool = false, tasks: [TaskDefinition] = [], transitions: [Transition] = []) {
         self.id = id
         self.title = title
@@ -33,6 +34,7 @@ public struct Transition: Sendable, Hashable, Codable {
     /// A yes/no condition; the move happens only when it is true (absent counts as false).
     public var guardExpression: ProcessExpression?
 
+    /// Creates a value from its parts (see the properties for their meaning).
     public init(event: String, to: String, guardExpression: ProcessExpression? = nil) {
         self.event = event
         self.to = to
@@ -55,6 +57,7 @@ public struct FastTrack: Sendable, Hashable, Codable {
     /// Why, for the people who see the case flagged.
     public var reason: String
 
+    /// Creates a value from its parts (see the properties for their meaning).
     public init(when: ProcessExpression, state: String, reason: String) {
         self.when = when
         self.state = state

@@ -32,6 +32,7 @@ public struct TaskDefinition: Sendable, Hashable, Codable, Identifiable {
     /// When set, the task opens again after each completion.
     public var repeatRule: RepeatRule?
 
+    /// Creates a value from its parts (see the properties for their meaning).
     public init(
         id: String, title: String, role: String, earliest: ProcessExpression? = nil, due: ProcessExpression? = nil,
         dueOnDayOff: DayOffRule = .nextWorkingDay, reminders: [ReminderRule] = [], escalation: [EscalationRule] = [],
@@ -71,6 +72,7 @@ public struct ReminderRule: Sendable, Hashable, Codable, CustomStringConvertible
     /// The offset: negative before the anchor, positive after, zero on it.
     public var offset: DateDuration
 
+    /// Creates a value from its parts (see the properties for their meaning).
     public init(anchor: Anchor, offset: DateDuration) {
         self.anchor = anchor
         self.offset = offset
@@ -99,10 +101,26 @@ public struct EscalationRule: Sendable, Hashable, Codable {
     /// How often to repeat while the task stays overdue (nil: once).
     public var every: DateDuration?
 
+    /// Creates a value from its parts (see the properties for their meaning).
     public init(to: String, after: DateDuration, every: DateDuration? = nil) {
         self.to = to
         self.after = after
         self.every = every
+    }
+}
+
+extension EscalationRule {
+    /// The first day this rung tells its role: the first working day after the
+    /// task has been overdue for ``after`` (with `after: 0 working days`, the first
+    /// working day after the due date).
+    public func firstDate(due: LocalDate, calendar: any BusinessCalendar) -> LocalDate {
+        calendar.nextWorkingDay(onOrAfter: after.apply(to: due, calendar: calendar).adding(days: 1))
+    }
+
+    /// The day after `previous` this rung tells its role again (nil when it
+    /// tells only once), moved to a working day.
+    public func nextDate(after previous: LocalDate, calendar: any BusinessCalendar) -> LocalDate? {
+        every.map { calendar.nextWorkingDay(onOrAfter: $0.apply(to: previous, calendar: calendar)) }
     }
 }
 
@@ -113,6 +131,7 @@ public struct RepeatRule: Sendable, Hashable, Codable {
     /// A yes/no condition that stops the repetition; nil repeats until the case closes.
     public var until: ProcessExpression?
 
+    /// Creates a value from its parts (see the properties for their meaning).
     public init(every: DateDuration, until: ProcessExpression? = nil) {
         self.every = every
         self.until = until

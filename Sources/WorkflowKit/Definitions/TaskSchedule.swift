@@ -8,8 +8,21 @@ public struct TaskSchedule: Sendable, Hashable {
     public var due: LocalDate?
     /// The dates reminders are sent, in order.
     public var reminders: [LocalDate]
+    /// The first escalation of each rung of the ladder, in the ladder's order
+    /// (empty when the due date is not known).
+    public var escalations: [EscalationStep]
     /// One line per rule applied, e.g. "due: 2026-10-23 = releaseDate (2026-12-23) - 2 months".
     public var explanation: [String]
+}
+
+/// When a rung of an escalation ladder first tells its role.
+public struct EscalationStep: Sendable, Hashable {
+    /// The role told.
+    public var role: String
+    /// The first day it is told.
+    public var date: LocalDate
+    /// The rule, for the following dates (``EscalationRule/nextDate(after:calendar:)``).
+    public var rule: EscalationRule
 }
 
 extension ProcessDefinition {
@@ -51,6 +64,16 @@ extension ProcessDefinition {
             guard let anchor = rule.anchor == .due ? due : earliest else { continue }
             reminders.append(rule.date(from: anchor, calendar: calendar))
         }
-        return TaskSchedule(taskID: task.id, earliest: earliest, due: due, reminders: reminders.sorted(), explanation: explanation)
+        var escalations: [EscalationStep] = []
+        if let due {
+            for rule in task.escalation {
+                let date = rule.firstDate(due: due, calendar: calendar)
+                escalations.append(EscalationStep(role: rule.to, date: date, rule: rule))
+                explanation.append("escalation: \(date) = the first working day after \(due) + \(rule.after) overdue, to the role '\(rule.to)'\(rule.every.map { ", then every \($0)" } ?? "")")
+            }
+        }
+        return TaskSchedule(
+            taskID: task.id, earliest: earliest, due: due, reminders: reminders.sorted(), escalations: escalations,
+            explanation: explanation)
     }
 }

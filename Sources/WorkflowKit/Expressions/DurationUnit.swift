@@ -22,6 +22,7 @@ public struct DateDuration: Sendable, Hashable, Codable, CustomStringConvertible
     /// Which unit.
     public var unit: DurationUnit
 
+    /// Creates a value from its parts (see the properties for their meaning).
     public init(_ amount: Int, _ unit: DurationUnit) {
         self.amount = amount
         self.unit = unit

@@ -19,9 +19,11 @@ public struct EvaluationContext: Sendable {
     public struct Consent: Sendable, Hashable, Codable {
         /// Party ids named in the consent.
         public var parties: Set<String>
+        /// Creates a value from its parts (see the properties for their meaning).
         public init(parties: Set<String>) { self.parties = parties }
     }
 
+    /// Creates a value from its parts (see the properties for their meaning).
     public init(
         fields: [String: ExpressionValue] = [:], openedOn: LocalDate? = nil, today: LocalDate? = nil,
         eventDates: [String: LocalDate] = [:], consent: Consent? = nil, calendar: any BusinessCalendar
@@ -44,6 +46,7 @@ public struct Evaluation: Sendable, Hashable, CustomStringConvertible {
     /// "2026-10-23 = releaseDate (2026-12-23) - 2 months".
     public var steps: [String]
 
+    /// Creates a value from its parts (see the properties for their meaning).
     public init(value: ExpressionValue?, steps: [String]) {
         self.value = value
         self.steps = steps

@@ -5,6 +5,7 @@ public struct ExpressionError: Error, Sendable, Hashable, CustomStringConvertibl
     /// Where in the expression the problem starts, in Unicode scalars from 0.
     public var offset: Int
 
+    /// Creates a value from its parts (see the properties for their meaning).
     public init(_ message: String, offset: Int) {
         self.message = message
         self.offset = offset

@@ -181,6 +181,9 @@ struct ExpressionParser {
                 guard value == value.rounded(), abs(value) < 100_000 else {
                     throw ExpressionError("A duration needs a whole number, e.g. '2 \(unit.spelled(for: 2))'.", offset: offset)
                 }
+                if unit == .workingDays, value > 2500 {
+                    throw ExpressionError("At most 2500 working days can be counted at once.", offset: offset)
+                }
                 return .init(node: .duration(DateDuration(Int(value), unit)), offset: offset)
             }
             return .init(node: .number(value), offset: offset)

@@ -28,6 +28,7 @@ public struct ExpressionEnvironment: Sendable {
     /// (for `aso-engine eval` without a process).
     public var checksReferences: Bool
 
+    /// Creates a value from its parts (see the properties for their meaning).
     public init(fields: [String: ExpressionType?] = [:], events: Set<String> = [], parties: Set<String> = [], checksReferences: Bool = true) {
         self.fields = fields
         self.events = events

@@ -150,6 +150,7 @@ extension ProcessExpression {
     /// The named days off on weekdays strictly between two dates (at most a few).
     private static func daysOff(between a: LocalDate, and b: LocalDate, _ calendar: any BusinessCalendar) -> [String] {
         let (start, end) = a < b ? (a, b) : (b, a)
+        guard start.days(until: end) <= 4000 else { return [] }
         var names: [String] = []
         var day = start.adding(days: 1)
         while day < end, names.count < 12 {

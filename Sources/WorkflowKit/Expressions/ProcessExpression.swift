@@ -60,6 +60,19 @@ public struct ProcessExpression: Sendable, Hashable, Codable, CustomStringConver
 }
 
 extension ExpressionNode.Located {
+    /// Calls `body` on this located node and every located node below it.
+    func visitLocated(_ body: (ExpressionNode.Located) -> Void) {
+        body(self)
+        switch node {
+        case .call(_, let arguments): arguments.forEach { $0.visitLocated(body) }
+        case .not(let operand), .negate(let operand): operand.visitLocated(body)
+        case .binary(_, let lhs, let rhs):
+            lhs.visitLocated(body)
+            rhs.visitLocated(body)
+        default: break
+        }
+    }
+
     /// Calls `body` on this node and every node below it.
     func visit(_ body: (ExpressionNode) -> Void) {
         body(node)

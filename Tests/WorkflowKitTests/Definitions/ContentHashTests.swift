@@ -63,6 +63,16 @@ extension ProcessLanguageTests {
             }
         }
 
+        @Test func theResolvedFileLoadsToTheSameVersion() throws {
+            let base = try #require(ProcessLanguageTests.load(ProcessLanguageTests.minimal).definition(id: "mini"))
+            let region = try #require(ProcessLanguageTests.load(ExtendsTests.region, file: "region.yaml", others: [("mini.yaml", ProcessLanguageTests.minimal)]).definition(id: "region"))
+            for definition in [base, region] {
+                let again = ProcessLanguageTests.load(definition.resolvedYAML, file: "resolved.yaml")
+                #expect(again.diagnostics.filter { $0.severity == .error }.isEmpty, "\(again.diagnostics)")
+                #expect(again.definition(id: definition.id)?.contentHash == definition.contentHash)
+            }
+        }
+
         @Test func definitionsRoundTripThroughJSON() throws {
             let definition = try #require(ProcessLanguageTests.load(ProcessLanguageTests.minimal).definition(id: "mini"))
             let data = try JSONEncoder().encode(definition)

@@ -85,6 +85,14 @@ extension ProcessLanguageTests {
             let byID = ProcessLoader().load(paths: [directory.path("shared/region.yaml")])
             #expect(byID.diagnostics.isEmpty, "\(byID.diagnostics)")
             #expect(byID.process(id: "region")?.extendsChain == ["mini"])
+            // A broken file beside it is not reported unless it is the base.
+            try "process: [broken".write(toFile: directory.path("shared/other.yaml"))
+            let beside = ProcessLoader().load(paths: [directory.path("shared/region.yaml")])
+            #expect(beside.diagnostics.isEmpty, "\(beside.diagnostics)")
+            try "process: mini\nstates: [".write(toFile: directory.path("shared/mini.yaml"))
+            let brokenBase = ProcessLoader().load(paths: [directory.path("shared/region.yaml")])
+            #expect(brokenBase.diagnostics.map(\.message).contains("'extends: mini' cannot be used because that process has errors."))
+            #expect(brokenBase.diagnostics.contains { $0.file.hasSuffix("shared/mini.yaml") && $0.line == 3 })
         }
     }
 }

@@ -94,6 +94,13 @@ extension ProcessLanguageTests {
             let personal = load(variant("title: Map the situation", "title: Map the situation before releaseDate"))
             #expect(ProcessLanguageTests.warnings(personal) == ["13:9: The title of the task 'map' mentions the personal field 'releaseDate'; titles are shown in reminders and logs, so keep personal data out of them."])
             #expect(personal.definition(id: "mini") != nil, "warnings do not stop a process from loading")
+            let unused = load(variant("events: { done: Done }", "events: { done: Done, spare: Spare }\nreport: [releaseDate]"))
+            #expect(ProcessLanguageTests.warnings(unused) == [
+                "7:23: The event 'spare' is declared but no transition or rule uses it.",
+                "8:10: The field 'releaseDate' is reported, but no task records it ('outcomes:'), so it may never get a value.",
+            ])
+            let choice = load(variant("guard: consent.given", "guard: form == 'suported'").replacingOccurrences(of: "  releaseDate: {", with: "  form: { type: choice, values: [independent, supported] }\n  releaseDate: {"))
+            #expect(ProcessLanguageTests.warnings(choice) == ["20:39: The choice field 'form' has no value 'suported' (did you mean 'supported'?), so this comparison is always false; its values are independent, supported."])
         }
 
         @Test func failingExamplesAreErrors() {

@@ -14,6 +14,21 @@ struct ASOEngine: AsyncParsableCommand {
             EvalCommand.self,
             ResolveCommand.self,
             ProcessesCommand.self,
+            OpenCommand.self,
+            ShowCommand.self,
+            RecordCommand.self,
+            CompleteCommand.self,
+            FireCommand.self,
+            ConsentCommand.self,
+            DiscloseCommand.self,
+            HandoverCommand.self,
+            CloseCommand.self,
+            MigrateCommand.self,
+            ExplainCommand.self,
+            CasesCommand.self,
+            TasksCommand.self,
+            HistoryCommand.self,
+            RebuildCommand.self,
         ]
     )
 }

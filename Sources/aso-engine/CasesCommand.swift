@@ -1,0 +1,104 @@
+import ArgumentParser
+import Foundation
+import WorkflowKit
+
+/// `aso-engine cases`: the cases in the database.
+struct CasesCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cases", abstract: "List cases: process, state, responsible worker, next due date.")
+
+    @Option(name: .long, help: ArgumentHelp("Only cases of this process.", valueName: "process"))
+    var process: String?
+
+    @Flag(name: .long, help: "Only open cases.")
+    var open = false
+
+    @OptionGroup var global: GlobalOptions
+
+    func run() async throws {
+        let database = try global.openDatabase()
+        let cases = try await database.cases(process: process, includeClosed: !open)
+        if global.json {
+            try printJSON(
+                cases.map { summary -> [String: Any] in
+                    [
+                        "case": summary.id.rawValue, "process": summary.process, "definition": summary.definition,
+                        "state": summary.state, "responsibleWorker": jsonOrNull(summary.responsibleWorker),
+                        "openedOn": summary.openedOn.description, "fastTrack": jsonOrNull(summary.fastTrack),
+                        "closedOn": jsonOrNull(summary.closedOn), "closedReason": jsonOrNull(summary.closedReason),
+                        "version": summary.version, "nextDue": jsonOrNull(summary.nextDue), "openTasks": summary.openTasks,
+                    ]
+                })
+            return
+        }
+        if cases.isEmpty {
+            print("No cases.")
+            return
+        }
+        printTable(
+            ["CASE", "PROCESS", "STATE", "WORKER", "OPENED", "NEXT DUE", "TASKS", "CLOSED"],
+            cases.map {
+                [
+                    $0.id.rawValue, $0.process, $0.state, cell($0.responsibleWorker), $0.openedOn.description, cell($0.nextDue),
+                    String($0.openTasks), cell($0.closedOn),
+                ]
+            })
+    }
+}
+
+/// `aso-engine tasks`: open tasks across cases, earliest due first.
+struct TasksCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tasks", abstract: "List open tasks across cases, earliest due first.")
+
+    @Option(name: .long, help: ArgumentHelp("Only tasks due before this date.", valueName: "date"))
+    var dueBefore: String?
+
+    @Flag(name: .long, help: "Only tasks due before today (--now's date).")
+    var overdue = false
+
+    @Option(name: .long, help: ArgumentHelp("Only tasks of this role.", valueName: "role"))
+    var role: String?
+
+    @Option(name: .long, help: ArgumentHelp("Only tasks of this process.", valueName: "process"))
+    var process: String?
+
+    @Option(name: .customLong("case"), help: ArgumentHelp("Only tasks of this case.", valueName: "case"))
+    var caseID: String?
+
+    @OptionGroup var global: GlobalOptions
+
+    func validate() throws {
+        if let dueBefore, LocalDate(dueBefore) == nil {
+            throw ValidationError("--due-before must be a date written YYYY-MM-DD, not '\(dueBefore)'.")
+        }
+    }
+
+    func run() async throws {
+        let database = try global.openDatabase()
+        let query = TaskQuery(
+            dueBefore: dueBefore.flatMap(LocalDate.init), overdueOn: overdue ? try global.today() : nil, role: role,
+            process: process, caseID: caseID.map { StreamID($0) })
+        let tasks = try await database.tasks(query)
+        if global.json {
+            try printJSON(
+                tasks.map { task -> [String: Any] in
+                    [
+                        "case": task.caseID.rawValue, "task": task.task, "role": task.role, "process": task.process,
+                        "earliest": jsonOrNull(task.earliest), "due": jsonOrNull(task.due), "suspended": task.suspended,
+                        "occurrence": task.occurrence,
+                    ]
+                })
+            return
+        }
+        if tasks.isEmpty {
+            print("No open tasks.")
+            return
+        }
+        printTable(
+            ["DUE", "EARLIEST", "CASE", "TASK", "ROLE", "PROCESS", ""],
+            tasks.map {
+                [cell($0.due), cell($0.earliest), $0.caseID.rawValue, $0.task, $0.role, $0.process, $0.suspended ? "suspended" : ""]
+            })
+    }
+}

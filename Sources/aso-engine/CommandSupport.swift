@@ -1,0 +1,171 @@
+import ArgumentParser
+import Foundation
+import Logging
+import Processes
+import WorkflowKit
+
+/// The zone simulated times without an offset, and printed times, are read in.
+let helsinki = TimeZone(identifier: "Europe/Helsinki") ?? TimeZone(secondsFromGMT: 2 * 3600)!
+
+extension GlobalOptions {
+    /// Who is acting: `--actor`, else the `USER` environment variable, else `cli`.
+    var acting: Acting {
+        if let actor, !actor.isEmpty { return Acting(actor) }
+        if let user = ProcessInfo.processInfo.environment["USER"], !user.isEmpty { return Acting(user) }
+        return Acting("cli")
+    }
+
+    /// The current time in milliseconds since 1970: `--now`, or the clock.
+    ///
+    /// A date alone (`2026-06-01`) means noon of that day in Helsinki; a date-time
+    /// without an offset is read in Helsinki time.
+    func nowMilliseconds() throws -> Int64 {
+        guard let now else { return Int64((Date().timeIntervalSince1970 * 1000).rounded()) }
+        guard let date = SimulatedTime.parse(now) else {
+            throw ValidationError(
+                "--now must be an ISO-8601 date or date-time, e.g. 2026-06-01 or 2026-06-01T09:30:00+03:00, not '\(now)'.")
+        }
+        return Int64((date.timeIntervalSince1970 * 1000).rounded())
+    }
+
+    /// Today's date in the Finnish calendar, from `--now` or the clock.
+    func today() throws -> LocalDate {
+        let milliseconds = try nowMilliseconds()
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = helsinki
+        let parts = calendar.dateComponents([.year, .month, .day], from: Date(timeIntervalSince1970: Double(milliseconds) / 1000))
+        return LocalDate(year: parts.year!, month: parts.month!, day: parts.day!)!
+    }
+
+    /// Opens the workflow database; unless `create`, a missing file is a user error.
+    func openDatabase(create: Bool = false) throws -> WorkflowDatabase {
+        if !create && !FileManager.default.fileExists(atPath: db) {
+            printError("There is no event log at '\(db)' (open a case first, or give --db).")
+            throw ExitCode(1)
+        }
+        let milliseconds = try nowMilliseconds()
+        var options = SQLiteEventStore.Options()
+        if self.now != nil { options.now = { milliseconds } }
+        return try WorkflowDatabase(path: db, options: options)
+    }
+
+    /// An engine over the database whose clock is `--now` when given.
+    ///
+    /// The engine logs warnings and errors only: standard output and error carry the
+    /// command's own result.
+    func makeEngine(create: Bool = false) throws -> Engine {
+        let database = try openDatabase(create: create)
+        var logger = Logger(label: "aso-engine")
+        logger.logLevel = .warning
+        if now != nil {
+            let milliseconds = try nowMilliseconds()
+            return Engine(database: database, now: { milliseconds }, logger: logger)
+        }
+        return Engine(database: database, logger: logger)
+    }
+}
+
+/// Parses `--now` values.
+enum SimulatedTime {
+    static func parse(_ text: String) -> Date? {
+        if let date = LocalDate(text) {
+            return components(date, hour: 12, minute: 0, second: 0, zone: helsinki)
+        }
+        let formatter = ISO8601DateFormatter()
+        for options: ISO8601DateFormatter.Options in [[.withInternetDateTime, .withFractionalSeconds], [.withInternetDateTime]] {
+            formatter.formatOptions = options
+            if let date = formatter.date(from: text) { return date }
+        }
+        // A local date-time without an offset: 2026-06-01T09:30 or 2026-06-01T09:30:00.
+        let parts = text.split(separator: "T", maxSplits: 1).map(String.init)
+        guard parts.count == 2, let date = LocalDate(parts[0]) else { return nil }
+        let clock = parts[1].split(separator: ":").map { Int($0) }
+        guard (2...3).contains(clock.count), clock.allSatisfy({ $0 != nil }) else { return nil }
+        let hour = clock[0]!, minute = clock[1]!, second = clock.count == 3 ? clock[2]! : 0
+        guard (0..<24).contains(hour), (0..<60).contains(minute), (0..<60).contains(second) else { return nil }
+        return components(date, hour: hour, minute: minute, second: second, zone: helsinki)
+    }
+
+    static func components(_ date: LocalDate, hour: Int, minute: Int, second: Int, zone: TimeZone) -> Date? {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = zone
+        return calendar.date(
+            from: DateComponents(year: date.year, month: date.month, day: date.day, hour: hour, minute: minute, second: second))
+    }
+
+    /// An event's recorded time as ISO-8601 in Helsinki time, e.g. `2026-06-01T12:00:00+03:00`.
+    static func iso(milliseconds: Int64) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.timeZone = helsinki
+        formatter.formatOptions = [.withInternetDateTime]
+        return formatter.string(from: Date(timeIntervalSince1970: Double(milliseconds) / 1000))
+    }
+}
+
+/// `--set name=value` arguments, typed by their form.
+func parseAssignments(_ assignments: [String], option: String = "--set") throws -> [String: ExpressionValue] {
+    var values: [String: ExpressionValue] = [:]
+    for assignment in assignments {
+        guard let equals = assignment.firstIndex(of: "="), equals != assignment.startIndex else {
+            throw ValidationError("\(option) needs name=value, e.g. \(option) releaseDate=2026-12-23.")
+        }
+        values[String(assignment[..<equals])] = ExpressionValue(inferringFrom: String(assignment[assignment.index(after: equals)...]))
+    }
+    return values
+}
+
+/// Runs `body`, turning a refused command into its message on standard error and exit 1.
+func refusingWithExit<T>(_ body: () async throws -> T) async throws -> T {
+    do {
+        return try await body()
+    } catch let refused as CommandRefused {
+        printError(refused.message)
+        throw ExitCode(1)
+    } catch let error as UserError {
+        printError(error.description)
+        throw ExitCode(1)
+    }
+}
+
+/// Prints `object` as JSON: sorted keys, pretty, slashes unescaped.
+func printJSON(_ object: Any) throws {
+    let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes])
+    print(String(decoding: data, as: UTF8.self))
+}
+
+/// Prints rows under a header in aligned columns.
+func printTable(_ header: [String], _ rows: [[String]]) {
+    let widths = (0..<header.count).map { column in ([header] + rows).map { $0[column].count }.max() ?? 0 }
+    for row in [header] + rows {
+        let line = row.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }.joined(separator: "  ")
+        print(line.trimmingCharacters(in: .whitespaces))
+    }
+}
+
+/// JSON for optional values: the value, or null.
+func jsonOrNull(_ value: (any CustomStringConvertible)?) -> Any {
+    value.map { $0.description } ?? NSNull()
+}
+
+/// A field value as JSON: dates and text as strings, numbers and yes/no as themselves.
+func jsonValue(_ value: ExpressionValue) -> Any {
+    switch value {
+    case .number(let number): number
+    case .bool(let bool): bool
+    default: value.description
+    }
+}
+
+/// `-` for an absent value in tables.
+func cell(_ value: (any CustomStringConvertible)?) -> String {
+    value.map { $0.description } ?? "-"
+}
+
+extension CaseState.OpenTask {
+    var jsonObject: [String: Any] {
+        [
+            "task": task, "role": role, "earliest": jsonOrNull(earliest), "due": jsonOrNull(due),
+            "suspended": suspended, "occurrence": occurrence,
+        ]
+    }
+}

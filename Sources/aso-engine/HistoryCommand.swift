@@ -1,0 +1,46 @@
+import ArgumentParser
+import Foundation
+import WorkflowKit
+
+/// `aso-engine history CASE`: every event of a case, who did it and why.
+struct HistoryCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "history",
+        abstract: "Show every event of a case: position, version, when, who, type and what happened.")
+
+    @Argument(help: ArgumentHelp("The case id.", valueName: "case"))
+    var caseID: String
+
+    @OptionGroup var global: GlobalOptions
+
+    func run() async throws {
+        let database = try global.openDatabase()
+        var rows: [(event: RecordedEvent, summary: String)] = []
+        for try await event in database.events.read(stream: StreamID(caseID)) {
+            let summary = try CaseEvent(event)?.summary ?? "(not a case event)"
+            rows.append((event, summary))
+        }
+        if rows.isEmpty {
+            throw fail("Case '\(caseID)' does not exist.")
+        }
+        if global.json {
+            try printJSON(
+                rows.map { row -> [String: Any] in
+                    [
+                        "position": row.event.position, "version": row.event.version,
+                        "when": SimulatedTime.iso(milliseconds: row.event.recordedAt), "who": jsonOrNull(row.event.metadata.actor),
+                        "type": row.event.type, "summary": row.summary,
+                    ]
+                })
+            return
+        }
+        printTable(
+            ["POS", "VER", "WHEN", "WHO", "TYPE", "WHAT"],
+            rows.map {
+                [
+                    String($0.event.position), String($0.event.version), SimulatedTime.iso(milliseconds: $0.event.recordedAt),
+                    $0.event.metadata.actor ?? "-", $0.event.type, $0.summary,
+                ]
+            })
+    }
+}

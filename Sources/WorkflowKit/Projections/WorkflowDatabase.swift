@@ -6,6 +6,7 @@ import GRDB
 public final class WorkflowDatabase: Sendable {
     /// The event log.
     public let events: SQLiteEventStore
+    let reminders = ReminderProjection()
 
     /// Opens (creating and migrating when needed) the database at `path`.
     ///
@@ -13,8 +14,12 @@ public final class WorkflowDatabase: Sendable {
     public init(path: String, options: SQLiteEventStore.Options = SQLiteEventStore.Options()) throws {
         events = try SQLiteEventStore(
             path: path, options: options,
-            migrations: [(CaseProjection.migrationID, { @Sendable db in try CaseProjection.migrate(db) })])
-        events.transactionHooks = [CaseProjection()]
+            migrations: [
+                (CaseProjection.migrationID, { @Sendable db in try CaseProjection.migrate(db) }),
+                (ReminderProjection.migrationID, { @Sendable db in try ReminderProjection.migrate(db) }),
+            ])
+        // Order matters: the reminder schedule reads the case projection's rows.
+        events.transactionHooks = [CaseProjection(), reminders]
     }
 
     // MARK: Definitions
@@ -142,7 +147,7 @@ public final class WorkflowDatabase: Sendable {
     public func rebuildProjections() async throws -> Int {
         try await SQLiteEventStore.storage("rebuilding the projections") {
             try await events.pool.write { db in
-                try db.execute(sql: "DELETE FROM open_tasks; DELETE FROM cases;")
+                try db.execute(sql: "DELETE FROM open_tasks; DELETE FROM cases; DELETE FROM reminders; DELETE FROM reminders_delivered;")
                 var after: Int64 = 0
                 var count = 0
                 while true {
@@ -150,6 +155,7 @@ public final class WorkflowDatabase: Sendable {
                         db, where: "position > ?", orderBy: "position", arguments: [after], limit: 1024)
                     for event in page {
                         try CaseProjection.apply(event, in: db)
+                        try reminders.apply(event, in: db)
                     }
                     count += page.count
                     guard let last = page.last else { break }

@@ -29,6 +29,7 @@ struct ASOEngine: AsyncParsableCommand {
             TasksCommand.self,
             HistoryCommand.self,
             RebuildCommand.self,
+            DiffCommand.self,
         ]
     )
 }

@@ -1,0 +1,93 @@
+public import Foundation
+public import Logging
+
+/// Delivers every reminder when it is due: claims what is due, hands it to every sink,
+/// and records it in the log once all of them took it.
+///
+/// Guarantees (see README): each reminder is recorded exactly once and delivered at
+/// least once; one that was due while no daemon ran is delivered at the next tick,
+/// marked late; several daemons on one database never deliver the same reminder while
+/// its claimant is alive (claims lapse after `lease`, so that a crashed daemon's
+/// reminders are delivered again, with the same id).
+public struct ReminderDaemon: Sendable {
+    public let database: WorkflowDatabase
+    public let sinks: [any ReminderSink]
+    /// This daemon's name in claims and in the log.
+    public let id: String
+    /// How long a claim holds, in milliseconds.
+    public var lease: Int64 = 5 * 60 * 1000
+    /// A reminder delivered more than this long after its time is marked late, in milliseconds.
+    public var lateAfter: Int64 = 5 * 60 * 1000
+    /// The longest sleep between ticks, so that work added by other processes is seen.
+    public var maximumSleep: Duration = .seconds(60)
+    private let now: @Sendable () -> Int64
+    private let logger: Logger
+
+    public init(
+        database: WorkflowDatabase, sinks: [any ReminderSink], id: String = "daemon-\(ProcessInfo.processInfo.processIdentifier)",
+        now: @escaping @Sendable () -> Int64, logger: Logger = Logger(label: "workflowkit.reminders")
+    ) {
+        self.database = database
+        self.sinks = sinks
+        self.id = id
+        self.now = now
+        self.logger = logger
+    }
+
+    /// Delivers everything due now, in batches, and returns what was delivered and recorded.
+    @discardableResult
+    public func tick() async throws -> [Delivery] {
+        var delivered: [Delivery] = []
+        while true {
+            let time = now()
+            let batch = try await database.claimDueReminders(now: time, daemon: id, lease: lease)
+            if batch.isEmpty { return delivered }
+            for reminder in batch {
+                let delivery = Delivery(reminder: reminder, deliveredAt: time, late: time - reminder.fireAt > lateAfter)
+                if try await deliver(delivery) {
+                    delivered.append(delivery)
+                }
+            }
+        }
+    }
+
+    /// Hands one delivery to every sink, then records it. Returns false when a sink
+    /// failed (the claim lapses and the reminder is delivered again later) or when
+    /// another daemon had recorded it already.
+    private func deliver(_ delivery: Delivery) async throws -> Bool {
+        var metadata: Logger.Metadata = [
+            "case.id": "\(delivery.reminder.caseID)", "task.id": "\(delivery.reminder.task)",
+            "reminder.id": "\(delivery.reminder.id)", "reminder.kind": "\(delivery.reminder.kind.rawValue)",
+        ]
+        for sink in sinks {
+            do {
+                try await sink.deliver(delivery)
+            } catch {
+                metadata["sink"] = "\(sink.name)"
+                logger.error("a sink failed; the reminder will be delivered again", metadata: metadata)
+                return false
+            }
+        }
+        let recorded = try await database.recordDelivery(delivery, by: id)
+        logger.info(recorded ? "reminder delivered" : "reminder had been recorded already", metadata: metadata)
+        return recorded
+    }
+
+    /// Runs until the task is cancelled: each tick delivers what is due, then the daemon
+    /// sleeps until the next reminder's time (at most `maximumSleep`).
+    ///
+    /// - Parameter sleep: Waits the given duration; the command line passes one that
+    ///   ends early on graceful shutdown.
+    public func run(sleep: @Sendable (Duration) async -> Void = { try? await Task.sleep(for: $0) }) async throws {
+        while !Task.isCancelled {
+            try await tick()
+            let time = now()
+            var wait = maximumSleep
+            if let next = try await database.nextReminderTime(now: time) {
+                wait = min(wait, .milliseconds(max(0, next - time)))
+            }
+            if Task.isCancelled { return }
+            await sleep(max(wait, .milliseconds(10)))
+        }
+    }
+}

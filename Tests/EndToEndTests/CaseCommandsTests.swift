@@ -142,6 +142,17 @@ struct CaseCommandsTests {
         #expect(wrong.stderr.contains("'releaseDate'"))
         #expect(!wrong.stderr.contains("soon"))
 
+        let current = try session.run(["migrate", "vat-1"])
+        #expect(current.status == 1)
+        #expect(current.stderr == "Case 'vat-1' already follows this version of 'vat-generic'.\n")
+        let noTask = try session.run(["explain", "vat-1", "no-such-task"])
+        #expect(noTask.status == 1)
+        #expect(noTask.stderr == "Process 'vat-generic' has no task 'no-such-task'.\n")
+        let taken = try session.run(["open", "vat-generic", "--case", "vat-1", "--set", "releaseDate=2026-12-23"])
+        #expect(taken.status == 1)
+        #expect(taken.stderr == "Case 'vat-1' already exists; choose another id with --case.\n")
+        #expect(try session.history("vat-1") == before)
+
         let usage = try session.run(["consent", "vat-1"])
         #expect(usage.status == 2 || usage.status == 64)
         let noDatabase = try BuiltProduct.run("aso-engine", ["cases", "--db", session.directory.path("none.sqlite")])

@@ -17,7 +17,7 @@ struct HistoryCommand: AsyncParsableCommand {
         let database = try global.openDatabase()
         var rows: [(event: RecordedEvent, summary: String)] = []
         for try await event in database.events.read(stream: StreamID(caseID)) {
-            let summary = try CaseEvent(event)?.summary ?? "(not a case event)"
+            let summary = try CaseEvent(event)?.summary ?? reminderSummary(event) ?? "(\(event.type))"
             rows.append((event, summary))
         }
         if rows.isEmpty {
@@ -43,4 +43,13 @@ struct HistoryCommand: AsyncParsableCommand {
                 ]
             })
     }
+}
+
+/// A delivered reminder, in one line.
+func reminderSummary(_ event: RecordedEvent) -> String? {
+    guard event.type == ReminderSent.typeName, let sent = try? event.decode(ReminderSent.self) else { return nil }
+    var line = "reminder \(sent.kind.rawValue) for task '\(sent.task)' sent to \(sent.role)"
+    if let due = sent.due { line += ", due \(due)" }
+    if sent.late { line += " (late)" }
+    return line
 }

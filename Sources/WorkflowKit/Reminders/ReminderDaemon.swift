@@ -20,6 +20,8 @@ public struct ReminderDaemon: Sendable {
     public var lateAfter: Int64 = 5 * 60 * 1000
     /// The longest sleep between ticks, so that work added by other processes is seen.
     public var maximumSleep: Duration = .seconds(60)
+    /// How many reminders one claim takes.
+    public var batchSize = 64
     private let now: @Sendable () -> Int64
     private let logger: Logger
 
@@ -35,14 +37,23 @@ public struct ReminderDaemon: Sendable {
     }
 
     /// Delivers everything due now, in batches, and returns what was delivered and recorded.
+    ///
+    /// - Parameter isStopping: Asked before each delivery; when it says yes, the tick
+    ///   ends after the delivery in flight (claimed reminders not yet delivered lapse
+    ///   and are delivered by the next tick or daemon).
     @discardableResult
-    public func tick() async throws -> [Delivery] {
+    public func tick(isStopping: @Sendable () -> Bool = { false }) async throws -> [Delivery] {
         var delivered: [Delivery] = []
         while true {
             let time = now()
-            let batch = try await database.claimDueReminders(now: time, daemon: id, lease: lease)
+            let batch = try await database.claimDueReminders(now: time, daemon: id, lease: lease, limit: batchSize)
             if batch.isEmpty { return delivered }
-            for reminder in batch {
+            for (index, reminder) in batch.enumerated() {
+                if isStopping() {
+                    // Hand back what this daemon will not deliver, so that no one waits for the lease.
+                    try await database.releaseClaims(batch[index...].map(\.id), daemon: id)
+                    return delivered
+                }
                 let delivery = Delivery(reminder: reminder, deliveredAt: time, late: time - reminder.fireAt > lateAfter)
                 if try await deliver(delivery) {
                     delivered.append(delivery)
@@ -78,15 +89,18 @@ public struct ReminderDaemon: Sendable {
     ///
     /// - Parameter sleep: Waits the given duration; the command line passes one that
     ///   ends early on graceful shutdown.
-    public func run(sleep: @Sendable (Duration) async -> Void = { try? await Task.sleep(for: $0) }) async throws {
-        while !Task.isCancelled {
-            try await tick()
+    public func run(
+        isStopping: @Sendable () -> Bool = { Task.isCancelled },
+        sleep: @Sendable (Duration) async -> Void = { try? await Task.sleep(for: $0) }
+    ) async throws {
+        while !isStopping() {
+            try await tick(isStopping: isStopping)
             let time = now()
             var wait = maximumSleep
             if let next = try await database.nextReminderTime(now: time) {
                 wait = min(wait, .milliseconds(max(0, next - time)))
             }
-            if Task.isCancelled { return }
+            if isStopping() { return }
             await sleep(max(wait, .milliseconds(10)))
         }
     }

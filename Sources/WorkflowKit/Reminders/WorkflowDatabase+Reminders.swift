@@ -25,6 +25,20 @@ extension WorkflowDatabase {
         }
     }
 
+    /// Gives up this daemon's claims on `ids` (reminders it will not deliver after all).
+    public func releaseClaims(_ ids: [String], daemon: String) async throws {
+        guard !ids.isEmpty else { return }
+        try await SQLiteEventStore.storage("releasing claims") {
+            try await events.pool.write { db in
+                let release = try db.cachedStatement(
+                    sql: "UPDATE reminders SET claimed_by = NULL, claimed_until = NULL WHERE id = ? AND claimed_by = ?")
+                for id in ids {
+                    try release.execute(arguments: [id, daemon])
+                }
+            }
+        }
+    }
+
     /// Records a delivered reminder in its case's stream, once per reminder id; a
     /// reminder recorded before (by this daemon or another) is not recorded again.
     ///

@@ -1,0 +1,104 @@
+import ArgumentParser
+import Foundation
+import Logging
+import ServiceLifecycle
+import UnixSignals
+import WorkflowKit
+
+/// `aso-engine daemon`: delivers every reminder when it is due.
+struct DaemonCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "daemon",
+        abstract: "Deliver due-task reminders and escalations to sinks, and record each delivery.",
+        discussion: """
+            Sinks (repeatable --sink): 'stdout' (a readable line per reminder), 'jsonl:PATH' (one JSON \
+            object per line), 'webhook:URL' (HTTP POST with an Idempotency-Key header, retried with \
+            backoff), 'exec:COMMAND' (the JSON on the command's standard input). SIGTERM or SIGINT \
+            finish the delivery in flight, then exit 0.
+            """)
+
+    @OptionGroup var global: GlobalOptions
+
+    @Option(name: .long, help: ArgumentHelp("Where reminders go (repeatable).", valueName: "sink"))
+    var sink: [String] = []
+
+    @Flag(name: .long, help: "Deliver what is due now, then exit.")
+    var once = false
+
+    @Option(name: .long, help: ArgumentHelp("This daemon's name in claims and in the log.", valueName: "name"))
+    var id: String?
+
+    @Option(name: .long, help: ArgumentHelp("The longest sleep between ticks, in seconds.", valueName: "seconds"))
+    var maxInterval: Int = 60
+
+    @Option(name: .long, help: ArgumentHelp("How long a claim holds, in seconds.", valueName: "seconds"))
+    var lease: Int = 300
+
+    func validate() throws {
+        if global.now != nil && !once {
+            throw ValidationError("--now simulates one moment; use it with --once.")
+        }
+        if maxInterval < 1 { throw ValidationError("--max-interval must be at least 1 second.") }
+        _ = try sinks()
+    }
+
+    func sinks() throws -> [any ReminderSink] {
+        let specs = sink.isEmpty ? ["stdout"] : sink
+        return try specs.map { spec in
+            if spec == "stdout" { return StandardOutputSink() }
+            if spec.hasPrefix("jsonl:"), spec.count > 6 { return JSONLinesSink(path: String(spec.dropFirst(6))) }
+            if spec.hasPrefix("webhook:"), let url = URL(string: String(spec.dropFirst(8))), url.scheme?.hasPrefix("http") == true {
+                return WebhookSink(url: url.absoluteString)
+            }
+            if spec.hasPrefix("exec:"), spec.count > 5 { return CommandSink(command: String(spec.dropFirst(5))) }
+            throw ValidationError(
+                "Unknown sink '\(spec)': use stdout, jsonl:PATH, webhook:http://HOST/PATH or exec:COMMAND.")
+        }
+    }
+
+    func run() async throws {
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = .info
+            return handler
+        }
+        let logger = Logger(label: "aso-engine.daemon")
+        let database = try global.openDatabase()
+        let clock: @Sendable () -> Int64
+        if global.now != nil {
+            let fixed = try global.nowMilliseconds()
+            clock = { fixed }
+        } else {
+            clock = { Int64((Date().timeIntervalSince1970 * 1000).rounded()) }
+        }
+        var daemon = ReminderDaemon(
+            database: database, sinks: try sinks(), id: id ?? "daemon-\(ProcessInfo.processInfo.processIdentifier)",
+            now: clock, logger: logger)
+        daemon.maximumSleep = .seconds(maxInterval)
+        daemon.lease = Int64(lease) * 1000
+        if once {
+            let delivered = try await daemon.tick()
+            logger.info("delivered \(delivered.count) reminders")
+            return
+        }
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [.init(service: DaemonService(daemon: daemon))],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger))
+        try await group.run()
+    }
+}
+
+/// The daemon as a long-running service: stops between deliveries on graceful shutdown.
+struct DaemonService: Service {
+    let daemon: ReminderDaemon
+
+    func run() async throws {
+        try await daemon.run(
+            isStopping: { Task.isShuttingDownGracefully || Task.isCancelled },
+            sleep: { duration in
+                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: duration) }
+            })
+    }
+}

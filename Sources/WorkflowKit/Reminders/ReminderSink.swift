@@ -44,7 +44,7 @@ public struct JSONLinesSink: ReminderSink {
     }
 }
 
-/// Runs a command for each reminder with the reminder's JSON on its standard input;
+/// Runs a command for each reminder with the reminder's JSON (one line) on its standard input;
 /// the delivery counts when the command exits 0.
 public struct CommandSink: ReminderSink {
     public let command: String
@@ -73,7 +73,9 @@ public struct CommandSink: ReminderSink {
             }
             do {
                 try process.run()
-                input.fileHandleForWriting.write(delivery.json)
+                var line = delivery.json
+                line.append(UInt8(ascii: "\n"))
+                input.fileHandleForWriting.write(line)
                 try input.fileHandleForWriting.close()
             } catch {
                 process.terminationHandler = nil

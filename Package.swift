@@ -42,7 +42,7 @@ let package = Package(
         ),
         .target(
             name: "Processes",
-            dependencies: ["WorkflowKit"],
+            dependencies: ["WorkflowKit", .product(name: "Logging", package: "swift-log")],
             swiftSettings: settings
         ),
         .target(

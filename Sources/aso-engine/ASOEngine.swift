@@ -8,6 +8,7 @@ struct ASOEngine: AsyncParsableCommand {
         abstract: "An event-sourced workflow engine for multi-agency social-services processes.",
         subcommands: [
             VerifyCommand.self,
+            DemoCommand.self,
             DaemonCommand.self,
             ValidateCommand.self,
             TestCommand.self,

@@ -45,9 +45,6 @@ struct DemoCommand: AsyncParsableCommand {
             printError("'\(path)' exists already; the demo starts from an empty file.")
             throw ExitCode(1)
         }
-        var options = SQLiteEventStore.Options()
-        options.synchronous = .normal  // a throw-away simulation: no need to flush every commit
-        let database = try WorkflowDatabase(path: path, options: options)
         var simulation = DemoSimulation.Options()
         simulation.cases = cases
         simulation.seed = seed
@@ -55,7 +52,7 @@ struct DemoCommand: AsyncParsableCommand {
         print("Database: \(path)\n")
         let quiet = quiet
         let started = ContinuousClock.now
-        let summary = try await DemoSimulation(database: database, definitions: definitions, options: simulation).run(
+        let summary = try await DemoSimulation(path: path, definitions: definitions, options: simulation).run(
             onReminder: { delivery in
                 guard !quiet || delivery.reminder.kind == .escalation else { return }
                 print(Self.line(delivery))

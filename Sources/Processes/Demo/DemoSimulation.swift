@@ -47,12 +47,19 @@ public struct DemoSimulation: Sendable {
         public var escalations: Int
     }
 
+    /// The simulation's database: every event is stamped with the simulated time.
     public let database: WorkflowDatabase
     public let definitions: [ProcessDefinition]
     public let options: Options
+    private let clock = DemoClock()
 
-    public init(database: WorkflowDatabase, definitions: [ProcessDefinition], options: Options = Options()) {
-        self.database = database
+    /// Creates the database at `path` (a new file; commits are not flushed to disk, since
+    /// the simulation is throw-away and would otherwise spend its time waiting for the disk).
+    public init(path: String, definitions: [ProcessDefinition], options: Options = Options()) throws {
+        var storeOptions = SQLiteEventStore.Options()
+        storeOptions.synchronous = .normal
+        storeOptions.now = clock.provider
+        self.database = try WorkflowDatabase(path: path, options: storeOptions)
         self.definitions = definitions
         self.options = options
     }
@@ -66,7 +73,6 @@ public struct DemoSimulation: Sendable {
         onReminder: @escaping @Sendable (Delivery) -> Void, onProgress: @Sendable (Progress) -> Void
     ) async throws -> Summary {
         precondition(!definitions.isEmpty, "the demo needs at least one process")
-        let clock = DemoClock()
         let calendar = FinnishCalendar()
         var logger = Logger(label: "aso-engine.demo")
         logger.logLevel = .warning

@@ -67,6 +67,7 @@ let package = Package(
             dependencies: [
                 "WorkflowKit",
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             path: "benchmarks/aso-bench",
             swiftSettings: settings

@@ -3,7 +3,8 @@ import WorkflowKit
 
 /// `aso-bench`: the event log beside the raw SQLite C API, same machine, same run.
 ///
-/// Usage: `swift run -c release aso-bench [--quick] [--rounds N] [--events N] [--read-events N]`
+/// Usage: `swift run -c release aso-bench [--quick] [--rounds N] [--events N] [--read-events N]`,
+/// or `aso-bench --tick` for the reminder daemon's tick.
 @main
 struct Benchmark {
     static func main() async throws {
@@ -20,6 +21,17 @@ struct Benchmark {
         defer { try? FileManager.default.removeItem(at: directory) }
         var table = ResultTable()
 
+        if arguments.contains("--tick") {
+            // The reminder daemon's tick against the number of open tasks.
+            let sizes = quick ? [10_000, 100_000] : [10_000, 100_000, 1_000_000]
+            print("aso-bench --tick: one daemon tick delivering 1,000 due reminders among N open tasks")
+            print("| open tasks | tick | per reminder |")
+            print("|---:|---:|---:|")
+            for result in try await TickBenchmark.run(sizes: sizes, due: 1_000, directory: directory) {
+                print(String(format: "| %d | %.0f ms | %.0f µs |", result.openTasks, result.tick.seconds * 1000, result.perReminder.seconds * 1e6))
+            }
+            return
+        }
         let rounds = value("--rounds", quick ? 1 : 3)
         print("aso-bench: event log vs raw SQLite C API, \(ProcessInfo.processInfo.activeProcessorCount) cores, median of \(rounds) alternating rounds")
         for synchronous in ["FULL", "NORMAL"] {

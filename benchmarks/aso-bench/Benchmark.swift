@@ -21,6 +21,23 @@ struct Benchmark {
         defer { try? FileManager.default.removeItem(at: directory) }
         var table = ResultTable()
 
+        if arguments.contains("--language") {
+            // Loading, resolving and validating a large process file.
+            let text = ProcessLanguageBenchmark.generateLargeDefinition(states: 200, tasks: 1_000)
+            var samples: [Duration] = []
+            for _ in 0..<7 {
+                let clock = ContinuousClock()
+                var valid = false
+                samples.append(clock.measure {
+                    valid = ProcessLoader().load(sources: [.init(file: "large.yaml", text: text)]).isValid
+                })
+                guard valid else { throw BenchError("the generated definition does not validate") }
+            }
+            let lines = text.split(separator: "\n").count
+            print(String(format: "aso-bench --language: 200 states, 1,000 tasks (%d lines) load and validate in %.0f ms (median of 7)",
+                         lines, samples.sorted()[3].seconds * 1000))
+            return
+        }
         if arguments.contains("--tick") {
             // The reminder daemon's tick against the number of open tasks.
             let sizes = quick ? [10_000, 100_000] : [10_000, 100_000, 1_000_000]

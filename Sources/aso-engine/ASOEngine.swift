@@ -9,6 +9,7 @@ struct ASOEngine: AsyncParsableCommand {
         subcommands: [
             VerifyCommand.self,
             DemoCommand.self,
+            AgendaCommand.self,
             DaemonCommand.self,
             ValidateCommand.self,
             TestCommand.self,

@@ -28,7 +28,7 @@ public struct CaseOutcome: Sendable {
 ///
 /// The rules live in ``CaseDecider`` (pure); the engine adds only I/O and time.
 public actor Engine {
-    public let database: WorkflowDatabase
+    public nonisolated let database: WorkflowDatabase
     private let calendars: CalendarRegistry
     private let now: @Sendable () -> Int64
     private let logger: Logger

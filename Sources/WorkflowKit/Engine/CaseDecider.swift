@@ -224,10 +224,17 @@ public enum CaseDecider {
                 let stop = rule.until?.evaluate(in: context).isTrue ?? false
                 if !stop {
                     let base = open.due ?? today
-                    openTask(task, due: rule.every.apply(to: base, calendar: calendar))
+                    var next = rule.every.apply(to: base, calendar: calendar)
+                    // A due date on a day off moves like the first one did (Act 150/1930 §5).
+                    if task.dueOnDayOff == .nextWorkingDay { next = calendar.nextWorkingDay(onOrAfter: next) }
+                    openTask(task, due: next)
                 }
             }
-            if state.openTasks.isEmpty {
+            if state.openTasks.isEmpty, let current = definition.state(state.state),
+                current.transitions.contains(where: { $0.event == EventDefinition.allTasksDone })
+            {
+                // Recorded like any other event, so that rules can count from `event.all-tasks-done`.
+                emit(.eventOccurred(EventOccurred(event: EventDefinition.allTasksDone, on: today)))
                 _ = transition(on: EventDefinition.allTasksDone)
             }
         }
@@ -381,8 +388,9 @@ extension FieldDefinition {
         case (.choice, .text(let choice)):
             return values.contains(choice) ? nil : "is not one of \(values.joined(separator: ", "))"
         case (.parties, .text(let list)):
+            // The unknown names are not repeated: they may be anything the user typed.
             let unknown = list.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !parties.contains($0) }
-            return unknown.isEmpty ? nil : "names unknown parties \(quoted(unknown))"
+            return unknown.isEmpty ? nil : "names parties the process does not have; its parties are \(parties.joined(separator: ", "))"
         default:
             return "is not a \(type.rawValue)"
         }

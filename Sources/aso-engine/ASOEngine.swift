@@ -10,6 +10,7 @@ struct ASOEngine: AsyncParsableCommand {
             VerifyCommand.self,
             DemoCommand.self,
             AgendaCommand.self,
+            ReportCommand.self,
             DaemonCommand.self,
             ValidateCommand.self,
             TestCommand.self,

@@ -176,7 +176,7 @@ public struct DemoSimulation: Sendable {
                 plan.doneOn[key] = doneDate(for: task, today: today, diligence: plan.diligence[task.caseID] ?? .prompt, random: &random)
             }
             guard let maybe = plan.doneOn[key], let date = maybe, date <= today else { continue }
-            try await complete(task, engine: engine, worker: worker, random: &random, summary: &summary)
+            try await complete(task, today: today, engine: engine, worker: worker, random: &random, summary: &summary)
         }
         // Cases with nothing left to do in their state move on.
         for row in try await database.cases(includeClosed: false) where row.openTasks == 0 || onlyFollowUps(row, tasks) {
@@ -210,13 +210,14 @@ public struct DemoSimulation: Sendable {
     }
 
     private func complete(
-        _ task: OpenTaskSummary, engine: Engine, worker: Acting, random: inout SeededRandom, summary: inout Summary
+        _ task: OpenTaskSummary, today: LocalDate, engine: Engine, worker: Acting, random: inout SeededRandom,
+        summary: inout Summary
     ) async throws {
         let (_, definition) = try await engine.load(task.caseID)
         guard let (taskDefinition, _) = definition.task(task.task) else { return }
         var outcomes: [String: ExpressionValue] = [:]
         for id in taskDefinition.outcomes {
-            if let field = definition.field(id) { outcomes[id] = sampleValue(field, random: &random, outcome: true) }
+            if let field = definition.field(id) { outcomes[id] = sampleValue(field, random: &random, outcome: true, today: today) }
         }
         do {
             let result = try await execute(.complete(task: task.task, outcomes: outcomes), task.caseID, engine, worker, definition)
@@ -285,15 +286,17 @@ public struct DemoSimulation: Sendable {
                     fields[field.id] = .date(openedOn.adding(days: 35 + Int(random.next(upTo: 210))))
                 }
             } else {
-                fields[field.id] = sampleValue(field, random: &random, outcome: false)
+                fields[field.id] = sampleValue(field, random: &random, outcome: false, today: openedOn)
             }
         }
         return fields
     }
 
-    private func sampleValue(_ field: FieldDefinition, random: inout SeededRandom, outcome: Bool) -> ExpressionValue {
+    private func sampleValue(
+        _ field: FieldDefinition, random: inout SeededRandom, outcome: Bool, today: LocalDate
+    ) -> ExpressionValue {
         switch field.type {
-        case .date: return .date(options.start)
+        case .date: return .date(today)
         case .number: return .number(Double(random.next(upTo: 10)))
         case .bool: return .bool(random.next(upTo: 10) < (outcome ? 7 : 5))
         case .choice: return .text(field.values.isEmpty ? "other" : field.values[Int(random.next(upTo: UInt64(field.values.count)))])

@@ -6,33 +6,7 @@ import WorkflowKitTesting
 /// first shell block, in a folder holding a copy of the repository's `processes/`.
 @Suite("docs/cli.md walkthrough")
 struct CaseCommandsDocumentationTests {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
-
-    /// Splits a shell line into words, honouring single quotes and stopping at a comment.
-    static func words(_ line: String) -> [String] {
-        var words: [String] = []
-        var current = ""
-        var quoted = false
-        var started = false
-        for character in line {
-            if character == "'" {
-                quoted.toggle()
-                started = true
-            } else if character == "#" && !quoted && !started {
-                break
-            } else if character == " " && !quoted {
-                if started { words.append(current) }
-                current = ""
-                started = false
-            } else {
-                current.append(character)
-                started = true
-            }
-        }
-        if started { words.append(current) }
-        return words
-    }
+    static let root = Repository.root(of: #filePath)
 
     @Test("every walkthrough line exits as the page says")
     func walkthrough() throws {
@@ -45,7 +19,7 @@ struct CaseCommandsDocumentationTests {
             at: Self.root.appendingPathComponent("processes"), to: directory.url.appendingPathComponent("processes"))
         for line in lines {
             let expected: Int32 = line.hasSuffix("# exit 1") ? 1 : 0
-            let result = try BuiltProduct.run("aso-engine", Array(Self.words(line).dropFirst()), currentDirectory: directory.url)
+            let result = try BuiltProduct.run("aso-engine", Array(Repository.shellWords(line).dropFirst()), currentDirectory: directory.url)
             #expect(result.status == expected, "\(line): \(result.stderr)")
             if expected == 0 {
                 #expect(!result.stdout.isEmpty, "\(line) printed nothing")

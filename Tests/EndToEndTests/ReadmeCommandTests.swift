@@ -6,33 +6,7 @@ import WorkflowKitTesting
 /// written, against the repository's own process files.
 @Suite("README commands")
 struct ReadmeCommandTests {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
-
-    /// Splits a shell line into words, honouring single quotes and dropping a trailing comment.
-    static func words(_ line: String) -> [String] {
-        var words: [String] = []
-        var current = ""
-        var quoted = false
-        var started = false
-        for character in line {
-            if character == "'" {
-                quoted.toggle()
-                started = true
-            } else if character == "#" && !quoted && current.isEmpty {
-                break
-            } else if character == " " && !quoted {
-                if started { words.append(current) }
-                current = ""
-                started = false
-            } else {
-                current.append(character)
-                started = true
-            }
-        }
-        if started { words.append(current) }
-        return words
-    }
+    static let root = Repository.root(of: #filePath)
 
     @Test("the coordinator commands run and succeed")
     func coordinatorCommands() throws {
@@ -42,7 +16,7 @@ struct ReadmeCommandTests {
         let commands = block.split(separator: "\n").map(String.init).filter { $0.hasPrefix("swift run aso-engine ") }
         #expect(commands.count >= 5)
         for command in commands {
-            let arguments = Array(Self.words(command).dropFirst(3))
+            let arguments = Array(Repository.shellWords(command).dropFirst(3))
             let result = try BuiltProduct.run("aso-engine", arguments, currentDirectory: Self.root)
             #expect(result.status == 0, "\(command) failed: \(result.stderr)")
             #expect(!result.stdout.isEmpty, "\(command) printed nothing")

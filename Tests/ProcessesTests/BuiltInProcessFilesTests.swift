@@ -51,7 +51,7 @@ struct BuiltInProcessFilesTests {
                 #expect(result.passed, "\(result.process): \(result.name): \(result.failures.joined(separator: "; "))")
             }
         }
-        #expect(library.exampleResults.allSatisfy(\.passed))
+        #expect(library.exampleResults.allSatisfy { $0.passed })
     }
 
     /// The text between `<!-- graph:begin -->` and `<!-- graph:end -->`, without

@@ -73,12 +73,23 @@ public actor Engine {
     public func execute(
         _ command: CaseCommand, on id: StreamID, by actor: Acting, commandID: String? = nil
     ) async throws -> CaseOutcome {
+        // Commands on one case from this engine take turns: they would only conflict.
+        await lock(id)
+        defer { unlock(id) }
         var attempt = 0
         while true {
             attempt += 1
+            if let commandID, let applied = try await database.appliedCommand(commandID) {
+                // The command ran before (its decision may no longer be possible): report, write nothing.
+                guard applied.stream == id else {
+                    throw EventStoreError(
+                        .commandReused,
+                        "Command id '\(commandID)' was already used for stream '\(applied.stream)' and cannot be reused for stream '\(id)'.")
+                }
+                return CaseOutcome(state: try await load(id).0, events: [], append: applied)
+            }
             let (state, definition) = try await load(id)
             let calendar = try calendar(for: definition)
-            if case .migrate(let target) = command { try await database.store(target) }
             let events = try CaseDecider.decide(
                 command, state: state, definition: definition, today: today(in: calendar), calendar: calendar)
             if events.isEmpty {
@@ -86,11 +97,37 @@ public actor Engine {
                     state: state, events: [],
                     append: AppendResult(stream: id, firstPosition: 0, lastPosition: 0, version: state.version))
             }
+            // Stored only once the migration is allowed, so that a refused one leaves no trace.
+            if case .migrate(let target) = command { try await database.store(target) }
             do {
                 return try await append(events, to: state, expected: .exact(state.version), by: actor, commandID: commandID)
-            } catch let conflict as VersionConflict where attempt < 5 {
+            } catch let conflict as VersionConflict where attempt < Self.maximumAttempts {
+                // Another process wrote the case first: decide again on what it wrote.
                 logger.debug("retrying after a concurrent write", metadata: ["case.id": "\(id)", "conflict": "\(conflict)"])
+                try await Task.sleep(for: .milliseconds(Int.random(in: 0...min(attempt, 10))))
             }
+        }
+    }
+
+    /// How many times a command is decided again after losing to another writer.
+    static let maximumAttempts = 50
+
+    private var busyCases: Set<StreamID> = []
+    private var waiting: [StreamID: [CheckedContinuation<Void, Never>]] = [:]
+
+    private func lock(_ id: StreamID) async {
+        if busyCases.insert(id).inserted { return }
+        await withCheckedContinuation { waiting[id, default: []].append($0) }
+    }
+
+    private func unlock(_ id: StreamID) {
+        if var queue = waiting[id], !queue.isEmpty {
+            // Handed straight to the next command: the case stays busy.
+            let next = queue.removeFirst()
+            waiting[id] = queue.isEmpty ? nil : queue
+            next.resume()
+        } else {
+            busyCases.remove(id)
         }
     }
 

@@ -51,8 +51,14 @@ struct CaseProjection: SQLiteTransactionHook {
     }
 
     static func apply(_ event: RecordedEvent, in db: Database) throws {
-        guard let caseEvent = try CaseEvent(event) else { return }
         let id = event.stream.rawValue
+        guard let caseEvent = try CaseEvent(event) else {
+            // Another kind of event in a case's stream (a reminder sent) still moves its version on.
+            try db.execute(
+                sql: "UPDATE cases SET version = ?, last_position = ? WHERE case_id = ?",
+                arguments: [event.version, event.position, id])
+            return
+        }
         switch caseEvent {
         case .opened(let opened):
             try db.execute(

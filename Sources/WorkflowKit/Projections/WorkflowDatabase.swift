@@ -60,6 +60,22 @@ public final class WorkflowDatabase: Sendable {
         }
     }
 
+    /// The result of the append that carried `commandID`, or nil when none did.
+    public func appliedCommand(_ commandID: String) async throws -> AppendResult? {
+        try await SQLiteEventStore.storage("reading command '\(commandID)'") {
+            try await events.pool.read { db in
+                guard
+                    let row = try Row.fetchOne(
+                        db, sql: "SELECT stream, first_position, last_position, version FROM commands WHERE command_id = ?",
+                        arguments: [commandID])
+                else { return nil }
+                return AppendResult(
+                    stream: StreamID(rawValue: row[0]), firstPosition: row[1], lastPosition: row[2], version: row[3],
+                    wasAlreadyApplied: true)
+            }
+        }
+    }
+
     // MARK: Projections
 
     /// Cases, optionally only open ones or one process's.

@@ -43,6 +43,9 @@ let package = Package(
         .target(
             name: "Processes",
             dependencies: ["WorkflowKit", .product(name: "Logging", package: "swift-log")],
+            // The built-in process files; the top-level `processes` folder is a link here,
+            // so that coordinators edit the very files the package ships.
+            resources: [.copy("BuiltIn")],
             swiftSettings: settings
         ),
         .target(
@@ -91,7 +94,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ProcessesTests",
-            dependencies: ["Processes", "WorkflowKit", "WorkflowKitTesting"],
+            dependencies: ["Processes", "WorkflowKit", "WorkflowKitTesting", "aso-engine"],
             swiftSettings: settings
         ),
         // Runs the built `aso-engine` binary as a user would.

@@ -12,8 +12,8 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("The SQLite file to use (default: a new temporary file).", valueName: "path"))
     var db: String?
 
-    @Option(name: .long, help: ArgumentHelp("Where the process files are.", valueName: "dir"))
-    var processes: String = ProcessCatalog.defaultDirectory
+    @Option(name: .long, help: ArgumentHelp("A folder of process files to use besides the built-in ones.", valueName: "dir"))
+    var processes: String?
 
     @Option(name: .long, help: "How many cases open during the year.")
     var cases: Int = 240
@@ -32,7 +32,7 @@ struct DemoCommand: AsyncParsableCommand {
         let catalog = ProcessCatalog(directory: processes)
         let definitions = catalog.processes.map(\.definition)
         guard !definitions.isEmpty else {
-            printError("No valid process files in '\(processes)'; run the demo from the project's folder or give --processes.")
+            printError("No valid process in \(catalog.sourceDescription).")
             throw ExitCode(1)
         }
         let path: String

@@ -72,7 +72,7 @@ struct EvalCommand: ParsableCommand {
         if let process {
             let catalog = try processOptions.loadCatalog()
             guard let definition = catalog.definition(id: process) else {
-                throw fail("There is no valid process '\(process)' in '\(processOptions.processes)'.")
+                throw fail("There is no valid process '\(process)' in \(processOptions.source).")
             }
             environment = definition.expressionEnvironment
             guard let made = definition.makeCalendar() else { throw fail("The calendar '\(definition.calendar)' is not known.") }

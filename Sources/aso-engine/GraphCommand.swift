@@ -43,7 +43,7 @@ enum ProcessArgument {
         guard let definition = catalog.definition(id: argument) else {
             for diagnostic in catalog.library.diagnostics where diagnostic.severity == .error { printError(diagnostic.description) }
             let known = catalog.processes.map(\.definition.id)
-            printError("There is no valid process '\(argument)' in '\(options.processes)'\(known.isEmpty ? "" : "; known: \(known.joined(separator: ", "))").")
+            printError("There is no valid process '\(argument)' in \(options.source)\(known.isEmpty ? "" : "; known: \(known.joined(separator: ", "))").")
             throw ExitCode(1)
         }
         return definition

@@ -1,6 +1,7 @@
 import Foundation
 import Processes
 import Testing
+import WorkflowKitTesting
 import WorkflowKit
 
 /// The shipped process files, loaded through the catalog as the engine loads them.
@@ -60,5 +61,36 @@ import WorkflowKit
         let definition = try #require(library.definition(id: "large"))
         #expect(definition.states.count == 200)
         #expect(definition.states.reduce(0) { $0 + $1.tasks.count } == 1000)
+    }
+}
+
+@Suite("Built-in catalog")
+struct BuiltInCatalogTests {
+    @Test("the built-in processes load without any path")
+    func builtIn() {
+        let catalog = ProcessCatalog()
+        #expect(catalog.library.isValid)
+        let ids = Set(catalog.processes.map(\.definition.id))
+        #expect(ids.isSuperset(of: ["vat-generic", "vat-turku", "aso-joensuu", "child-welfare-kuopio", "walk-in-housing"]))
+        #expect(catalog.processes.allSatisfy { $0.file.hasPrefix(ProcessCatalog.builtInDirectory ?? "-") })
+    }
+
+    @Test("a coordinator's folder adds processes, extends built-in ones, and overrides by id")
+    func override() throws {
+        let directory = try TemporaryDirectory()
+        let builtIn = try #require(ProcessCatalog().definition(id: "vat-turku"))
+        let turku = try String(contentsOfFile: Repository.root(of: #filePath).appendingPathComponent("processes/vat-turku.yaml").path, encoding: .utf8)
+        try turku.replacingOccurrences(of: "process: vat-turku", with: "process: vat-oulu")
+            .write(toFile: directory.path("vat-oulu.yaml"), atomically: true, encoding: .utf8)
+        try turku.replacingOccurrences(of: "title: ", with: "title: Local ").replacingOccurrences(of: "title: Local Housing", with: "title: Our housing")
+            .write(toFile: directory.path("turku-local.yaml"), atomically: true, encoding: .utf8)
+        let catalog = ProcessCatalog(directory: directory.url.path)
+        #expect(catalog.library.isValid, "\(catalog.library.diagnostics)")
+        let oulu = try #require(catalog.definition(id: "vat-oulu"))
+        #expect(oulu.states.count == builtIn.states.count)
+        let local = try #require(catalog.process(id: "vat-turku"))
+        #expect(local.file.hasPrefix(directory.url.path))
+        #expect(local.definition.contentHash != builtIn.contentHash)
+        #expect(catalog.processes.filter { $0.definition.id == "vat-turku" }.count == 1)
     }
 }

@@ -54,9 +54,10 @@ public struct ProcessLoader: Sendable {
         return library
     }
 
-    /// The process files of a directory (recursively), sorted by path.
+    /// The process files of a directory (recursively, and through a symbolic link to
+    /// the directory itself), sorted by path, named as under `directory`.
     static func processFiles(in directory: String) -> [String] {
-        let base = URL(fileURLWithPath: directory)
+        let base = URL(fileURLWithPath: directory).resolvingSymlinksInPath()
         guard let enumerator = FileManager.default.enumerator(at: base, includingPropertiesForKeys: nil) else { return [] }
         var files: [String] = []
         for case let url as URL in enumerator where ["yaml", "yml"].contains(url.pathExtension) {

@@ -21,6 +21,11 @@ struct Benchmark {
         defer { try? FileManager.default.removeItem(at: directory) }
         var table = ResultTable()
 
+        if arguments.contains("--workload") {
+            // One workload of `benchmarks/run`, one side, one JSON object.
+            await PeerWorkloads.main(arguments)
+            return
+        }
         if arguments.contains("--language") {
             // Loading, resolving and validating a large process file.
             let text = ProcessLanguageBenchmark.generateLargeDefinition(states: 200, tasks: 1_000)
@@ -83,6 +88,8 @@ struct Benchmark {
         }
         table.add("8 concurrent appenders, FULL (group commit)", grouped, unit: "events/s", goal: 5.0)
         table.note("average group commit: \(String(format: "%.1f", groupSizes.reduce(0, +) / Double(groupSizes.count))) appends per transaction")
+        // Engine commands: load the case, decide, append one event, update the projections.
+        table.add("engine command, 1 event/tx, FULL", try await EngineBenchmark.run(directory, commands: singles, rounds: rounds), unit: "commands/s", goal: 0.5)
         // Full-log reads with events decoded.
         let path = try await writeLog(directory, events: readEvents)
         let read = try await alternate(rounds) {

@@ -37,6 +37,7 @@ final class RawSQLite {
     }
 
     deinit {
+        sqlite3_finalize(selectStream)
         sqlite3_finalize(insert)
         sqlite3_finalize(insertCommand)
         sqlite3_close_v2(db)
@@ -124,6 +125,91 @@ final class RawSQLite {
         }
         if checksum == 42 { print("") }
         return count
+    }
+
+    private var selectStream: OpaquePointer?
+
+    /// The number of streams in the table.
+    func streamCount() throws -> Int {
+        var count: OpaquePointer?
+        sqlite3_prepare_v2(db, "SELECT COUNT(DISTINCT stream) FROM events", -1, &count, nil)
+        defer { sqlite3_finalize(count) }
+        guard sqlite3_step(count) == SQLITE_ROW else { throw BenchError(String(cString: sqlite3_errmsg(db))) }
+        return Int(sqlite3_column_int64(count, 0))
+    }
+
+    /// Reads one stream's rows in version order, every column materialised, in a read
+    /// transaction of their own; returns the row count and the last version.
+    @discardableResult
+    func readStream(_ stream: String) throws -> Int {
+        try exec("BEGIN")
+        let (count, _) = try readRows(of: stream)
+        try exec("COMMIT")
+        return count
+    }
+
+    private func readRows(of stream: String) throws -> (count: Int, version: Int64) {
+        if selectStream == nil {
+            sqlite3_prepare_v2(
+                db,
+                "SELECT position, stream, version, event_id, type, schema_version, payload, actor, organisation, role, correlation_id, causation_id, command_id, recorded_at, hash FROM events WHERE stream = ? ORDER BY version",
+                -1, &selectStream, nil)
+        }
+        sqlite3_bind_text(selectStream, 1, stream, -1, Self.transient)
+        var count = 0
+        var version: Int64 = 0
+        var checksum = 0
+        while sqlite3_step(selectStream) == SQLITE_ROW {
+            let select = selectStream
+            version = sqlite3_column_int64(select, 2)
+            checksum &+= text(select, 1).utf8.count &+ text(select, 3).utf8.count &+ text(select, 4).utf8.count
+                &+ blob(select, 6).count &+ text(select, 7).utf8.count &+ text(select, 8).utf8.count
+                &+ text(select, 9).utf8.count &+ text(select, 10).utf8.count &+ text(select, 12).utf8.count
+                &+ Int(sqlite3_column_int64(select, 13)) &+ blob(select, 14).count &+ Int(sqlite3_column_int64(select, 0))
+            count += 1
+        }
+        sqlite3_reset(selectStream)
+        if checksum == 42 { print("") }
+        return (count, version)
+    }
+
+    /// One command: in one write transaction, reads the stream's rows, then appends one
+    /// row at the next version and the row that records the command id.
+    func command(_ row: BenchRow) throws {
+        try exec("BEGIN IMMEDIATE")
+        let (_, version) = try readRows(of: row.stream)
+        var next = row
+        next.version = version + 1
+        sqlite3_bind_null(insert, 1)
+        bind(2, next.stream)
+        bind(3, next.version)
+        bind(4, next.eventID)
+        bind(5, next.type)
+        bind(6, Int64(1))
+        bind(7, next.payload)
+        bind(8, next.actor)
+        bind(9, next.organisation)
+        bind(10, next.role)
+        bind(11, next.correlationID)
+        sqlite3_bind_null(insert, 12)
+        bind(13, next.commandID)
+        bind(14, next.recordedAt)
+        bind(15, next.hash)
+        guard sqlite3_step(insert) == SQLITE_DONE else {
+            throw BenchError("insert failed: \(String(cString: sqlite3_errmsg(db)))")
+        }
+        sqlite3_reset(insert)
+        let position = sqlite3_last_insert_rowid(db)
+        sqlite3_bind_text(insertCommand, 1, next.commandID, -1, Self.transient)
+        sqlite3_bind_text(insertCommand, 2, next.stream, -1, Self.transient)
+        sqlite3_bind_int64(insertCommand, 3, position)
+        sqlite3_bind_int64(insertCommand, 4, position)
+        sqlite3_bind_int64(insertCommand, 5, next.version)
+        guard sqlite3_step(insertCommand) == SQLITE_DONE else {
+            throw BenchError("insert failed: \(String(cString: sqlite3_errmsg(db)))")
+        }
+        sqlite3_reset(insertCommand)
+        try exec("COMMIT")
     }
 
     private func text(_ statement: OpaquePointer?, _ column: Int32) -> String {

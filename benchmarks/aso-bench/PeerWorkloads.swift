@@ -17,7 +17,8 @@ import WorkflowKit
 ///   us: through the `Engine`, with the projections updated in the same transaction).
 /// - `replay`: with `--setup`, writes a log of `--events` events (10 per case) to `--db`
 ///   and exits; without, replays every case of that log from its events (for us: folded
-///   into `CaseState`; for raw: the rows read into Swift values).
+///   into `CaseState`; for raw: the rows read into Swift values; `--read-only`: ours
+///   without decoding and folding).
 /// - `vat-case`: `--cases` cases of the VAT six-step process, each from opening to
 ///   closing with every task completed and the reminders falling due on the way delivered.
 enum PeerWorkloads {
@@ -90,7 +91,7 @@ enum PeerWorkloads {
             result["written"] = options.events
         case ("replay", "ours"):
             guard let path = options.database else { throw BenchError("replay needs --db PATH") }
-            let (events, seconds) = try await ourReplay(path: path)
+            let (events, seconds) = try await ourReplay(path: path, fold: !arguments.contains("--read-only"))
             result["rate"] = Double(events) / seconds
             result["unit"] = "events/s"
             result["count"] = events
@@ -323,7 +324,8 @@ enum PeerWorkloads {
     }
 
     /// Rehydrates every case: reads its stream and folds each event into its `CaseState`.
-    static func ourReplay(path: String) async throws -> (Int, Double) {
+    /// With `fold` false, only reads the streams (`--read-only`: how much of the replay is decoding and folding).
+    static func ourReplay(path: String, fold: Bool) async throws -> (Int, Double) {
         let store = try SQLiteEventStore(path: path)
         let cases = try RawSQLite(path: path, synchronous: "NORMAL").streamCount()
         var events = 0
@@ -332,7 +334,8 @@ enum PeerWorkloads {
             for index in 0..<cases {
                 var state = CaseState(id: StreamID("case-\(index)"))
                 for try await event in store.read(stream: state.id) {
-                    if let caseEvent = try CaseEvent(event) { state = state.evolve(caseEvent) }
+                    if fold, let caseEvent = try CaseEvent(event) { state = state.evolve(caseEvent) }
+                    state.version = event.version
                     events += 1
                 }
                 checksum &+= state.state.utf8.count &+ Int(state.version)

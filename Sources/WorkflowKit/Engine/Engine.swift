@@ -88,10 +88,26 @@ public actor Engine {
                 }
                 return CaseOutcome(state: try await load(id).0, events: [], append: applied)
             }
-            let (state, definition) = try await load(id)
+            // First on the case as this engine last wrote it, without reading: the append's
+            // expected version catches any write since. A refusal is confirmed on a fresh read.
+            let cached = attempt == 1 ? states[id] : nil
+            let state: CaseState
+            let definition: ProcessDefinition
+            if let cached {
+                state = cached
+                definition = try await self.definition(hash: cached.definition)
+            } else {
+                (state, definition) = try await load(id)
+            }
             let calendar = try calendar(for: definition)
-            let events = try CaseDecider.decide(
-                command, state: state, definition: definition, today: today(in: calendar), calendar: calendar)
+            let events: [CaseEvent]
+            do {
+                events = try CaseDecider.decide(
+                    command, state: state, definition: definition, today: today(in: calendar), calendar: calendar)
+            } catch is CommandRefused where cached != nil {
+                continue
+            }
+            if events.isEmpty && cached != nil { continue }
             if events.isEmpty {
                 return CaseOutcome(
                     state: state, events: [],
@@ -102,9 +118,9 @@ public actor Engine {
             do {
                 return try await append(events, to: state, expected: .exact(state.version), by: actor, commandID: commandID)
             } catch let conflict as VersionConflict where attempt < Self.maximumAttempts {
-                // Another process wrote the case first: decide again on what it wrote.
+                // Another writer got there first: decide again on what it wrote.
                 logger.debug("retrying after a concurrent write", metadata: ["case.id": "\(id)", "conflict": "\(conflict)"])
-                try await Task.sleep(for: .milliseconds(Int.random(in: 0...min(attempt, 10))))
+                if cached == nil { try await Task.sleep(for: .milliseconds(Int.random(in: 0...min(attempt, 10)))) }
             }
         }
     }
@@ -135,8 +151,10 @@ public actor Engine {
     ///
     /// - Throws: ``CommandRefused`` with code `.unknownCase` when there is no such case.
     public func load(_ id: StreamID) async throws -> (CaseState, ProcessDefinition) {
-        var state = CaseState(id: id)
-        for try await event in database.events.read(stream: id) {
+        // The log is append-only: a state folded before stays true, and only the events
+        // after it (written by this engine or any other writer) need reading.
+        var state = states[id] ?? CaseState(id: id)
+        for try await event in database.events.read(stream: id, fromVersion: state.version + 1) {
             if let caseEvent = try CaseEvent(event) {
                 state = state.evolve(caseEvent)
             } else {
@@ -146,7 +164,18 @@ public actor Engine {
         guard state.exists else {
             throw CommandRefused(.unknownCase, "Case '\(id)' does not exist.")
         }
+        remember(state)
         return (state, try await definition(hash: state.definition))
+    }
+
+    /// Recently used cases, as folded so far.
+    private var states: [StreamID: CaseState] = [:]
+    /// How many folded cases the engine keeps before it starts again.
+    static let cachedCases = 4096
+
+    private func remember(_ state: CaseState) {
+        if states[state.id] == nil && states.count >= Self.cachedCases { states.removeAll(keepingCapacity: true) }
+        states[state.id] = state
     }
 
     /// Why `task` of case `id` is due when it is: each rule, anchor date and calendar.
@@ -200,6 +229,7 @@ public actor Engine {
         }
         var next = state
         for event in events { next = next.evolve(event) }
+        if next.version == result.version { remember(next) }
         logger.info(
             "case updated",
             metadata: ["case.id": "\(state.id)", "events": "\(events.map(\.typeName).joined(separator: ","))", "version": "\(result.version)"])

@@ -266,6 +266,28 @@ struct EngineTests {
         #expect(try await database.projectionSnapshot() == live)
     }
 
+    @Test("an engine that last saw a case before another engine wrote it decides on the newer history")
+    func staleEngine() async throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path("cases.sqlite")
+        let time = ManualTime(milliseconds: F.at("2026-06-01"))
+        let first = Engine(database: try WorkflowDatabase(path: path), now: time.provider)
+        let secondDatabase = try WorkflowDatabase(path: path)
+        let second = Engine(database: secondDatabase, now: time.provider)
+        try await first.open(try F.vatGeneric(), caseID: "c-1", fields: ["releaseDate": .date(F.date("2026-12-23"))], by: anna)
+        _ = try await second.load("c-1")
+        try await first.execute(.complete(task: "map-housing"), on: "c-1", by: anna)
+        // The second engine still holds the case with map-housing open.
+        await #expect(throws: CommandRefused.self) {
+            try await second.execute(.complete(task: "map-housing"), on: "c-1", by: anna)
+        }
+        try await first.execute(.handOver(to: "worker:ben"), on: "c-1", by: anna)
+        let outcome = try await second.execute(.complete(task: "ask-consent"), on: "c-1", by: anna)
+        #expect(outcome.state.responsibleWorker == "worker:ben" && outcome.state.openTasks.isEmpty)
+        #expect(outcome.state == CaseState.fold("c-1", try await F.history(secondDatabase, "c-1")))
+        #expect(try await F.problems(secondDatabase, "c-1") == [])
+    }
+
     @Test("reminder events in a case's stream move the projected version on")
     func foreignEventsKeepVersion() async throws {
         let directory = try TemporaryDirectory()

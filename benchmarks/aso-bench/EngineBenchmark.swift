@@ -1,0 +1,71 @@
+import Foundation
+import Logging
+import WorkflowKit
+
+/// Commands per second through the engine, beside raw SQLite single-row transactions at
+/// the same `synchronous` setting.
+///
+/// Each command loads its case by reading the case's stream, decides, and appends one
+/// event (`record` of a field no rule depends on, so nothing is rescheduled), with the
+/// case, open-task and reminder projections updated in the same transaction: one
+/// transaction per command. The commands go round-robin over `cases` cases, so that each
+/// stream stays as short as a real case's.
+enum EngineBenchmark {
+    static let process = """
+        process: bench
+        title: Benchmark process
+        calendar: fi
+        fields:
+          releaseDate: { type: date, required: true }
+          note: { type: text }
+        roles: { worker: Worker }
+        events: { done: Done }
+        states:
+          mapping:
+            initial: true
+            tasks:
+              map: { title: Map, role: worker, earliest: releaseDate - 6 months, due: releaseDate - 2 months, remind: [on due] }
+              ask: { title: Ask, role: worker, due: releaseDate - 2 months, remind: [5 working days before due, on due] }
+            on: { done: closed }
+          closed: { final: true }
+        """
+
+    /// Engine commands and raw single-row transactions at `synchronous` FULL, alternating, medians of `rounds`.
+    static func run(_ directory: URL, commands: Int, rounds: Int, cases: Int = 200) async throws -> (ours: Double, raw: Double) {
+        let library = ProcessLoader().load(sources: [.init(file: "bench.yaml", text: process)])
+        guard let definition = library.definition(id: "bench") else {
+            throw BenchError("the benchmark process does not load: \(library.diagnostics)")
+        }
+        return try await Benchmark.alternate(rounds) {
+            try Benchmark.rawAppends(directory, synchronous: "FULL", transactions: commands, perTransaction: 1)
+        } ours: {
+            try await engineCommands(directory, definition: definition, commands: commands, cases: cases)
+        }
+    }
+
+    static func engineCommands(_ directory: URL, definition: ProcessDefinition, commands: Int, cases: Int) async throws -> Double {
+        var options = SQLiteEventStore.Options()
+        options.synchronous = .full
+        let database = try WorkflowDatabase(
+            path: directory.appendingPathComponent("engine-\(UUID().uuidString).sqlite").path, options: options)
+        var logger = Logger(label: "aso-bench.engine")
+        logger.logLevel = .warning
+        let engine = Engine(database: database, now: { 1_780_000_000_000 }, logger: logger)
+        let actor = Acting("worker:anna", organisation: "community-sanctions-office", role: "responsible-worker")
+        let releaseDate = LocalDate("2026-12-23")!
+        for index in 0..<cases {
+            try await engine.open(definition, caseID: StreamID("case-\(index)"), fields: ["releaseDate": .date(releaseDate)], by: actor)
+        }
+        let prepared = (0..<commands).map { index in
+            (CaseCommand.record(values: ["note": .text("note \(index)")]), StreamID("case-\(index % cases)"))
+        }
+        let clock = ContinuousClock()
+        let elapsed = try await clock.measure {
+            for (command, id) in prepared {
+                let outcome = try await engine.execute(command, on: id, by: actor)
+                guard outcome.events.count == 1 else { throw BenchError("a command appended \(outcome.events.count) events") }
+            }
+        }
+        return Double(commands) / elapsed.seconds
+    }
+}

@@ -271,8 +271,12 @@ public enum CaseDecider {
                 throw CommandRefused(
                     .invalidValue, "Process '\(definition.id)' has no part\(unknown.count == 1 ? "y" : "ies") \(quoted(unknown)).")
             }
+            guard !parties.isEmpty else {
+                throw CommandRefused(
+                    .invalidValue, "Consent must name at least one party; to record that the client declined, withdraw consent or fire the process's event.")
+            }
             let consent = Set(parties)
-            emit(.consentGiven(ConsentGiven(parties: parties.sorted(), on: today)))
+            emit(.consentGiven(ConsentGiven(parties: consent.sorted(), on: today)))
             for open in state.openTasks {
                 guard let task = definition.task(open.task)?.task, !task.involves.isEmpty else { continue }
                 let allowed = Set(task.involves).isSubset(of: consent)

@@ -434,12 +434,21 @@ struct CaseDeciderTests {
         try scenario.run(.complete(task: "invite-parties"))
     }
 
-    @Test("consent naming a party the process does not have is refused")
+    @Test("consent naming an unknown party, or nobody, is refused; a party named twice is recorded once")
     func consentUnknownParty() throws {
         var scenario = try Self.opened()
         let refused = try #require(Self.refusal { try scenario.run(.giveConsent(parties: ["prison", "Matti's aunt"])) })
         #expect(refused.code == .invalidValue)
+        // Consent naming nobody permits nothing, and must not move the case on as if it did.
+        let empty = try #require(Self.refusal { try scenario.run(.giveConsent(parties: [])) })
+        #expect(empty.code == .invalidValue)
         #expect(scenario.state.consent == nil)
+        let events = try scenario.run(.giveConsent(parties: ["landlord", "prison", "landlord"]))
+        guard case .consentGiven(let given) = try #require(events.first) else {
+            Issue.record("expected ConsentGiven, got \(events)")
+            return
+        }
+        #expect(given.parties == ["landlord", "prison"])
     }
 
     // MARK: Responsibility and closing

@@ -288,6 +288,30 @@ struct EngineTests {
         #expect(try await F.problems(secondDatabase, "c-1") == [])
     }
 
+    @Test("explain says why a task is due when it is, for a first occurrence and a repetition")
+    func explain() async throws {
+        let directory = try TemporaryDirectory()
+        let time = ManualTime(milliseconds: F.at("2026-06-01"))
+        let engine = Engine(database: try WorkflowDatabase(path: directory.path("cases.sqlite")), now: time.provider)
+        try await engine.open(try F.vatGeneric(), caseID: "c-1", fields: ["releaseDate": .date(F.date("2026-12-23"))], by: anna)
+        let first = try await engine.explain(task: "map-housing", of: "c-1")
+        #expect(first.earliest == F.date("2026-06-23") && first.due == F.date("2026-10-23"))
+        #expect(first.explanation.contains { $0.contains("releaseDate") })
+        #expect(first.explanation.last == "calendar: fi")
+        for (day, command) in [
+            ("2026-06-05", CaseCommand.giveConsent(parties: ["prison", "adult-social-work"])),
+            ("2026-06-20", .fire(event: "meeting-held")), ("2026-06-22", .fire(event: "memo-sent")),
+            ("2026-07-22", .complete(task: "follow-up-housing")),
+        ] {
+            time.set(milliseconds: F.at(day))
+            try await engine.execute(command, on: "c-1", by: chair)
+        }
+        let repeated = try await engine.explain(task: "follow-up-housing", of: "c-1")
+        #expect(repeated.due == F.date("2026-08-24"))  // 22 August 2026 is a Saturday
+        #expect(repeated.explanation.contains { $0.contains("occurrence 2") })
+        await #expect(throws: CommandRefused.self) { try await engine.explain(task: "no-such-task", of: "c-1") }
+    }
+
     @Test("reminder events in a case's stream move the projected version on")
     func foreignEventsKeepVersion() async throws {
         let directory = try TemporaryDirectory()

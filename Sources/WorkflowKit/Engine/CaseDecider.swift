@@ -118,14 +118,14 @@ public enum CaseDecider {
             }
         }
 
-        mutating func openTask(_ task: TaskDefinition, due override: LocalDate? = nil) {
+        mutating func openTask(_ task: TaskDefinition, due override: LocalDate? = nil, seriesStart: LocalDate? = nil) {
             let schedule = definition.schedule(of: task, in: context)
             let occurrence = (state.occurrences[task.id] ?? 0) + 1
             emit(
                 .taskOpened(
                     TaskOpened(
                         task: task.id, role: task.role, earliest: override == nil ? schedule.earliest : nil,
-                        due: override ?? schedule.due, occurrence: occurrence, on: today)))
+                        due: override ?? schedule.due, occurrence: occurrence, on: today, seriesStart: seriesStart)))
             if let consent = state.consent, !task.involves.isEmpty, !Set(task.involves).isSubset(of: consent) {
                 emit(.taskSuspended(TaskSuspended(task: task.id, reason: suspensionReason(task, consent: consent), on: today)))
             }
@@ -223,11 +223,14 @@ public enum CaseDecider {
             if let rule = task.repeatRule {
                 let stop = rule.until?.evaluate(in: context).isTrue ?? false
                 if !stop {
-                    let base = open.due ?? today
-                    var next = rule.every.apply(to: base, calendar: calendar)
+                    // The series counts from the first occurrence's due date as its rule gives
+                    // it, so that moves off days off and month ends do not accumulate.
+                    let start = open.seriesStart
+                        ?? (open.occurrence == 1 ? task.due?.evaluate(in: context).value?.date : nil) ?? open.due ?? today
+                    var next = DateDuration(rule.every.amount * open.occurrence, rule.every.unit).apply(to: start, calendar: calendar)
                     // A due date on a day off moves like the first one did (Act 150/1930 §5).
                     if task.dueOnDayOff == .nextWorkingDay { next = calendar.nextWorkingDay(onOrAfter: next) }
-                    openTask(task, due: next)
+                    openTask(task, due: next, seriesStart: start)
                 }
             }
             if state.openTasks.isEmpty, let current = definition.state(state.state),

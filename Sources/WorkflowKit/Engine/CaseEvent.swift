@@ -86,7 +86,12 @@ public struct TaskOpened: Sendable, Hashable, Codable {
     /// 1 for the first time a task opens in a case, 2 for its first repetition, ...
     public var occurrence: Int
     public var on: LocalDate
+    /// For a repetition: the first occurrence's due date as its rule gave it (before any
+    /// move off a day off); the n-th repetition is due `every × n` after it, so that a
+    /// monthly task stays on its day of the month.
+    public var seriesStart: LocalDate?
 }
+
 
 /// A task's window changed because a date it depends on changed.
 public struct TaskRescheduled: Sendable, Hashable, Codable {

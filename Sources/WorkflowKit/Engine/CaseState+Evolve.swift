@@ -22,7 +22,7 @@ extension CaseState {
             next.openTasks.append(
                 OpenTask(
                     task: opened.task, role: opened.role, earliest: opened.earliest, due: opened.due,
-                    occurrence: opened.occurrence, openedOn: opened.on, suspended: false))
+                    occurrence: opened.occurrence, openedOn: opened.on, seriesStart: opened.seriesStart, suspended: false))
             next.occurrences[opened.task] = opened.occurrence
         case .taskRescheduled(let rescheduled):
             if let index = next.openTasks.firstIndex(where: { $0.task == rescheduled.task }) {

@@ -8,6 +8,8 @@ public struct CaseState: Sendable, Hashable {
         public var due: LocalDate?
         public var occurrence: Int
         public var openedOn: LocalDate
+        /// For a repetition: the date its series counts from (see ``TaskOpened/seriesStart``).
+        public var seriesStart: LocalDate?
         /// True while consent the task needs is withdrawn.
         public var suspended: Bool
     }

@@ -160,7 +160,9 @@ struct ASOJoensuuScenarioTests {
         try await scenario.run("2027-02-24", .complete(task: "debt-counselling-appointment"), by: debtCounsellor)
         let first = try await scenario.run("2027-03-01", .complete(task: "follow-up-housing"), by: worker)
         #expect(first.state.openTask("follow-up-housing")?.occurrence == 2)
-        #expect(first.state.openTask("follow-up-housing")?.due == ScenarioCase.date("2027-04-01"))
+        // The series counts from 27 February (a Saturday: the first was due Monday 1 March).
+        // 27 March 2027 is a Saturday and 29 March Easter Monday: due Tuesday 30 March.
+        #expect(first.state.openTask("follow-up-housing")?.due == ScenarioCase.date("2027-03-30"))
         try await scenario.run(
             "2027-03-05", .complete(task: "strong-identification", outcomes: ["hasStrongId": .bool(true)]), by: worker)
 
@@ -171,14 +173,14 @@ struct ASOJoensuuScenarioTests {
                 task: "record-release-outcome",
                 outcomes: ["housedBeforeRelease": .bool(true), "housingForm": .text("supported"), "supportLinked": .bool(true)]),
             by: worker)
-        #expect(try await scenario.tasks() == ["follow-up-housing": "due 2027-04-01"])
+        #expect(try await scenario.tasks() == ["follow-up-housing": "due 2027-03-30"])
 
-        // Monthly follow-up: 1 May 2027 is May Day (and a Saturday), so the third is due on Monday 3 May.
-        let second = try await scenario.run("2027-03-31", .complete(task: "follow-up-housing"), by: worker)
+        // Monthly follow-up on the 27th (moved off the Easter weekend in March); then 27 April, 27 May.
+        let second = try await scenario.run("2027-03-29", .complete(task: "follow-up-housing"), by: worker)
         #expect(second.state.openTask("follow-up-housing")?.occurrence == 3)
-        #expect(try await scenario.tasks() == ["follow-up-housing": "due 2027-05-03"])
-        try await scenario.run("2027-04-29", .complete(task: "follow-up-housing"), by: worker)
-        #expect(try await scenario.tasks() == ["follow-up-housing": "due 2027-06-03"])
+        #expect(try await scenario.tasks() == ["follow-up-housing": "due 2027-04-27"])
+        try await scenario.run("2027-04-27", .complete(task: "follow-up-housing"), by: worker)
+        #expect(try await scenario.tasks() == ["follow-up-housing": "due 2027-05-27"])
 
         // Housing is stable: the case closes.
         let stable = try await scenario.run("2027-05-20", .fire(event: "housing-stable"), by: worker)

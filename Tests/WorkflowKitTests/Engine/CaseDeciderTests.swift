@@ -313,7 +313,7 @@ struct CaseDeciderTests {
         #expect(scenario.state.completedTasks.map(\.late) == [false, true])
     }
 
-    @Test("a repeating follow-up reopens a month after its last due date until its rule says stop")
+    @Test("a repeating follow-up reopens monthly, counted from the first occurrence's date, until its rule says stop")
     func repeating() throws {
         var scenario = try Self.assessing()
         try scenario.run(.complete(task: "agree", outcomes: ["housingForm": .text("independent")]))
@@ -325,11 +325,12 @@ struct CaseDeciderTests {
         let second = try scenario.run(.complete(task: "follow", outcomes: ["housed": .bool(false)]))
         #expect(second.map(\.typeName) == ["TaskCompleted", "TaskOpened"])
         let reopened = try #require(scenario.state.openTask("follow"))
-        #expect(reopened.occurrence == 2 && reopened.due == Self.date("2026-08-20"))
+        // Counted from 2026-07-18 (the rule's date, before the move off Saturday): the 18th of each month.
+        #expect(reopened.occurrence == 2 && reopened.due == Self.date("2026-08-18"))
         scenario.today = Self.date("2026-08-21")
         try scenario.run(.complete(task: "follow"))
         #expect(scenario.state.openTask("follow")?.occurrence == 3)
-        #expect(scenario.state.openTask("follow")?.due == Self.date("2026-09-21"))  // 2026-09-20 is a Sunday
+        #expect(scenario.state.openTask("follow")?.due == Self.date("2026-09-18"))
         #expect(scenario.state.completedTasks.last?.late == true)
         try scenario.run(.complete(task: "follow", outcomes: ["housed": .bool(true)]))
         #expect(scenario.state.openTasks.isEmpty)

@@ -230,7 +230,8 @@ public actor Engine {
         var next = state
         for event in events { next = next.evolve(event) }
         if next.version == result.version { remember(next) }
-        logger.info(
+        // Debug: an embedder logging at info should not get a line for every command.
+        logger.debug(
             "case updated",
             metadata: ["case.id": "\(state.id)", "events": "\(events.map(\.typeName).joined(separator: ","))", "version": "\(result.version)"])
         return CaseOutcome(state: next, events: events, append: result)

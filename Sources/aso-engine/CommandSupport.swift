@@ -46,7 +46,15 @@ extension GlobalOptions {
         let milliseconds = try nowMilliseconds()
         var options = SQLiteEventStore.Options()
         if self.now != nil { options.now = { milliseconds } }
-        return try WorkflowDatabase(path: db, options: options)
+        // Warnings (a master key file created beside the log) go to standard error.
+        var logger = Logger(label: "aso-engine", factory: { StreamLogHandler.standardError(label: $0) })
+        logger.logLevel = .warning
+        do {
+            return try WorkflowDatabase(path: db, options: options, logger: logger)
+        } catch let error as PrivacyError {
+            printError(error.message)
+            throw ExitCode(1)
+        }
     }
 
     /// An engine over the database whose clock is `--now` when given.

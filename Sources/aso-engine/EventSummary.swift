@@ -58,6 +58,8 @@ extension CaseEvent {
             return "case closed: \(closed.reason)"
         case .caseMigrated(let migrated):
             return "migrated from version \(migrated.from.prefix(12)) to \(migrated.to.prefix(12))"
+        case .caseErased(let erased):
+            return "personal data erased: \(erased.reason)"
         }
     }
 }

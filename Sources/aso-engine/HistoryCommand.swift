@@ -16,8 +16,8 @@ struct HistoryCommand: AsyncParsableCommand {
     func run() async throws {
         let database = try global.openDatabase()
         var rows: [(event: RecordedEvent, summary: String)] = []
-        for try await event in database.events.read(stream: StreamID(caseID)) {
-            let summary = try CaseEvent(event)?.summary ?? reminderSummary(event) ?? "(\(event.type))"
+        for (event, caseEvent) in try await database.caseHistory(StreamID(caseID)) {
+            let summary = caseEvent?.summary ?? reminderSummary(event) ?? "(\(event.type))"
             rows.append((event, summary))
         }
         if rows.isEmpty {

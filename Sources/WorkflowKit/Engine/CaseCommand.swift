@@ -44,7 +44,7 @@ public struct CommandRefused: Error, Sendable, Hashable, CustomStringConvertible
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Value: String {
             case notAllowedInState, unknownCase, alreadyOpen, closed, invalidValue, unknownTask, noConsent,
-                migrationImpossible, unknownProcess
+                migrationImpossible, unknownProcess, erased
         }
         private let value: Value
         private init(_ value: Value) { self.value = value }
@@ -57,6 +57,8 @@ public struct CommandRefused: Error, Sendable, Hashable, CustomStringConvertible
         public static let noConsent = Code(.noConsent)
         public static let migrationImpossible = Code(.migrationImpossible)
         public static let unknownProcess = Code(.unknownProcess)
+        /// The case's personal data was erased: it takes no more commands.
+        public static let erased = Code(.erased)
         public var description: String { value.rawValue }
     }
 

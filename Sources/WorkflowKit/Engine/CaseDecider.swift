@@ -41,6 +41,10 @@ public enum CaseDecider {
             guard state.exists else {
                 throw CommandRefused(.unknownCase, "Case '\(state.id)' does not exist.")
             }
+            if let erased = state.erased {
+                throw CommandRefused(
+                    .erased, "Case '\(state.id)' was erased (\(erased.reason)); the command '\(command.name)' is not allowed.")
+            }
             if state.isClosed {
                 throw CommandRefused(
                     .closed, "Case '\(state.id)' is closed (\(state.closed!.reason)); the command '\(command.name)' is not allowed.")

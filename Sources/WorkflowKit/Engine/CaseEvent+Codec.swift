@@ -30,6 +30,7 @@ extension CaseEvent {
         case .responsibilityHandedOver(let body): payload = try Self.encoder.encode(body)
         case .caseClosed(let body): payload = try Self.encoder.encode(body)
         case .caseMigrated(let body): payload = try Self.encoder.encode(body)
+        case .caseErased(let body): payload = try Self.encoder.encode(body)
         }
         return NewEvent(type: typeName, schemaVersion: Self.schemaVersion, payload: payload)
     }
@@ -56,6 +57,7 @@ extension CaseEvent {
             self = .responsibilityHandedOver(try decoder.decode(ResponsibilityHandedOver.self, from: data))
         case "CaseClosed": self = .caseClosed(try decoder.decode(CaseClosed.self, from: data))
         case "CaseMigrated": self = .caseMigrated(try decoder.decode(CaseMigrated.self, from: data))
+        case "CaseErased": self = .caseErased(try decoder.decode(CaseErased.self, from: data))
         default: return nil
         }
     }

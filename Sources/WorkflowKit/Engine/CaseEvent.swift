@@ -23,6 +23,7 @@ public enum CaseEvent: Sendable, Hashable {
     case responsibilityHandedOver(ResponsibilityHandedOver)
     case caseClosed(CaseClosed)
     case caseMigrated(CaseMigrated)
+    case caseErased(CaseErased)
 
     /// The type name the event log stores.
     public var typeName: String {
@@ -43,6 +44,7 @@ public enum CaseEvent: Sendable, Hashable {
         case .responsibilityHandedOver: "ResponsibilityHandedOver"
         case .caseClosed: "CaseClosed"
         case .caseMigrated: "CaseMigrated"
+        case .caseErased: "CaseErased"
         }
     }
 }
@@ -58,6 +60,9 @@ public struct CaseOpened: Sendable, Hashable, Codable {
     public var responsibleWorker: String?
     /// Why the case starts on the fast track, when it does.
     public var fastTrack: String?
+    /// The personal field values, encrypted with the case's key (see ``PersonalDataSealer``);
+    /// nil once read back, and in events without personal values.
+    public var sealed: String? = nil
 }
 
 /// Field values were recorded or corrected.
@@ -66,6 +71,8 @@ public struct FieldsRecorded: Sendable, Hashable, Codable {
     /// Field ids whose value was removed.
     public var cleared: [String]
     public var on: LocalDate
+    /// The personal values, encrypted with the case's key; nil once read back.
+    public var sealed: String? = nil
 }
 
 /// The case moved to a state (also the first state, on opening).
@@ -112,6 +119,8 @@ public struct TaskCompleted: Sendable, Hashable, Codable {
     public var on: LocalDate
     /// Whether it was done after its due date.
     public var late: Bool
+    /// The personal outcomes, encrypted with the case's key; nil once read back.
+    public var sealed: String? = nil
 }
 
 /// A task will not be done (the case left its state, or closed).
@@ -175,5 +184,16 @@ public struct CaseClosed: Sendable, Hashable, Codable {
 public struct CaseMigrated: Sendable, Hashable, Codable {
     public var from: String
     public var to: String
+    public var on: LocalDate
+}
+
+/// The case's personal data was destroyed: its key is deleted, so that the personal
+/// values in its events can never be read again (crypto-shredding). The non-personal
+/// facts stay.
+public struct CaseErased: Sendable, Hashable, Codable {
+    /// Why, e.g. the retention period ended; never personal data.
+    public var reason: String
+    /// The ids of the fields the process marks personal, whose values are gone.
+    public var fields: [String]
     public var on: LocalDate
 }

@@ -60,6 +60,9 @@ extension CaseState {
             next.closed = closed
         case .caseMigrated(let migrated):
             next.definition = migrated.to
+        case .caseErased(let erased):
+            for field in erased.fields { next.fields[field] = nil }
+            next.erased = erased
         }
         return next
     }

@@ -46,6 +46,8 @@ public struct CaseState: Sendable, Hashable {
     public var occurrences: [String: Int] = [:]
     public var disclosures: [InformationDisclosed] = []
     public var closed: CaseClosed?
+    /// Set when the case's personal data was destroyed.
+    public var erased: CaseErased?
 
     public init(id: StreamID) {
         self.id = id

@@ -1,3 +1,4 @@
+import Crypto
 public import Foundation
 public import Logging
 
@@ -63,7 +64,8 @@ public actor Engine {
             today: today(in: calendar), calendar: calendar)
         try await database.store(definition)
         definitions[definition.contentHash] = definition
-        return try await append(events, to: state, expected: .noStream, by: actor, commandID: commandID)
+        return try await append(
+            events, to: state, personal: definition.personalFields, expected: .noStream, by: actor, commandID: commandID)
     }
 
     /// Runs `command` on the case `id`.
@@ -114,9 +116,14 @@ public actor Engine {
                     append: AppendResult(stream: id, firstPosition: 0, lastPosition: 0, version: state.version))
             }
             // Stored only once the migration is allowed, so that a refused one leaves no trace.
-            if case .migrate(let target) = command { try await database.store(target) }
+            var personal = definition.personalFields
+            if case .migrate(let target) = command {
+                try await database.store(target)
+                personal.formUnion(target.personalFields)
+            }
             do {
-                return try await append(events, to: state, expected: .exact(state.version), by: actor, commandID: commandID)
+                return try await append(
+                    events, to: state, personal: personal, expected: .exact(state.version), by: actor, commandID: commandID)
             } catch let conflict as VersionConflict where attempt < Self.maximumAttempts {
                 // Another writer got there first: decide again on what it wrote.
                 logger.debug("retrying after a concurrent write", metadata: ["case.id": "\(id)", "conflict": "\(conflict)"])
@@ -154,8 +161,14 @@ public actor Engine {
         // The log is append-only: a state folded before stays true, and only the events
         // after it (written by this engine or any other writer) need reading.
         var state = states[id] ?? CaseState(id: id)
+        var caseKey: SymmetricKey??
         for try await event in database.events.read(stream: id, fromVersion: state.version + 1) {
-            if let caseEvent = try CaseEvent(event) {
+            if var caseEvent = try CaseEvent(event) {
+                if PersonalDataSealer.isSealed(caseEvent) {
+                    // Erased: no key, and the personal values read as absent.
+                    if caseKey == nil { caseKey = .some(try await database.caseKey(for: id, create: false)) }
+                    caseEvent = try PersonalDataSealer.unseal(caseEvent, caseID: id, key: caseKey ?? nil)
+                }
                 state = state.evolve(caseEvent)
             } else {
                 state.version = event.version
@@ -216,13 +229,24 @@ public actor Engine {
         return calendar
     }
 
+    /// Appends `events`, their `personal` field values sealed with the case's key.
     private func append(
-        _ events: [CaseEvent], to state: CaseState, expected: ExpectedVersion, by actor: Acting, commandID: String?
+        _ events: [CaseEvent], to state: CaseState, personal: Set<String>, expected: ExpectedVersion, by actor: Acting,
+        commandID: String?
     ) async throws -> CaseOutcome {
         let metadata = EventMetadata(
             actor: actor.id, organisation: actor.organisation, role: actor.role, correlationID: commandID,
             commandID: commandID)
-        let result = try await database.events.append(events.map { try $0.newEvent() }, to: state.id, expected: expected, metadata: metadata)
+        let sealer = PersonalDataSealer(personal: personal)
+        var stored = events
+        if events.contains(where: sealer.needsKey) {
+            guard let key = try await database.caseKey(for: state.id, create: expected == .noStream) else {
+                throw PrivacyError(
+                    .caseKeyMissing, "Case '\(state.id)' has no key (its personal data was erased); no personal values can be recorded.")
+            }
+            stored = try events.map { try sealer.seal($0, caseID: state.id, key: key) }
+        }
+        let result = try await database.events.append(stored.map { try $0.newEvent() }, to: state.id, expected: expected, metadata: metadata)
         if result.wasAlreadyApplied {
             // The command ran before: report the case as it is, nothing new was written.
             return CaseOutcome(state: try await load(state.id).0, events: [], append: result)
@@ -236,4 +260,9 @@ public actor Engine {
             metadata: ["case.id": "\(state.id)", "events": "\(events.map(\.typeName).joined(separator: ","))", "version": "\(result.version)"])
         return CaseOutcome(state: next, events: events, append: result)
     }
+}
+
+extension ProcessDefinition {
+    /// The ids of the fields marked personal.
+    var personalFields: Set<String> { Set(fields.filter(\.personal).map(\.id)) }
 }

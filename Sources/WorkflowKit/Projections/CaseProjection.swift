@@ -103,7 +103,7 @@ struct CaseProjection: SQLiteTransactionHook {
                 arguments: [closed.on.description, closed.reason, id])
         case .caseMigrated(let migrated):
             try db.execute(sql: "UPDATE cases SET definition = ? WHERE case_id = ?", arguments: [migrated.to, id])
-        case .fieldsRecorded, .eventOccurred, .consentGiven, .consentWithdrawn, .informationDisclosed:
+        case .fieldsRecorded, .eventOccurred, .consentGiven, .consentWithdrawn, .informationDisclosed, .caseErased:
             break
         }
         try db.execute(

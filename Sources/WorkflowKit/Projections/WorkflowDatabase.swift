@@ -1,26 +1,62 @@
 import Foundation
+import Crypto
 import GRDB
+public import Logging
+import Synchronization
 
 /// One SQLite file holding everything: the event log, the definitions cases are
-/// pinned to, and the projections (cases, open tasks) kept in step with the log.
+/// pinned to, the projections (cases, open tasks) kept in step with the log, and the
+/// case keys (wrapped with a master key kept outside the file).
 public final class WorkflowDatabase: Sendable {
     /// The event log.
     public let events: SQLiteEventStore
     let reminders = ReminderProjection()
+    let masterKey: MasterKey
+    /// Unwrapped case keys, so that each is unwrapped once per process.
+    private let caseKeyCache = Mutex<[StreamID: SymmetricKey]>([:])
 
     /// Opens (creating and migrating when needed) the database at `path`.
     ///
-    /// - Throws: ``EventStoreError`` when the file cannot be opened.
-    public init(path: String, options: SQLiteEventStore.Options = SQLiteEventStore.Options()) throws {
+    /// - Parameters:
+    ///   - masterKey: Where the key that wraps the case keys comes from. When none is
+    ///     configured, a key file is created beside a database that has no case keys
+    ///     yet, and a warning names it.
+    /// - Throws: ``EventStoreError`` when the file cannot be opened; ``PrivacyError``
+    ///   when the master key is missing, malformed, or not the one the case keys were
+    ///   wrapped with (nothing is appended then).
+    public init(
+        path: String, options: SQLiteEventStore.Options = SQLiteEventStore.Options(),
+        masterKey: MasterKeySource = .automatic(), logger: Logger = Logger(label: "workflowkit.database")
+    ) throws {
         events = try SQLiteEventStore(
             path: path, options: options,
             migrations: [
                 (CaseProjection.migrationID, { @Sendable db in try CaseProjection.migrate(db) }),
                 (ReminderProjection.migrationID, { @Sendable db in try ReminderProjection.migrate(db) }),
+                (CaseKeys.migrationID, { @Sendable db in try CaseKeys.migrate(db) }),
             ])
         // Order matters: the reminder schedule reads the case projection's rows.
-        events.transactionHooks = [CaseProjection(), reminders]
+        events.transactionHooks = [CaseProjection(), reminders, CaseKeys()]
+        let sample = try events.pool.writeWithoutTransaction { db in
+            // A deleted case key is overwritten, not just unlinked from its page.
+            try db.execute(sql: "PRAGMA secure_delete = ON")
+            return try Row.fetchOne(db, sql: "SELECT case_id, wrapped FROM case_keys LIMIT 1")
+        }
+        let key = try MasterKey.resolve(masterKey, databasePath: path, mayCreate: sample == nil)
+        if let sample {
+            // A wrong key is found now, before anything is written with it.
+            _ = try CaseKeys.unwrap(sample["wrapped"], for: StreamID(rawValue: sample["case_id"]), with: key.key, origin: key.origin)
+        }
+        if let created = key.createdFile {
+            logger.warning(
+                "created a new master key file beside the event log; it belongs somewhere safer (set \(MasterKeySource.fileVariable))",
+                metadata: ["key.file": "\(created)"])
+        }
+        self.masterKey = key
     }
+
+    /// The path of the master key file this object created when it opened, if it did.
+    public var createdMasterKeyFile: String? { masterKey.createdFile }
 
     // MARK: Definitions
 
@@ -74,6 +110,94 @@ public final class WorkflowDatabase: Sendable {
                     wasAlreadyApplied: true)
             }
         }
+    }
+
+    // MARK: Case keys
+
+    /// The key of case `id`, unwrapped; nil when the case has none (it was erased, or
+    /// never held personal values) and `create` is false.
+    ///
+    /// - Parameter create: Make and store a new key when the case has none (on opening).
+    /// - Throws: ``PrivacyError`` when the master key cannot unwrap the stored key.
+    func caseKey(for id: StreamID, create: Bool) async throws -> SymmetricKey? {
+        if let cached = caseKeyCache.withLock({ $0[id] }) { return cached }
+        let master = masterKey
+        let now = events.options.now()
+        let wrapped: Data? = try await SQLiteEventStore.storage("reading the key of case '\(id)'") {
+            if !create {
+                return try await events.pool.read { db in
+                    try Data.fetchOne(db, sql: "SELECT wrapped FROM case_keys WHERE case_id = ?", arguments: [id.rawValue])
+                }
+            }
+            return try await events.pool.write { db in
+                if let stored = try Data.fetchOne(db, sql: "SELECT wrapped FROM case_keys WHERE case_id = ?", arguments: [id.rawValue]) {
+                    return stored
+                }
+                let wrapped = try CaseKeys.wrap(SymmetricKey(size: .bits256), for: id, with: master.key)
+                try db.execute(
+                    sql: "INSERT INTO case_keys (case_id, wrapped, created_at) VALUES (?, ?, ?)",
+                    arguments: [id.rawValue, wrapped, now])
+                return wrapped
+            }
+        }
+        guard let wrapped else { return nil }
+        let key = try CaseKeys.unwrap(wrapped, for: id, with: master.key, origin: master.origin)
+        caseKeyCache.withLock { $0[id] = key }
+        return key
+    }
+
+    /// Every event of case `id`, each with its case event read back: personal values
+    /// decrypted with the case's key, or absent once the case was erased.
+    ///
+    /// - Throws: ``PrivacyError`` when the master key cannot unwrap the case's key.
+    public func caseHistory(_ id: StreamID) async throws -> [(record: RecordedEvent, event: CaseEvent?)] {
+        var history: [(record: RecordedEvent, event: CaseEvent?)] = []
+        var caseKey: SymmetricKey??
+        for try await record in events.read(stream: id, fromVersion: 1) {
+            guard var event = try CaseEvent(record) else {
+                history.append((record, nil))
+                continue
+            }
+            if PersonalDataSealer.isSealed(event) {
+                if caseKey == nil { caseKey = .some(try await self.caseKey(for: id, create: false)) }
+                event = try PersonalDataSealer.unseal(event, caseID: id, key: caseKey ?? nil)
+            }
+            history.append((record, event))
+        }
+        return history
+    }
+
+    /// Destroys the personal data of case `id` (crypto-shredding): appends `CaseErased`
+    /// and, in the same transaction, deletes the case's key. The log stays append-only and
+    /// its hash chain valid; the non-personal facts (tasks, dates, report counts) remain.
+    ///
+    /// - Parameters:
+    ///   - reason: Why, e.g. the retention period ended; recorded in the event, so never personal data.
+    /// - Throws: ``CommandRefused`` when there is no such case or it was already erased.
+    @discardableResult
+    public func erase(case id: StreamID, reason: String, by actor: Acting) async throws -> AppendResult {
+        var state = CaseState(id: id)
+        for try await event in events.read(stream: id, fromVersion: 1) {
+            // Sealed values stay sealed: erasing needs only the case's shape.
+            if let caseEvent = try CaseEvent(event) { state = state.evolve(caseEvent) } else { state.version = event.version }
+        }
+        guard state.exists else { throw CommandRefused(.unknownCase, "Case '\(id)' does not exist.") }
+        if let erased = state.erased {
+            throw CommandRefused(.erased, "Case '\(id)' was already erased (\(erased.reason)).")
+        }
+        let definition = try await self.definition(hash: state.definition)
+        let personal = (definition?.fields ?? []).filter(\.personal).map(\.id).sorted()
+        let now = Date(timeIntervalSince1970: Double(events.options.now()) / 1000)
+        let today = definition?.makeCalendar(registry: .standard)?.localDate(at: now) ?? FinnishCalendar().localDate(at: now)
+        let event = CaseEvent.caseErased(CaseErased(reason: reason, fields: personal, on: today))
+        let result = try await events.append(
+            [try event.newEvent()], to: id, expected: .exact(state.version),
+            metadata: EventMetadata(actor: actor.id, organisation: actor.organisation, role: actor.role))
+        caseKeyCache.withLock { $0[id] = nil }
+        // Moves the overwritten page into the file and empties the WAL, so that no copy
+        // of the deleted key stays in it (best effort: a reader may hold the WAL open).
+        _ = try? await events.pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+        return result
     }
 
     // MARK: Projections

@@ -29,10 +29,11 @@ enum EngineFixtures {
     static func history(_ database: WorkflowDatabase, _ id: StreamID) async throws -> [CaseEvent] {
         var events: [CaseEvent] = []
         var expectedVersion: Int64 = 1
-        for try await event in database.events.read(stream: id) {
+        // Read back as the engine reads it: personal values decrypted.
+        for (event, caseEvent) in try await database.caseHistory(id) {
             #expect(event.version == expectedVersion, "versions of \(id) are not contiguous")
             expectedVersion += 1
-            if let caseEvent = try CaseEvent(event) { events.append(caseEvent) }
+            if let caseEvent { events.append(caseEvent) }
         }
         return events
     }

@@ -1,0 +1,109 @@
+public import Foundation
+import Crypto
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// Where the master key comes from: the key that wraps every case's key. It never
+/// lives in the database.
+public enum MasterKeySource: Sendable {
+    /// `ASO_MASTER_KEY_FILE` (a path), else `ASO_MASTER_KEY` (base64), else the key file
+    /// beside the database (`<database>.master-key`), created with owner-only permissions
+    /// when the database holds no case keys yet.
+    case automatic(environment: [String: String] = ProcessInfo.processInfo.environment)
+    /// A file holding the key as base64; it must exist.
+    case file(String)
+    /// The key as base64 text.
+    case base64(String)
+
+    /// The environment variable naming the key file.
+    public static let fileVariable = "ASO_MASTER_KEY_FILE"
+    /// The environment variable holding the key as base64.
+    public static let keyVariable = "ASO_MASTER_KEY"
+
+    /// The path of the key file created beside the database at `path`.
+    public static func defaultFile(besideDatabase path: String) -> String { path + ".master-key" }
+}
+
+/// The resolved master key (32 bytes) and where it came from.
+struct MasterKey: Sendable {
+    let key: SymmetricKey
+    /// Where the key came from, for messages (a path or a variable name; never the key).
+    let origin: String
+    /// The path of a key file created just now, when one was.
+    let createdFile: String?
+
+    static let byteCount = 32
+
+    /// Resolves `source` for the database at `databasePath`.
+    ///
+    /// - Parameter mayCreate: Whether a missing default key file may be created (only
+    ///   when the database holds no case keys wrapped with another key).
+    /// - Throws: ``PrivacyError`` when the key is missing or malformed.
+    static func resolve(_ source: MasterKeySource, databasePath: String, mayCreate: Bool) throws -> MasterKey {
+        switch source {
+        case .file(let path):
+            return try read(file: path, origin: "the key file '\(path)'")
+        case .base64(let text):
+            return MasterKey(key: try decode(text, origin: "the given master key"), origin: "the given master key", createdFile: nil)
+        case .automatic(let environment):
+            if let path = environment[MasterKeySource.fileVariable], !path.isEmpty {
+                return try read(file: path, origin: "the key file '\(path)' (\(MasterKeySource.fileVariable))")
+            }
+            if let text = environment[MasterKeySource.keyVariable], !text.isEmpty {
+                let origin = "the master key in \(MasterKeySource.keyVariable)"
+                return MasterKey(key: try decode(text, origin: origin), origin: origin, createdFile: nil)
+            }
+            let path = MasterKeySource.defaultFile(besideDatabase: databasePath)
+            if FileManager.default.fileExists(atPath: path) {
+                return try read(file: path, origin: "the key file '\(path)'")
+            }
+            guard mayCreate else {
+                throw PrivacyError(
+                    .missingMasterKey,
+                    "The event log at '\(databasePath)' holds encrypted case keys, but no master key is configured: set \(MasterKeySource.fileVariable) or \(MasterKeySource.keyVariable), or put the key file at '\(path)'.")
+            }
+            return try create(file: path)
+        }
+    }
+
+    private static func read(file path: String, origin: String) throws -> MasterKey {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw PrivacyError(.missingMasterKey, "The master key file '\(path)' does not exist or cannot be read.")
+        }
+        let text = String(decoding: data, as: UTF8.self)
+        return MasterKey(key: try decode(text, origin: origin), origin: origin, createdFile: nil)
+    }
+
+    private static func decode(_ text: String, origin: String) throws -> SymmetricKey {
+        guard let bytes = Data(base64Encoded: text.trimmingCharacters(in: .whitespacesAndNewlines)), bytes.count == byteCount
+        else {
+            throw PrivacyError(.invalidMasterKey, "The master key from \(origin) is not \(byteCount) bytes of base64.")
+        }
+        return SymmetricKey(data: bytes)
+    }
+
+    /// Creates a new random key file readable and writable by its owner only; when
+    /// another process created it first, reads that one.
+    private static func create(file path: String) throws -> MasterKey {
+        let key = SymmetricKey(size: .bits256)
+        let text = key.withUnsafeBytes { Data($0) }.base64EncodedString() + "\n"
+        let descriptor = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0o600)
+        if descriptor < 0 {
+            if errno == EEXIST { return try read(file: path, origin: "the key file '\(path)'") }
+            throw PrivacyError(
+                .missingMasterKey, "Cannot create the master key file '\(path)': \(String(cString: strerror(errno))).")
+        }
+        defer { close(descriptor) }
+        let bytes = Array(text.utf8)
+        let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+        guard written == bytes.count, fsync(descriptor) == 0 else {
+            unlink(path)
+            throw PrivacyError(.missingMasterKey, "Cannot write the master key file '\(path)'.")
+        }
+        return MasterKey(key: key, origin: "the key file '\(path)'", createdFile: path)
+    }
+}

@@ -27,6 +27,7 @@ struct ASOEngine: AsyncParsableCommand {
             DiscloseCommand.self,
             HandoverCommand.self,
             CloseCommand.self,
+            EraseCommand.self,
             MigrateCommand.self,
             ExplainCommand.self,
             CasesCommand.self,

@@ -50,7 +50,8 @@ extension GlobalOptions {
         var logger = Logger(label: "aso-engine", factory: { StreamLogHandler.standardError(label: $0) })
         logger.logLevel = .warning
         do {
-            return try WorkflowDatabase(path: db, options: options, logger: logger)
+            let masterKey: MasterKeySource = masterKeyFile.map { .file($0) } ?? .automatic()
+            return try WorkflowDatabase(path: db, options: options, masterKey: masterKey, logger: logger)
         } catch let error as PrivacyError {
             printError(error.message)
             throw ExitCode(1)

@@ -6,6 +6,13 @@ struct GlobalOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("The event log's SQLite file.", valueName: "path"))
     var db: String = "aso-engine.sqlite"
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "The file holding the master key that wraps the case keys (else ASO_MASTER_KEY_FILE, ASO_MASTER_KEY, or a key file beside the log).",
+            valueName: "path"))
+    var masterKeyFile: String?
+
     @Option(name: .long, help: ArgumentHelp("Simulated current time (ISO-8601 date or date-time).", valueName: "time"))
     var now: String?
 

@@ -25,8 +25,10 @@ struct ShowCommand: AsyncParsableCommand {
                 "tasks": state.openTasks.map(\.jsonObject),
                 "fields": state.fields.mapValues(jsonValue),
                 "closed": NSNull(),
+                "erased": NSNull(),
             ]
             if let closed = state.closed { object["closed"] = ["reason": closed.reason, "on": closed.on.description] }
+            if let erased = state.erased { object["erased"] = ["reason": erased.reason, "on": erased.on.description] }
             try printJSON(object)
             return
         }
@@ -39,6 +41,7 @@ struct ShowCommand: AsyncParsableCommand {
         print("fast track  \(state.fastTrack ?? "no")")
         print("consent     \(state.consent.map { $0.isEmpty ? "given, naming nobody" : $0.sorted().joined(separator: ", ") } ?? "none")")
         if let closed = state.closed { print("closed      \(closed.on): \(closed.reason)") }
+        if let erased = state.erased { print("erased      \(erased.on): \(erased.reason) (personal values are gone)") }
         print("")
         if state.openTasks.isEmpty {
             print("No open tasks.")

@@ -31,6 +31,9 @@ struct EraseCommandTests {
         let again = try Self.run(["erase", "c-1", "--reason", "Again."], in: directory)
         #expect(again.status == 1 && again.stderr.contains("already erased"))
 
+        let show = try Self.run(["show", "c-1"], in: directory).stdout
+        #expect(show.contains("erased      2026-06-01: Retention period ended."))
+        #expect(!show.contains("releaseDate"))
         #expect(try Self.run(["verify"], in: directory).status == 0)
         #expect(try Self.run(["cases"], in: directory).stdout.contains("c-1"))
         #expect(try Self.run(["history", "c-1"], in: directory).stdout.contains("personal data erased: Retention period ended."))

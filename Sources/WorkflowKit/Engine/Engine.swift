@@ -241,6 +241,13 @@ public actor Engine {
         var stored = events
         if events.contains(where: sealer.needsKey) {
             guard let key = try await database.caseKey(for: state.id, create: expected == .noStream) else {
+                if expected == .noStream {
+                    // Opening an id that is taken (by an erased case): what the append would say.
+                    if let commandID, let applied = try await database.appliedCommand(commandID), applied.stream == state.id {
+                        return CaseOutcome(state: try await load(state.id).0, events: [], append: applied)
+                    }
+                    throw VersionConflict(stream: state.id, expected: expected, actual: try await database.events.version(of: state.id))
+                }
                 throw PrivacyError(
                     .caseKeyMissing, "Case '\(state.id)' has no key (its personal data was erased); no personal values can be recorded.")
             }

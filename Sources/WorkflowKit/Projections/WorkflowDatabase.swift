@@ -117,7 +117,8 @@ public final class WorkflowDatabase: Sendable {
     /// The key of case `id`, unwrapped; nil when the case has none (it was erased, or
     /// never held personal values) and `create` is false.
     ///
-    /// - Parameter create: Make and store a new key when the case has none (on opening).
+    /// - Parameter create: Make and store a new key when the case has none and its stream
+    ///   is empty (on opening).
     /// - Throws: ``PrivacyError`` when the master key cannot unwrap the stored key.
     func caseKey(for id: StreamID, create: Bool) async throws -> SymmetricKey? {
         if let cached = caseKeyCache.withLock({ $0[id] }) { return cached }
@@ -133,6 +134,9 @@ public final class WorkflowDatabase: Sendable {
                 if let stored = try Data.fetchOne(db, sql: "SELECT wrapped FROM case_keys WHERE case_id = ?", arguments: [id.rawValue]) {
                     return stored
                 }
+                // A case that exists without a key was erased: a new key would not open its
+                // old values, and must not be made.
+                if try EventLogSchema.version(of: id, in: db) > 0 { return nil }
                 let wrapped = try CaseKeys.wrap(SymmetricKey(size: .bits256), for: id, with: master.key)
                 try db.execute(
                     sql: "INSERT INTO case_keys (case_id, wrapped, created_at) VALUES (?, ?, ?)",

@@ -159,6 +159,12 @@ struct PersonalDataTests {
             try await engine.execute(.fire(event: "done"), on: "c-1", by: Acting("anna"))
         }
         #expect(try Self.leaks(path) == [])
+        // Opening the id again makes no new key (it would not open the old values).
+        await #expect(throws: VersionConflict.self) {
+            try await engine.open(
+                try Self.definition(), caseID: "c-1", fields: ["releaseDate": .date(LocalDate(Self.releaseDate)!)], by: Acting("anna"))
+        }
+        #expect(try await Engine(database: database).load("c-1").0.fields == ["housingForm": .text("independent")])
     }
 
     @Test("a wrong master key is refused with a clear error, and nothing is written")

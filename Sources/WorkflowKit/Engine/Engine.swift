@@ -166,7 +166,7 @@ public actor Engine {
             if var caseEvent = try CaseEvent(event) {
                 if PersonalDataSealer.isSealed(caseEvent) {
                     // Erased: no key, and the personal values read as absent.
-                    if caseKey == nil { caseKey = .some(try await database.caseKey(for: id, create: false)) }
+                    if caseKey == nil { caseKey = .some(try await database.caseKey(for: id)) }
                     caseEvent = try PersonalDataSealer.unseal(caseEvent, caseID: id, key: caseKey ?? nil)
                 }
                 state = state.evolve(caseEvent)
@@ -238,22 +238,21 @@ public actor Engine {
             actor: actor.id, organisation: actor.organisation, role: actor.role, correlationID: commandID,
             commandID: commandID)
         let sealer = PersonalDataSealer(personal: personal)
-        var stored = events
+        let result: AppendResult
         if events.contains(where: sealer.needsKey) {
-            guard let key = try await database.caseKey(for: state.id, create: expected == .noStream) else {
-                if expected == .noStream {
-                    // Opening an id that is taken (by an erased case): what the append would say.
-                    if let commandID, let applied = try await database.appliedCommand(commandID), applied.stream == state.id {
-                        return CaseOutcome(state: try await load(state.id).0, events: [], append: applied)
-                    }
-                    throw VersionConflict(stream: state.id, expected: expected, actual: try await database.events.version(of: state.id))
-                }
-                throw PrivacyError(
-                    .caseKeyMissing, "Case '\(state.id)' has no key (its personal data was erased); no personal values can be recorded.")
+            // A case gets its key with its first personal value. The decider refuses an
+            // erased case, and the expected version guards against an erasure since.
+            let existing = try await database.caseKey(for: state.id)
+            let key = existing ?? SymmetricKey(size: .bits256)
+            let sealed = try events.map { try sealer.seal($0, caseID: state.id, key: key).newEvent() }
+            if existing != nil {
+                result = try await database.events.append(sealed, to: state.id, expected: expected, metadata: metadata)
+            } else {
+                result = try await database.append(sealed, to: state.id, expected: expected, metadata: metadata, newKey: key)
             }
-            stored = try events.map { try sealer.seal($0, caseID: state.id, key: key) }
+        } else {
+            result = try await database.events.append(events.map { try $0.newEvent() }, to: state.id, expected: expected, metadata: metadata)
         }
-        let result = try await database.events.append(stored.map { try $0.newEvent() }, to: state.id, expected: expected, metadata: metadata)
         if result.wasAlreadyApplied {
             // The command ran before: report the case as it is, nothing new was written.
             return CaseOutcome(state: try await load(state.id).0, events: [], append: result)

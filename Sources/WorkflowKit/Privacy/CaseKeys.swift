@@ -1,14 +1,37 @@
 import Crypto
 import Foundation
 import GRDB
+import Synchronization
 
 /// The `case_keys` table: one random key per case, stored only wrapped (AES-GCM
 /// sealed) with the master key, which never lives in the database.
 ///
-/// Erasing a case deletes its row inside the transaction that appends `CaseErased`,
-/// so that the erasure and its record commit together.
+/// A new case key is inserted inside the transaction (and savepoint) of the append
+/// whose values it seals, so that a key is stored exactly when its first sealed event
+/// is: a refused append (a taken id, a conflict) leaves no key behind. Erasing a case
+/// deletes its row inside the transaction that appends `CaseErased`, so that the
+/// erasure and its record commit together.
 struct CaseKeys: SQLiteTransactionHook {
     static let migrationID = "2026-11-25-case-keys-v1"
+
+    /// Wrapped keys waiting for their append, by the id of its first event.
+    let pending: Pending
+
+    /// Keys made for appends in flight; the appender removes its entry when the append returns.
+    final class Pending: Sendable {
+        private let keys = Mutex<[UUID: (stream: StreamID, wrapped: Data, createdAt: Int64)]>([:])
+
+        func add(_ event: UUID, stream: StreamID, wrapped: Data, createdAt: Int64) {
+            keys.withLock { $0[event] = (stream, wrapped, createdAt) }
+        }
+
+        func remove(_ event: UUID) { keys.withLock { $0[event] = nil } }
+
+        /// Read, not taken: a rolled-back append that is tried again needs it again.
+        func key(for event: UUID) -> (stream: StreamID, wrapped: Data, createdAt: Int64)? {
+            keys.withLock { $0[event] }
+        }
+    }
 
     static func migrate(_ db: Database) throws {
         try db.execute(
@@ -22,8 +45,15 @@ struct CaseKeys: SQLiteTransactionHook {
     }
 
     func apply(_ events: [RecordedEvent], in db: Database) throws {
-        for event in events where event.type == "CaseErased" {
-            try db.execute(sql: "DELETE FROM case_keys WHERE case_id = ?", arguments: [event.stream.rawValue])
+        for event in events {
+            if let new = pending.key(for: event.id), new.stream == event.stream {
+                try db.execute(
+                    sql: "INSERT INTO case_keys (case_id, wrapped, created_at) VALUES (?, ?, ?)",
+                    arguments: [new.stream.rawValue, new.wrapped, new.createdAt])
+            }
+            if event.type == "CaseErased" {
+                try db.execute(sql: "DELETE FROM case_keys WHERE case_id = ?", arguments: [event.stream.rawValue])
+            }
         }
     }
 
@@ -31,7 +61,7 @@ struct CaseKeys: SQLiteTransactionHook {
     static func wrap(_ caseKey: SymmetricKey, for caseID: StreamID, with master: SymmetricKey) throws -> Data {
         let bytes = caseKey.withUnsafeBytes { Data($0) }
         guard let combined = try AES.GCM.seal(bytes, using: master, authenticating: Data(caseID.rawValue.utf8)).combined else {
-            throw PrivacyError(.wrongMasterKey, "Cannot wrap the key of case '\(caseID)'.")
+            throw PrivacyError(.sealingFailed, "Cannot wrap the key of case '\(caseID)'.")
         }
         return combined
     }

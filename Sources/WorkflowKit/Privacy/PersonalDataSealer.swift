@@ -82,7 +82,7 @@ struct PersonalDataSealer {
         for field in secret.keys { values[field] = nil }
         let plain = try Self.encoder.encode(secret)
         guard let combined = try AES.GCM.seal(plain, using: key, authenticating: Data(caseID.rawValue.utf8)).combined else {
-            throw PrivacyError(.caseKeyMissing, "Cannot encrypt the personal values of case '\(caseID)'.")
+            throw PrivacyError(.sealingFailed, "Cannot encrypt the personal values of case '\(caseID)'.")
         }
         return combined.base64EncodedString()
     }

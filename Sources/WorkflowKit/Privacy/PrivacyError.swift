@@ -4,7 +4,7 @@ public struct PrivacyError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The kind of failure, to match on.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Value: String {
-            case missingMasterKey, invalidMasterKey, wrongMasterKey, caseKeyMissing
+            case missingMasterKey, invalidMasterKey, wrongMasterKey, sealingFailed
         }
         private let value: Value
         private init(_ value: Value) { self.value = value }
@@ -14,8 +14,8 @@ public struct PrivacyError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let invalidMasterKey = Code(.invalidMasterKey)
         /// The master key is not the one this database's case keys were wrapped with.
         public static let wrongMasterKey = Code(.wrongMasterKey)
-        /// A case has no key (it was erased), so its personal values cannot be written.
-        public static let caseKeyMissing = Code(.caseKeyMissing)
+        /// Encryption itself failed (not expected with 256-bit keys and random nonces).
+        public static let sealingFailed = Code(.sealingFailed)
         public var description: String { value.rawValue }
     }
 

@@ -14,6 +14,7 @@ public final class WorkflowDatabase: Sendable {
     let masterKey: MasterKey
     /// Unwrapped case keys, so that each is unwrapped once per process.
     private let caseKeyCache = Mutex<[StreamID: SymmetricKey]>([:])
+    private let pendingCaseKeys = CaseKeys.Pending()
 
     /// Opens (creating and migrating when needed) the database at `path`.
     ///
@@ -36,7 +37,7 @@ public final class WorkflowDatabase: Sendable {
                 (CaseKeys.migrationID, { @Sendable db in try CaseKeys.migrate(db) }),
             ])
         // Order matters: the reminder schedule reads the case projection's rows.
-        events.transactionHooks = [CaseProjection(), reminders, CaseKeys()]
+        events.transactionHooks = [CaseProjection(), reminders, CaseKeys(pending: pendingCaseKeys)]
         let sample = try events.pool.writeWithoutTransaction { db in
             // A deleted case key is overwritten, not just unlinked from its page.
             try db.execute(sql: "PRAGMA secure_delete = ON")
@@ -114,40 +115,37 @@ public final class WorkflowDatabase: Sendable {
 
     // MARK: Case keys
 
-    /// The key of case `id`, unwrapped; nil when the case has none (it was erased, or
-    /// never held personal values) and `create` is false.
+    /// The key of case `id`, unwrapped; nil when the case has none (it never held a
+    /// personal value, or it was erased).
     ///
-    /// - Parameter create: Make and store a new key when the case has none and its stream
-    ///   is empty (on opening).
     /// - Throws: ``PrivacyError`` when the master key cannot unwrap the stored key.
-    func caseKey(for id: StreamID, create: Bool) async throws -> SymmetricKey? {
+    func caseKey(for id: StreamID) async throws -> SymmetricKey? {
         if let cached = caseKeyCache.withLock({ $0[id] }) { return cached }
-        let master = masterKey
-        let now = events.options.now()
-        let wrapped: Data? = try await SQLiteEventStore.storage("reading the key of case '\(id)'") {
-            if !create {
-                return try await events.pool.read { db in
-                    try Data.fetchOne(db, sql: "SELECT wrapped FROM case_keys WHERE case_id = ?", arguments: [id.rawValue])
-                }
-            }
-            return try await events.pool.write { db in
-                if let stored = try Data.fetchOne(db, sql: "SELECT wrapped FROM case_keys WHERE case_id = ?", arguments: [id.rawValue]) {
-                    return stored
-                }
-                // A case that exists without a key was erased: a new key would not open its
-                // old values, and must not be made.
-                if try EventLogSchema.version(of: id, in: db) > 0 { return nil }
-                let wrapped = try CaseKeys.wrap(SymmetricKey(size: .bits256), for: id, with: master.key)
-                try db.execute(
-                    sql: "INSERT INTO case_keys (case_id, wrapped, created_at) VALUES (?, ?, ?)",
-                    arguments: [id.rawValue, wrapped, now])
-                return wrapped
+        let wrapped = try await SQLiteEventStore.storage("reading the key of case '\(id)'") {
+            try await events.pool.read { db in
+                try Data.fetchOne(db, sql: "SELECT wrapped FROM case_keys WHERE case_id = ?", arguments: [id.rawValue])
             }
         }
         guard let wrapped else { return nil }
-        let key = try CaseKeys.unwrap(wrapped, for: id, with: master.key, origin: master.origin)
+        let key = try CaseKeys.unwrap(wrapped, for: id, with: masterKey.key, origin: masterKey.origin)
         caseKeyCache.withLock { $0[id] = key }
         return key
+    }
+
+    /// Appends `events` (whose personal values `key` sealed) together with `key`,
+    /// a new key for case `id`: both commit, or neither does.
+    func append(
+        _ events: [NewEvent], to id: StreamID, expected: ExpectedVersion, metadata: EventMetadata, newKey key: SymmetricKey
+    ) async throws -> AppendResult {
+        guard let first = events.first else {
+            return try await self.events.append(events, to: id, expected: expected, metadata: metadata)
+        }
+        let wrapped = try CaseKeys.wrap(key, for: id, with: masterKey.key)
+        pendingCaseKeys.add(first.id, stream: id, wrapped: wrapped, createdAt: self.events.options.now())
+        defer { pendingCaseKeys.remove(first.id) }
+        let result = try await self.events.append(events, to: id, expected: expected, metadata: metadata)
+        if !result.wasAlreadyApplied { caseKeyCache.withLock { $0[id] = key } }
+        return result
     }
 
     /// Every event of case `id`, each with its case event read back: personal values
@@ -163,7 +161,7 @@ public final class WorkflowDatabase: Sendable {
                 continue
             }
             if PersonalDataSealer.isSealed(event) {
-                if caseKey == nil { caseKey = .some(try await self.caseKey(for: id, create: false)) }
+                if caseKey == nil { caseKey = .some(try await self.caseKey(for: id)) }
                 event = try PersonalDataSealer.unseal(event, caseID: id, key: caseKey ?? nil)
             }
             history.append((record, event))

@@ -167,6 +167,23 @@ struct PersonalDataTests {
         #expect(try await Engine(database: database).load("c-1").0.fields == ["housingForm": .text("independent")])
     }
 
+    @Test("a case opened without personal values gets its key with the first one recorded")
+    func keyOnFirstPersonalValue() async throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path("log.sqlite")
+        let plainRelease = try CaseScenario.definition(
+            yaml: Self.yaml.replacingOccurrences(of: "required: true, personal: true", with: "required: true"))
+        let (database, engine) = try Self.open(path)
+        try await engine.open(plainRelease, caseID: "c-2", fields: ["releaseDate": .date(LocalDate("2027-01-15")!)], by: Acting("anna"))
+        let keys = { try await database.events.pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM case_keys") } }
+        #expect(try await keys() == 0)
+        try await engine.execute(.record(values: ["note": .text(Self.note)]), on: "c-2", by: Acting("anna"))
+        #expect(try await keys() == 1)
+        #expect(try Self.leaks(path) == [])
+        let (_, fresh) = try Self.open(path)
+        #expect(try await fresh.load("c-2").0.fields["note"] == .text(Self.note))
+    }
+
     @Test("a wrong master key is refused with a clear error, and nothing is written")
     func wrongKey() async throws {
         let directory = try TemporaryDirectory()

@@ -88,6 +88,7 @@ let package = Package(
             dependencies: [
                 "WorkflowKit", "WorkflowKitTesting", "eventlog-worker",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             resources: [.copy("Fixtures")],
             swiftSettings: settings

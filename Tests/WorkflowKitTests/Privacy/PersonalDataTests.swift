@@ -1,5 +1,7 @@
 import Foundation
 import GRDB
+import Logging
+import Synchronization
 import Testing
 @testable import WorkflowKit
 import WorkflowKitTesting
@@ -98,6 +100,24 @@ struct PersonalDataTests {
             Issue.record("a text for a date field was accepted")
         } catch {
             for value in Self.planted { #expect(!"\(error)".contains(value)) }
+        }
+    }
+
+    @Test("the engine's and the database's log lines, at every level, carry no personal value")
+    func nothingInLogs() async throws {
+        let directory = try TemporaryDirectory()
+        let lines = CapturedLines()
+        var logger = Logger(label: "test", factory: { _ in CapturingHandler(lines: lines) })
+        logger.logLevel = .trace
+        let database = try WorkflowDatabase(path: directory.path("log.sqlite"), masterKey: .automatic(environment: [:]), logger: logger)
+        let engine = Engine(database: database, now: { Self.now }, logger: logger)
+        try await Self.plantedCase(engine)
+        _ = try await engine.load("c-1")
+        try await database.erase(case: "c-1", reason: "Retention period ended.", by: Acting("archivist"))
+        let all = lines.all
+        #expect(all.contains { $0.contains("master key") })
+        for line in all {
+            for value in Self.planted { #expect(!line.contains(value), "\(line)") }
         }
     }
 
@@ -240,5 +260,27 @@ struct PersonalDataTests {
         #expect(throws: PrivacyError.self) {
             try WorkflowDatabase(path: path, masterKey: .automatic(environment: [MasterKeySource.fileVariable: directory.path("none")]))
         }
+    }
+}
+
+/// Every line logged through ``CapturingHandler``, with its metadata.
+final class CapturedLines: Sendable {
+    private let lines = Mutex<[String]>([])
+    func append(_ line: String) { lines.withLock { $0.append(line) } }
+    var all: [String] { lines.withLock { $0 } }
+}
+
+struct CapturingHandler: LogHandler {
+    let lines: CapturedLines
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .trace
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        lines.append("\(event.level) \(event.message) \(metadata.merging(event.metadata ?? [:]) { $1 })")
     }
 }

@@ -178,6 +178,23 @@ public final class WorkflowDatabase: Sendable {
     /// - Throws: ``CommandRefused`` when there is no such case or it was already erased.
     @discardableResult
     public func erase(case id: StreamID, reason: String, by actor: Acting) async throws -> AppendResult {
+        var attempt = 0
+        while true {
+            attempt += 1
+            do {
+                let result = try await appendErasure(of: id, reason: reason, by: actor)
+                caseKeyCache.withLock { $0[id] = nil }
+                // Moves the overwritten page into the file and empties the WAL, so that no copy
+                // of the deleted key stays in it (best effort: a reader may hold the WAL open).
+                _ = try? await events.pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+                return result
+            } catch is VersionConflict where attempt < 10 {
+                // Another writer (a command, a delivered reminder) got there first: read again.
+            }
+        }
+    }
+
+    private func appendErasure(of id: StreamID, reason: String, by actor: Acting) async throws -> AppendResult {
         var state = CaseState(id: id)
         for try await event in events.read(stream: id, fromVersion: 1) {
             // Sealed values stay sealed: erasing needs only the case's shape.
@@ -188,18 +205,17 @@ public final class WorkflowDatabase: Sendable {
             throw CommandRefused(.erased, "Case '\(id)' was already erased (\(erased.reason)).")
         }
         let definition = try await self.definition(hash: state.definition)
-        let personal = (definition?.fields ?? []).filter(\.personal).map(\.id).sorted()
+        // Every version's personal fields: a migrated case may hold values of older ones.
+        var personal = Set((definition?.fields ?? []).filter(\.personal).map(\.id))
+        for hash in try await definitionHashes(process: state.process) where hash != state.definition {
+            personal.formUnion((try await self.definition(hash: hash)?.fields ?? []).filter(\.personal).map(\.id))
+        }
         let now = Date(timeIntervalSince1970: Double(events.options.now()) / 1000)
         let today = definition?.makeCalendar(registry: .standard)?.localDate(at: now) ?? FinnishCalendar().localDate(at: now)
-        let event = CaseEvent.caseErased(CaseErased(reason: reason, fields: personal, on: today))
-        let result = try await events.append(
+        let event = CaseEvent.caseErased(CaseErased(reason: reason, fields: personal.sorted(), on: today))
+        return try await events.append(
             [try event.newEvent()], to: id, expected: .exact(state.version),
             metadata: EventMetadata(actor: actor.id, organisation: actor.organisation, role: actor.role))
-        caseKeyCache.withLock { $0[id] = nil }
-        // Moves the overwritten page into the file and empties the WAL, so that no copy
-        // of the deleted key stays in it (best effort: a reader may hold the WAL open).
-        _ = try? await events.pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
-        return result
     }
 
     // MARK: Projections

@@ -29,7 +29,7 @@ struct ReportCommand: AsyncParsableCommand {
         let database = try global.openDatabase()
         let report = try await OutcomeReport.build(
             events: database.events.readAll(after: 0), definitions: { try await database.definition(hash: $0) },
-            process: process, from: period[0], to: period[1])
+            process: process, from: period[0], to: period[1], read: { try await database.caseEvent($0) })
         if global.json {
             try printJSON([
                 "from": jsonOrNull(report.from), "to": jsonOrNull(report.to),

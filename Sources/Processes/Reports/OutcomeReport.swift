@@ -34,9 +34,13 @@ public struct OutcomeReport: Sendable {
     /// - Parameters:
     ///   - definitions: Looks up the definition a case follows by its content hash.
     ///   - from, to: The period, both days included; nil for open-ended.
+    ///   - read: Reads a case event from a stored one; pass ``WorkflowDatabase/caseEvent(_:)`` so
+    ///     that reported personal fields (a date of first meeting) are opened with the case key.
+    ///     The default reads only what is stored in plain text.
     public static func build(
         events: some AsyncSequence<RecordedEvent, any Error>, definitions: (String) async throws -> ProcessDefinition?,
-        process: String? = nil, from: LocalDate? = nil, to: LocalDate? = nil
+        process: String? = nil, from: LocalDate? = nil, to: LocalDate? = nil,
+        read: (RecordedEvent) async throws -> CaseEvent? = { try CaseEvent($0) }
     ) async throws -> OutcomeReport {
         func inPeriod(_ date: LocalDate) -> Bool {
             (from.map { date >= $0 } ?? true) && (to.map { date <= $0 } ?? true)
@@ -53,7 +57,7 @@ public struct OutcomeReport: Sendable {
                 }
                 continue
             }
-            guard let caseEvent = try CaseEvent(event) else { continue }
+            guard let caseEvent = try await read(event) else { continue }
             let next = state.evolve(caseEvent)
             states[event.stream] = next
             guard process == nil || next.process == process else { continue }

@@ -148,6 +148,16 @@ public final class WorkflowDatabase: Sendable {
         return result
     }
 
+    /// The case event `record` holds, with its personal values opened with the case's
+    /// key (absent once the case was erased); nil for another kind of event.
+    ///
+    /// - Throws: ``PrivacyError`` when the master key cannot unwrap the case's key.
+    public func caseEvent(_ record: RecordedEvent) async throws -> CaseEvent? {
+        guard let event = try CaseEvent(record) else { return nil }
+        guard PersonalDataSealer.isSealed(event) else { return event }
+        return try PersonalDataSealer.unseal(event, caseID: record.stream, key: try await caseKey(for: record.stream))
+    }
+
     /// Every event of case `id`, each with its case event read back: personal values
     /// decrypted with the case's key, or absent once the case was erased.
     ///

@@ -116,5 +116,17 @@ struct WalkInHousingScenarioTests {
         #expect(fields["firstMeetingDate"] == day("2026-04-07"))
         #expect(ScenarioCase.date("2026-04-03").days(until: ScenarioCase.date("2026-04-07")) == 4)
         #expect(recorded.state.completedTasks.filter(\.late).isEmpty)
+
+        // The report opens the personal first-meeting date with the case key; the stored
+        // event alone does not show it.
+        let database = scenario.database
+        let report = try await OutcomeReport.build(
+            events: database.events.readAll(after: 0), definitions: { try await database.definition(hash: $0) },
+            read: { try await database.caseEvent($0) })
+        #expect(report.processes.first?.workingDaysFromOpening["firstMeetingDate"]?.count == 1)
+        let sealed = try await OutcomeReport.build(
+            events: database.events.readAll(after: 0), definitions: { try await database.definition(hash: $0) })
+        #expect(sealed.processes.first?.workingDaysFromOpening["firstMeetingDate"] == nil)
+        #expect(sealed.processes.first?.values["evictionAvoided"] == ["yes": 1])
     }
 }

@@ -181,6 +181,20 @@ public actor Engine {
         return (state, try await definition(hash: state.definition))
     }
 
+    /// The case `id` loaded for a person to see, `purpose` saying why: like ``load(_:)``,
+    /// and the read is recorded in the case's stream as a ``PersonalDataRead`` naming the
+    /// fields whose values it returned (see ``WorkflowDatabase/recordAccess(case:purpose:fields:by:)``).
+    /// ``load(_:)`` itself records nothing: the engine processing a command is not a read.
+    ///
+    /// - Throws: ``CommandRefused`` with code `.unknownCase` when there is no such case.
+    public func read(
+        _ id: StreamID, purpose: String, by actor: Acting
+    ) async throws -> (CaseState, ProcessDefinition) {
+        let (state, definition) = try await load(id)
+        try await database.recordAccess(case: id, purpose: purpose, fields: state.fields.keys, by: actor)
+        return (state, definition)
+    }
+
     /// Recently used cases, as folded so far.
     private var states: [StreamID: CaseState] = [:]
     /// How many folded cases the engine keeps before it starts again.

@@ -1,0 +1,111 @@
+import Foundation
+import GRDB
+
+/// The event that records a read of a case's personal data by a person, in the case's
+/// own stream: who read it is the event's metadata (`actor`, `organisation`, `role`),
+/// when is its recorded time. It names fields by id and never holds a value.
+///
+/// It is not a ``CaseEvent``: a read changes nothing in the case, so folding ignores it.
+public struct PersonalDataRead: Sendable, Hashable, Codable {
+    public static let typeName = "PersonalDataRead"
+
+    /// Why the data was read, e.g. `show`, `history` or `meeting agenda`; never personal data.
+    public var purpose: String
+    /// The ids of the fields whose values the read returned, sorted; never their values.
+    public var fields: [String]
+
+    public init(purpose: String, fields: [String]) {
+        self.purpose = purpose
+        self.fields = fields.sorted()
+    }
+}
+
+/// What a client is entitled to see about the processing of their case (Act 703/2023
+/// §11): who read its personal data, when and why, and to whom it was disclosed.
+public struct AccessLog: Sendable, Hashable {
+    /// One recorded read.
+    public struct Read: Sendable, Hashable {
+        public var position: Int64
+        /// When, in milliseconds since 1970.
+        public var at: Int64
+        public var actor: String?
+        public var organisation: String?
+        public var role: String?
+        public var purpose: String
+        public var fields: [String]
+    }
+
+    /// One disclosure (an `InformationDisclosed` event).
+    public struct Disclosure: Sendable, Hashable {
+        public var position: Int64
+        /// When it was recorded, in milliseconds since 1970.
+        public var at: Int64
+        /// Who recorded it.
+        public var actor: String?
+        public var party: String
+        public var purpose: String
+        public var on: LocalDate
+    }
+
+    public var caseID: StreamID
+    public var reads: [Read]
+    public var disclosures: [Disclosure]
+    /// The legal basis of the processing. Always nil: cases do not record one yet.
+    public var legalBasis: String? { nil }
+}
+
+extension WorkflowDatabase {
+    /// Records that `actor` read personal data of case `id` for `purpose`: appends a
+    /// ``PersonalDataRead`` to the case's stream. Call it for every read by a person
+    /// (showing a case, its history, an agenda); the engine's own loads for commands
+    /// are processing, not reads, and are not recorded.
+    ///
+    /// - Parameters:
+    ///   - purpose: Why, recorded as given; never personal data.
+    ///   - fields: The ids of the fields whose values were read.
+    /// - Throws: ``CommandRefused`` with `.unknownCase` when there is no such case.
+    @discardableResult
+    public func recordAccess(
+        case id: StreamID, purpose: String, fields: some Sequence<String> = [String](), by actor: Acting
+    ) async throws -> AppendResult {
+        let exists = try await SQLiteEventStore.storage("reading case '\(id)'") {
+            try await events.pool.read { db in
+                try Bool.fetchOne(db, sql: "SELECT 1 FROM cases WHERE case_id = ?", arguments: [id.rawValue]) ?? false
+            }
+        }
+        guard exists else { throw CommandRefused(.unknownCase, "Case '\(id)' does not exist.") }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let read = PersonalDataRead(purpose: purpose, fields: Array(Set(fields)))
+        return try await events.append(
+            [NewEvent(type: PersonalDataRead.typeName, payload: try encoder.encode(read))], to: id, expected: .any,
+            metadata: EventMetadata(actor: actor.id, organisation: actor.organisation, role: actor.role))
+    }
+
+    /// The access log of case `id`: every recorded read and every disclosure, oldest
+    /// first. It needs no case key and holds no personal value.
+    ///
+    /// - Throws: ``CommandRefused`` with `.unknownCase` when there is no such case.
+    public func accessLog(case id: StreamID) async throws -> AccessLog {
+        var log = AccessLog(caseID: id, reads: [], disclosures: [])
+        var exists = false
+        for try await record in events.read(stream: id, fromVersion: 1) {
+            exists = true
+            if record.type == PersonalDataRead.typeName {
+                let read = try JSONDecoder().decode(PersonalDataRead.self, from: record.payload)
+                log.reads.append(
+                    AccessLog.Read(
+                        position: record.position, at: record.recordedAt, actor: record.metadata.actor,
+                        organisation: record.metadata.organisation, role: record.metadata.role, purpose: read.purpose,
+                        fields: read.fields))
+            } else if record.type == "InformationDisclosed", case .informationDisclosed(let disclosed)? = try CaseEvent(record) {
+                log.disclosures.append(
+                    AccessLog.Disclosure(
+                        position: record.position, at: record.recordedAt, actor: record.metadata.actor,
+                        party: disclosed.party, purpose: disclosed.purpose, on: disclosed.on))
+            }
+        }
+        guard exists else { throw CommandRefused(.unknownCase, "Case '\(id)' does not exist.") }
+        return log
+    }
+}

@@ -33,6 +33,7 @@ struct ASOEngine: AsyncParsableCommand {
             CasesCommand.self,
             TasksCommand.self,
             HistoryCommand.self,
+            AccessLogCommand.self,
             RebuildCommand.self,
             DiffCommand.self,
         ]

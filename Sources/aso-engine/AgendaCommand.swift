@@ -57,6 +57,13 @@ struct AgendaCommand: AsyncParsableCommand {
             let meeting = explicitDate ?? plugin.nextMeeting(onOrAfter: today, calendar: calendar)
             agendas.append(plugin.agenda(for: byProcess[id] ?? [], definition: definition, meeting: meeting))
         }
+        // Each listed client's data is read for the meeting: recorded in their case's access log.
+        let loaded = Dictionary(byProcess.values.joined().map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        for client in agendas.flatMap(\.clients) {
+            try await database.recordAccess(
+                case: client.caseID, purpose: "meeting agenda", fields: loaded[client.caseID]?.fields.keys.sorted() ?? [],
+                by: global.acting)
+        }
         if global.json {
             try printJSON(agendas.map { agenda in
                 [

@@ -11,17 +11,25 @@ struct HistoryCommand: AsyncParsableCommand {
     @Argument(help: ArgumentHelp("The case id.", valueName: "case"))
     var caseID: String
 
+    @Option(name: .long, help: ArgumentHelp("Why the case is read, recorded in its access log (default: history).", valueName: "text"))
+    var purpose = "history"
+
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
         let database = try global.openDatabase()
         var rows: [(event: RecordedEvent, summary: String)] = []
-        for (event, caseEvent) in try await database.caseHistory(StreamID(caseID)) {
+        // Reads are listed by `access-log`, not here: otherwise every history would differ from the last.
+        for (event, caseEvent) in try await database.caseHistory(StreamID(caseID)) where event.type != PersonalDataRead.typeName {
             let summary = caseEvent?.summary ?? reminderSummary(event) ?? "(\(event.type))"
             rows.append((event, summary))
         }
         if rows.isEmpty {
             throw fail("Case '\(caseID)' does not exist.")
+        }
+        // History shows field ids, never values: the read names no fields.
+        _ = try await refusingWithExit {
+            try await database.recordAccess(case: StreamID(caseID), purpose: purpose, by: global.acting)
         }
         if global.json {
             try printJSON(

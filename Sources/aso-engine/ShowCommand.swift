@@ -11,11 +11,17 @@ struct ShowCommand: AsyncParsableCommand {
     @Argument(help: ArgumentHelp("The case id.", valueName: "case"))
     var caseID: String
 
+    @Option(name: .long, help: ArgumentHelp("Why the case is read, recorded in its access log (default: show).", valueName: "text"))
+    var purpose = "show"
+
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
         let engine = try global.makeEngine()
-        let (state, definition) = try await refusingWithExit { try await engine.load(StreamID(caseID)) }
+        // The read is recorded (who, when, why, which fields) before anything is printed.
+        let (state, definition) = try await refusingWithExit {
+            try await engine.read(StreamID(caseID), purpose: purpose, by: global.acting)
+        }
         if global.json {
             var object: [String: Any] = [
                 "case": state.id.rawValue, "process": state.process, "definition": state.definition, "state": state.state,

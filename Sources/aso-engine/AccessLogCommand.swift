@@ -1,0 +1,73 @@
+import ArgumentParser
+import Foundation
+import WorkflowKit
+
+/// `aso-engine access-log CASE`: what the client is entitled to know about the processing
+/// of their data (Act 703/2023 §11): who read it, when and why, and to whom it was disclosed.
+struct AccessLogCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "access-log",
+        abstract: "Show who read a case's personal data, when and why, and to whom it was disclosed.",
+        discussion: "Prints field ids, never values. Reading the access log is not itself recorded.")
+
+    @Argument(help: ArgumentHelp("The case id.", valueName: "case"))
+    var caseID: String
+
+    @OptionGroup var global: GlobalOptions
+
+    static let noLegalBasis = "not recorded: cases do not record a legal basis yet"
+
+    func run() async throws {
+        let database = try global.openDatabase()
+        let log = try await refusingWithExit { try await database.accessLog(case: StreamID(caseID)) }
+        if global.json {
+            try printJSON(
+                [
+                    "case": log.caseID.rawValue,
+                    "legalBasis": jsonOrNull(log.legalBasis),
+                    "reads": log.reads.map { read -> [String: Any] in
+                        [
+                            "position": read.position, "when": SimulatedTime.iso(milliseconds: read.at),
+                            "who": jsonOrNull(read.actor), "organisation": jsonOrNull(read.organisation),
+                            "role": jsonOrNull(read.role), "purpose": read.purpose, "fields": read.fields,
+                        ]
+                    },
+                    "disclosures": log.disclosures.map { disclosure -> [String: Any] in
+                        [
+                            "position": disclosure.position, "when": SimulatedTime.iso(milliseconds: disclosure.at),
+                            "on": disclosure.on.description, "who": jsonOrNull(disclosure.actor), "party": disclosure.party,
+                            "purpose": disclosure.purpose,
+                        ]
+                    },
+                ] as [String: Any])
+            return
+        }
+        print("Access log of case \(log.caseID)")
+        print("legal basis  \(log.legalBasis ?? Self.noLegalBasis)")
+        print("")
+        if log.reads.isEmpty {
+            print("No recorded reads of personal data.")
+        } else {
+            print("Reads of personal data:")
+            printTable(
+                ["WHEN", "WHO", "PURPOSE", "FIELDS"],
+                log.reads.map {
+                    [
+                        SimulatedTime.iso(milliseconds: $0.at), $0.actor ?? "-", $0.purpose,
+                        $0.fields.isEmpty ? "-" : $0.fields.joined(separator: ", "),
+                    ]
+                })
+        }
+        print("")
+        if log.disclosures.isEmpty {
+            print("No disclosures.")
+        } else {
+            print("Disclosures:")
+            printTable(
+                ["WHEN", "ON", "WHO", "TO", "PURPOSE"],
+                log.disclosures.map {
+                    [SimulatedTime.iso(milliseconds: $0.at), $0.on.description, $0.actor ?? "-", $0.party, $0.purpose]
+                })
+        }
+    }
+}

@@ -54,38 +54,48 @@ final class RawSQLite {
     func insertTransaction(_ rows: [BenchRow]) throws {
         try exec("BEGIN IMMEDIATE")
         for row in rows {
-            bind(1, row.position)
-            bind(2, row.stream)
-            bind(3, row.version)
-            bind(4, row.eventID)
-            bind(5, row.type)
-            bind(6, Int64(1))
-            bind(7, row.payload)
-            bind(8, row.actor)
-            bind(9, row.organisation)
-            bind(10, row.role)
-            bind(11, row.correlationID)
-            sqlite3_bind_null(insert, 12)
-            bind(13, row.commandID)
-            bind(14, row.recordedAt)
-            bind(15, row.hash)
-            guard sqlite3_step(insert) == SQLITE_DONE else {
-                throw BenchError("insert failed: \(String(cString: sqlite3_errmsg(db)))")
-            }
-            sqlite3_reset(insert)
+            try insertRow(row, position: row.position)
         }
         if let first = rows.first, let last = rows.last {
-            sqlite3_bind_text(insertCommand, 1, first.commandID, -1, Self.transient)
-            sqlite3_bind_text(insertCommand, 2, first.stream, -1, Self.transient)
-            sqlite3_bind_int64(insertCommand, 3, first.position)
-            sqlite3_bind_int64(insertCommand, 4, last.position)
-            sqlite3_bind_int64(insertCommand, 5, last.version)
-            guard sqlite3_step(insertCommand) == SQLITE_DONE else {
-                throw BenchError("insert failed: \(String(cString: sqlite3_errmsg(db)))")
-            }
-            sqlite3_reset(insertCommand)
+            try insertCommandRow(first.commandID, stream: first.stream, from: first.position, to: last.position, version: last.version)
         }
         try exec("COMMIT")
+    }
+
+    /// Inserts one event row; a nil position lets SQLite choose the next one.
+    private func insertRow(_ row: BenchRow, position: Int64?) throws {
+        if let position { bind(1, position) } else { sqlite3_bind_null(insert, 1) }
+        bind(2, row.stream)
+        bind(3, row.version)
+        bind(4, row.eventID)
+        bind(5, row.type)
+        bind(6, Int64(1))
+        bind(7, row.payload)
+        bind(8, row.actor)
+        bind(9, row.organisation)
+        bind(10, row.role)
+        bind(11, row.correlationID)
+        sqlite3_bind_null(insert, 12)
+        bind(13, row.commandID)
+        bind(14, row.recordedAt)
+        bind(15, row.hash)
+        guard sqlite3_step(insert) == SQLITE_DONE else {
+            throw BenchError("insert failed: \(String(cString: sqlite3_errmsg(db)))")
+        }
+        sqlite3_reset(insert)
+    }
+
+    /// Inserts the row that records a command id, as the event log does.
+    private func insertCommandRow(_ commandID: String, stream: String, from first: Int64, to last: Int64, version: Int64) throws {
+        sqlite3_bind_text(insertCommand, 1, commandID, -1, Self.transient)
+        sqlite3_bind_text(insertCommand, 2, stream, -1, Self.transient)
+        sqlite3_bind_int64(insertCommand, 3, first)
+        sqlite3_bind_int64(insertCommand, 4, last)
+        sqlite3_bind_int64(insertCommand, 5, version)
+        guard sqlite3_step(insertCommand) == SQLITE_DONE else {
+            throw BenchError("insert failed: \(String(cString: sqlite3_errmsg(db)))")
+        }
+        sqlite3_reset(insertCommand)
     }
 
     /// Reads the whole table in pages, materialising every column; returns the row count.
@@ -180,35 +190,9 @@ final class RawSQLite {
         let (_, version) = try readRows(of: row.stream)
         var next = row
         next.version = version + 1
-        sqlite3_bind_null(insert, 1)
-        bind(2, next.stream)
-        bind(3, next.version)
-        bind(4, next.eventID)
-        bind(5, next.type)
-        bind(6, Int64(1))
-        bind(7, next.payload)
-        bind(8, next.actor)
-        bind(9, next.organisation)
-        bind(10, next.role)
-        bind(11, next.correlationID)
-        sqlite3_bind_null(insert, 12)
-        bind(13, next.commandID)
-        bind(14, next.recordedAt)
-        bind(15, next.hash)
-        guard sqlite3_step(insert) == SQLITE_DONE else {
-            throw BenchError("insert failed: \(String(cString: sqlite3_errmsg(db)))")
-        }
-        sqlite3_reset(insert)
+        try insertRow(next, position: nil)
         let position = sqlite3_last_insert_rowid(db)
-        sqlite3_bind_text(insertCommand, 1, next.commandID, -1, Self.transient)
-        sqlite3_bind_text(insertCommand, 2, next.stream, -1, Self.transient)
-        sqlite3_bind_int64(insertCommand, 3, position)
-        sqlite3_bind_int64(insertCommand, 4, position)
-        sqlite3_bind_int64(insertCommand, 5, next.version)
-        guard sqlite3_step(insertCommand) == SQLITE_DONE else {
-            throw BenchError("insert failed: \(String(cString: sqlite3_errmsg(db)))")
-        }
-        sqlite3_reset(insertCommand)
+        try insertCommandRow(next.commandID, stream: next.stream, from: position, to: position, version: next.version)
         try exec("COMMIT")
     }
 

@@ -11,7 +11,9 @@ public final class WorkflowDatabase: Sendable {
     /// The event log.
     public let events: SQLiteEventStore
     let reminders = ReminderProjection()
-    let masterKey: MasterKey
+    /// The master key; a rotation swaps it (see `rotateMasterKey(to:)`).
+    let masterKeys: MasterKeyLock
+    var masterKey: MasterKey { masterKeys.current }
     /// Unwrapped case keys, so that each is unwrapped once per process.
     private let caseKeyCache = Mutex<[StreamID: SymmetricKey]>([:])
     private let pendingCaseKeys = CaseKeys.Pending()
@@ -53,7 +55,7 @@ public final class WorkflowDatabase: Sendable {
                 "created a new master key file beside the event log; it belongs somewhere safer (set \(MasterKeySource.fileVariable))",
                 metadata: ["key.file": "\(created)"])
         }
-        self.masterKey = key
+        self.masterKeys = MasterKeyLock(key)
     }
 
     /// The path of the master key file this object created when it opened, if it did.
@@ -121,6 +123,8 @@ public final class WorkflowDatabase: Sendable {
     /// - Throws: ``PrivacyError`` when the master key cannot unwrap the stored key.
     func caseKey(for id: StreamID) async throws -> SymmetricKey? {
         if let cached = caseKeyCache.withLock({ $0[id] }) { return cached }
+        let masterKey = await masterKeys.acquire()  // a rotation waits until this key is unwrapped
+        defer { masterKeys.release() }
         let wrapped = try await SQLiteEventStore.storage("reading the key of case '\(id)'") {
             try await events.pool.read { db in
                 try Data.fetchOne(db, sql: "SELECT wrapped FROM case_keys WHERE case_id = ?", arguments: [id.rawValue])
@@ -140,6 +144,8 @@ public final class WorkflowDatabase: Sendable {
         guard let first = events.first else {
             return try await self.events.append(events, to: id, expected: expected, metadata: metadata)
         }
+        let masterKey = await masterKeys.acquire()  // a rotation waits until this key is stored
+        defer { masterKeys.release() }
         let wrapped = try CaseKeys.wrap(key, for: id, with: masterKey.key)
         pendingCaseKeys.add(first.id, stream: id, wrapped: wrapped, createdAt: self.events.options.now())
         defer { pendingCaseKeys.remove(first.id) }

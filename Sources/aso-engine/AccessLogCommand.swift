@@ -15,7 +15,7 @@ struct AccessLogCommand: AsyncParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    static let noLegalBasis = "not recorded: cases do not record a legal basis yet"
+    static let noLegalBasis = "not recorded (the case opened before its process stated one)"
 
     func run() async throws {
         let database = try global.openDatabase()
@@ -25,6 +25,7 @@ struct AccessLogCommand: AsyncParsableCommand {
                 [
                     "case": log.caseID.rawValue,
                     "legalBasis": jsonOrNull(log.legalBasis),
+                    "consent": log.consent.map { ["on": $0.on.description, "parties": $0.parties, "withdrawn": $0.parties.isEmpty] as [String: Any] },
                     "reads": log.reads.map { read -> [String: Any] in
                         [
                             "position": read.position, "when": SimulatedTime.iso(milliseconds: read.at),
@@ -44,6 +45,12 @@ struct AccessLogCommand: AsyncParsableCommand {
         }
         print("Access log of case \(log.caseID)")
         print("legal basis  \(log.legalBasis ?? Self.noLegalBasis)")
+        for change in log.consent {
+            print(change.parties.isEmpty
+                ? "consent      withdrawn on \(change.on): nothing more is disclosed"
+                : "consent      given on \(change.on), naming \(change.parties.joined(separator: ", "))")
+        }
+        if log.consent.isEmpty { print("consent      none given: nothing may be disclosed") }
         print("")
         if log.reads.isEmpty {
             print("No recorded reads of personal data.")

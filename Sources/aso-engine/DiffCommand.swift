@@ -34,7 +34,7 @@ struct DiffCommand: AsyncParsableCommand {
         var runningVersions: [String: ProcessDefinition] = [:]
         if let engine {
             guard let calendar = target.makeCalendar() else { throw fail("The calendar '\(target.calendar)' is not known.") }
-            let today = await engine.today(in: calendar)
+            let today = engine.today(in: calendar)
             for summary in try await engine.database.cases(process: target.id, includeClosed: false) {
                 let (state, current) = try await refusingWithExit { try await engine.load(summary.id) }
                 runningVersions[current.contentHash] = current

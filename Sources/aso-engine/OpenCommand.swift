@@ -25,8 +25,20 @@ struct OpenCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("The responsible worker.", valueName: "worker"))
     var worker: String?
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "The statutory duty this case's data is processed under, when not the process's 'legalBasis'.", valueName: "text"))
+    var legalBasis: String?
+
     @OptionGroup var processOptions: ProcessOptions
     @OptionGroup var global: GlobalOptions
+
+    func validate() throws {
+        if let legalBasis, legalBasis.trimmingCharacters(in: .whitespaces).isEmpty {
+            throw ValidationError("--legal-basis must name the law or duty, e.g. 'Social Welfare Act 1301/2014, section 36'.")
+        }
+    }
 
     func run() async throws {
         let fields = try parseAssignments(values)
@@ -35,7 +47,7 @@ struct OpenCommand: AsyncParsableCommand {
         let id = StreamID(caseID ?? UUID().uuidString.lowercased())
         let outcome = try await refusingWithExit {
             do {
-                return try await engine.open(definition, caseID: id, fields: fields, responsibleWorker: worker, by: global.acting)
+                return try await engine.open(definition, caseID: id, fields: fields, responsibleWorker: worker, legalBasis: legalBasis, by: global.acting)
             } catch is VersionConflict {
                 throw UserError("Case '\(id)' already exists; choose another id with --case.")
             }

@@ -27,6 +27,7 @@ struct ShowCommand: AsyncParsableCommand {
                 "case": state.id.rawValue, "process": state.process, "definition": state.definition, "state": state.state,
                 "version": state.version, "responsibleWorker": jsonOrNull(state.responsibleWorker),
                 "fastTrack": jsonOrNull(state.fastTrack), "openedOn": jsonOrNull(state.openedOn),
+                "legalBasis": jsonOrNull(state.legalBasis),
                 "consent": state.consent.map { $0.sorted() as Any } ?? NSNull(),
                 "tasks": state.openTasks.map(\.jsonObject),
                 "fields": state.fields.mapValues(jsonValue),
@@ -45,6 +46,7 @@ struct ShowCommand: AsyncParsableCommand {
         print("opened      \(cell(state.openedOn))")
         print("worker      \(state.responsibleWorker ?? "none")")
         print("fast track  \(state.fastTrack ?? "no")")
+        print("legal basis \(state.legalBasis ?? "not recorded")")
         print("consent     \(state.consent.map { $0.isEmpty ? "given, naming nobody" : $0.sorted().joined(separator: ", ") } ?? "none")")
         if let closed = state.closed { print("closed      \(closed.on): \(closed.reason)") }
         if let erased = state.erased { print("erased      \(erased.on): \(erased.reason) (personal values are gone)") }

@@ -41,7 +41,8 @@ struct AccessLogCommandTests {
         let log = try Self.run(["access-log", "a"], in: directory)
         #expect(log.status == 0, "\(log.stderr)")
         for line in [
-            "legal basis  not recorded",
+            "legal basis  Statutory duty: the wellbeing services county's social welfare under the Social",
+            "consent      given on 2026-06-10, naming adult-social-work, prison",
             "2026-06-12T12:00:00+03:00  ben   show                         releaseDate",
             "2026-06-13T12:00:00+03:00  carl  client asked for the record  -",
             "2026-06-14T12:00:00+03:00  dora  meeting agenda               releaseDate",
@@ -66,9 +67,11 @@ struct AccessLogCommandTests {
         #expect(output.status == 0, "\(output.stderr)")
         #expect(!output.stdout.contains(Self.releaseDate))
         let object = try #require(try JSONSerialization.jsonObject(with: Data(output.stdout.utf8)) as? [String: Any])
-        #expect(Set(object.keys) == ["case", "legalBasis", "reads", "disclosures"])
+        #expect(Set(object.keys) == ["case", "legalBasis", "consent", "reads", "disclosures"])
         #expect(object["case"] as? String == "a")
-        #expect(object["legalBasis"] is NSNull)
+        #expect((object["legalBasis"] as? String)?.hasPrefix("Statutory duty:") == true)
+        let consent = try #require(object["consent"] as? [[String: Any]])
+        #expect(consent.first?["parties"] as? [String] == ["adult-social-work", "prison"])
         let reads = try #require(object["reads"] as? [[String: Any]])
         #expect(reads.count == 1)
         #expect(Set(reads[0].keys) == ["position", "when", "who", "organisation", "role", "purpose", "fields"])

@@ -33,6 +33,7 @@ extension ProcessDefinition {
             }
         }
         copy.report.sort()
+        copy.documents?.sort { $0.id < $1.id }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         // Encoding plain value types cannot fail.

@@ -38,6 +38,19 @@ extension ProcessDefinition {
             ("fastTrack", fastTrack.map { map([("when", scalar($0.when.text)), ("state", scalar($0.state)), ("reason", scalar($0.reason))]) }),
             ("states", map(states.map { ($0.id, stateNode($0)) })),
             ("report", report.isEmpty ? nil : list(report)),
+            ("legalBasis", legalBasis.map(scalar)),
+            ("retention", retention.map { rule in
+                map([("class", scalar(rule.retentionClass)), ("keep", scalar(rule.description)), ("basis", rule.basis.map(scalar))])
+            }),
+            ("documents", documents.map { documents in
+                map(documents.map { document in
+                    (document.id, map([
+                        ("title", scalar(document.title)),
+                        ("fields", list(document.fields)),
+                        ("tasks", document.openTasks ? scalar("open") : nil),
+                    ]))
+                })
+            }),
         ])
     }
 

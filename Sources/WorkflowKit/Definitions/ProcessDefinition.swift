@@ -27,6 +27,13 @@ public struct ProcessDefinition: Sendable, Hashable, Codable, Identifiable {
     public var fastTrack: FastTrack?
     /// Field ids reported as the outcomes of the process (e.g. housed before release).
     public var report: [String]
+    /// Why the organisations may process the client's data at all — their statutory
+    /// duty, not the client's consent. Recorded on each case when it opens.
+    public var legalBasis: String?
+    /// How long a closed case's personal data is kept; nil: kept until erased by hand.
+    public var retention: RetentionRule?
+    /// Documents disclosed to parties (advance information, memos); nil when none.
+    public var documents: [DocumentDefinition]?
     /// Examples from the file (not part of the ``contentHash``).
     public var examples: [ProcessExample]
 
@@ -35,7 +42,8 @@ public struct ProcessDefinition: Sendable, Hashable, Codable, Identifiable {
         id: String, title: String, calendar: String = "fi", closedDays: [RegionalCalendar.ClosedDays] = [],
         fields: [FieldDefinition] = [], parties: [PartyDefinition] = [], roles: [RoleDefinition] = [],
         events: [EventDefinition] = [], states: [StateDefinition] = [], fastTrack: FastTrack? = nil,
-        report: [String] = [], examples: [ProcessExample] = []
+        report: [String] = [], legalBasis: String? = nil, retention: RetentionRule? = nil,
+        documents: [DocumentDefinition]? = nil, examples: [ProcessExample] = []
     ) {
         self.id = id
         self.title = title
@@ -48,6 +56,9 @@ public struct ProcessDefinition: Sendable, Hashable, Codable, Identifiable {
         self.states = states
         self.fastTrack = fastTrack
         self.report = report
+        self.legalBasis = legalBasis
+        self.retention = retention
+        self.documents = documents
         self.examples = examples
     }
 
@@ -56,6 +67,9 @@ public struct ProcessDefinition: Sendable, Hashable, Codable, Identifiable {
 
     /// The field with `id`.
     public func field(_ id: String) -> FieldDefinition? { fields.first { $0.id == id } }
+
+    /// The document with `id`.
+    public func document(_ id: String) -> DocumentDefinition? { documents?.first { $0.id == id } }
 
     /// The state with `id`.
     public func state(_ id: String) -> StateDefinition? { states.first { $0.id == id } }

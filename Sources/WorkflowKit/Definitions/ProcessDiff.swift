@@ -60,6 +60,16 @@ public struct ProcessDiff: Sendable, Hashable {
         if old.report != new.report {
             processDetails.append(Self.line("report", old.report.joined(separator: ", "), new.report.joined(separator: ", ")))
         }
+        if old.legalBasis != new.legalBasis { processDetails.append(Self.line("legal basis", old.legalBasis, new.legalBasis)) }
+        if old.retention != new.retention {
+            processDetails.append(Self.line("retention", old.retention.map(Self.describe), new.retention.map(Self.describe)))
+        }
+        if old.documents != new.documents {
+            let describe = { (documents: [DocumentDefinition]?) -> String? in
+                documents.map { $0.map { "\($0.id) (\($0.fields.joined(separator: ", "))\($0.openTasks ? "; open tasks" : ""))" }.joined(separator: "; ") }
+            }
+            processDetails.append(Self.line("documents", describe(old.documents), describe(new.documents)))
+        }
         if !processDetails.isEmpty { changes.append(Change(kind: .changed, element: "process", id: new.id, details: processDetails)) }
 
         changes += Self.compare("field", old.fields, new.fields) { a, b in
@@ -178,6 +188,10 @@ public struct ProcessDiff: Sendable, Hashable {
 
     static func describe(_ transition: Transition) -> String {
         "\(transition.event) → \(transition.to)" + (transition.guardExpression.map { " [\($0.text)]" } ?? "")
+    }
+
+    static func describe(_ rule: RetentionRule) -> String {
+        "\(rule.retentionClass): keep \(rule)"
     }
 
     static func describe(_ fastTrack: FastTrack) -> String {

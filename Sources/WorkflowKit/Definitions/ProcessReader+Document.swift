@@ -1,7 +1,7 @@
 extension ProcessReader {
     static let topLevelKeys = [
         "process", "title", "description", "extends", "calendar", "closedDays", "fields", "parties", "roles",
-        "events", "states", "fastTrack", "report", "examples",
+        "events", "states", "fastTrack", "report", "legalBasis", "retention", "documents", "examples",
     ]
 
     /// Reads the whole document. Returns nil only when the root is not a mapping
@@ -24,6 +24,9 @@ extension ProcessReader {
         definition.states = readStates(root["states"])
         definition.fastTrack = readFastTrack(root["fastTrack"])
         definition.report = stringList(root["report"], "report", what: "'report'")
+        definition.legalBasis = string(root["legalBasis"], what: "'legalBasis'")
+        definition.retention = readRetention(root["retention"], processID: id)
+        definition.documents = readDocuments(root["documents"])
         definition.examples = readExamples(root["examples"])
         return definition
     }

@@ -88,6 +88,18 @@ struct ProcessValidator {
         for (index, field) in definition.report.enumerated() {
             checkReference(field, in: fieldIDs, kind: "field", context: "in 'report'", path: "report.\(index)")
         }
+        for document in definition.documents ?? [] {
+            for (index, field) in document.fields.enumerated() {
+                checkReference(
+                    field, in: fieldIDs, kind: "field", context: "in the document '\(document.id)'",
+                    path: "documents.\(document.id).fields.\(index)")
+            }
+        }
+        if definition.fields.contains(where: \.personal), definition.legalBasis == nil {
+            warning(
+                "The process has personal fields but no 'legalBasis'; cases will not record the statutory duty their data is processed under.",
+                "process")
+        }
 
         // States: exactly one initial.
         let initials = definition.states.filter(\.initial)

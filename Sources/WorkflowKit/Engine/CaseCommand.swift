@@ -1,7 +1,8 @@
 /// What a worker asks of a case.
 public enum CaseCommand: Sendable, Hashable {
-    /// Open the case with its first field values.
-    case open(fields: [String: ExpressionValue], responsibleWorker: String?)
+    /// Open the case with its first field values. `legalBasis` overrides the process's
+    /// (the statutory duty the case's data is processed under; not the client's consent).
+    case open(fields: [String: ExpressionValue], responsibleWorker: String?, legalBasis: String? = nil)
     /// Record or correct field values; `cleared` removes values.
     case record(values: [String: ExpressionValue], cleared: [String] = [])
     /// Mark an open task done, with the outcome values it records.

@@ -34,8 +34,8 @@ public enum CaseDecider {
         var context: EvaluationContext { state.evaluationContext(today: today, calendar: calendar) }
 
         mutating func decide(_ command: CaseCommand) throws {
-            if case .open(let fields, let worker) = command {
-                try open(fields: fields, worker: worker)
+            if case .open(let fields, let worker, let legalBasis) = command {
+                try open(fields: fields, worker: worker, legalBasis: legalBasis)
                 return
             }
             guard state.exists else {
@@ -75,7 +75,7 @@ public enum CaseDecider {
 
         // MARK: Opening
 
-        mutating func open(fields: [String: ExpressionValue], worker: String?) throws {
+        mutating func open(fields: [String: ExpressionValue], worker: String?, legalBasis: String?) throws {
             if state.exists {
                 throw CommandRefused(.alreadyOpen, "Case '\(state.id)' is already open (process '\(state.process)').")
             }
@@ -105,7 +105,8 @@ public enum CaseDecider {
                 .opened(
                     CaseOpened(
                         process: definition.id, definition: definition.contentHash, fields: fields, openedOn: today,
-                        responsibleWorker: worker, fastTrack: fastTrackReason)))
+                        responsibleWorker: worker, fastTrack: fastTrackReason,
+                        legalBasis: legalBasis ?? definition.legalBasis)))
             enter(start, from: nil, event: nil)
         }
 

@@ -60,6 +60,9 @@ public struct CaseOpened: Sendable, Hashable, Codable {
     public var responsibleWorker: String?
     /// Why the case starts on the fast track, when it does.
     public var fastTrack: String?
+    /// The statutory duty the case's data is processed under (not the client's consent);
+    /// nil in cases opened before processes stated one.
+    public var legalBasis: String? = nil
     /// The personal field values, encrypted with the case's key (see ``PersonalDataSealer``);
     /// nil once read back, and in events without personal values.
     public var sealed: String? = nil

@@ -12,6 +12,7 @@ extension CaseState {
             next.openedOn = opened.openedOn
             next.responsibleWorker = opened.responsibleWorker
             next.fastTrack = opened.fastTrack
+            next.legalBasis = opened.legalBasis
         case .fieldsRecorded(let recorded):
             next.fields.merge(recorded.values) { $1 }
             for field in recorded.cleared { next.fields[field] = nil }

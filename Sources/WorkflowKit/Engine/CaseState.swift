@@ -39,6 +39,8 @@ public struct CaseState: Sendable, Hashable {
     public var responsibleWorker: String?
     /// Why the case is on the fast track, when it is.
     public var fastTrack: String?
+    /// The statutory duty the case's data is processed under, as recorded when it opened.
+    public var legalBasis: String?
     /// Open tasks by task id, in the order they opened.
     public var openTasks: [OpenTask] = []
     public var completedTasks: [CompletedTask] = []

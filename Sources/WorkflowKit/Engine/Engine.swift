@@ -55,12 +55,13 @@ public actor Engine {
     @discardableResult
     public func open(
         _ definition: ProcessDefinition, caseID: StreamID = StreamID(UUID().uuidString.lowercased()),
-        fields: [String: ExpressionValue], responsibleWorker: String? = nil, by actor: Acting, commandID: String? = nil
+        fields: [String: ExpressionValue], responsibleWorker: String? = nil, legalBasis: String? = nil, by actor: Acting,
+        commandID: String? = nil
     ) async throws -> CaseOutcome {
         let calendar = try calendar(for: definition)
         let state = CaseState(id: caseID)
         let events = try CaseDecider.decide(
-            .open(fields: fields, responsibleWorker: responsibleWorker), state: state, definition: definition,
+            .open(fields: fields, responsibleWorker: responsibleWorker, legalBasis: legalBasis), state: state, definition: definition,
             today: today(in: calendar), calendar: calendar)
         try await database.store(definition)
         definitions[definition.contentHash] = definition
@@ -232,7 +233,7 @@ public actor Engine {
     }
 
     /// Today in `calendar`'s time zone, from the injected clock.
-    public func today(in calendar: any BusinessCalendar) -> LocalDate {
+    public nonisolated func today(in calendar: any BusinessCalendar) -> LocalDate {
         calendar.localDate(at: Date(timeIntervalSince1970: Double(now()) / 1000))
     }
 

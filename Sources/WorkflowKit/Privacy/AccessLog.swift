@@ -47,11 +47,21 @@ public struct AccessLog: Sendable, Hashable {
         public var on: LocalDate
     }
 
+    /// A change of the client's consent: the basis of every disclosure.
+    public struct ConsentChange: Sendable, Hashable {
+        public var on: LocalDate
+        /// The parties the consent names from then on; empty when it was withdrawn.
+        public var parties: [String]
+    }
+
     public var caseID: StreamID
     public var reads: [Read]
     public var disclosures: [Disclosure]
-    /// The legal basis of the processing. Always nil: cases do not record one yet.
-    public var legalBasis: String? { nil }
+    /// The statutory duty the case's data is processed under, as recorded when the case
+    /// opened; nil for cases opened before processes stated one.
+    public var legalBasis: String?
+    /// The consents given and withdrawn, oldest first.
+    public var consent: [ConsentChange] = []
 }
 
 extension WorkflowDatabase {
@@ -87,7 +97,7 @@ extension WorkflowDatabase {
     ///
     /// - Throws: ``CommandRefused`` with `.unknownCase` when there is no such case.
     public func accessLog(case id: StreamID) async throws -> AccessLog {
-        var log = AccessLog(caseID: id, reads: [], disclosures: [])
+        var log = AccessLog(caseID: id, reads: [], disclosures: [], legalBasis: nil)
         var exists = false
         for try await record in events.read(stream: id, fromVersion: 1) {
             exists = true
@@ -98,6 +108,13 @@ extension WorkflowDatabase {
                         position: record.position, at: record.recordedAt, actor: record.metadata.actor,
                         organisation: record.metadata.organisation, role: record.metadata.role, purpose: read.purpose,
                         fields: read.fields))
+            } else if record.type == "CaseOpened", case .opened(let opened)? = try CaseEvent(record) {
+                // The legal basis is not personal: it reads without the case key.
+                log.legalBasis = opened.legalBasis
+            } else if record.type == "ConsentGiven", case .consentGiven(let given)? = try CaseEvent(record) {
+                log.consent.append(AccessLog.ConsentChange(on: given.on, parties: given.parties))
+            } else if record.type == "ConsentWithdrawn", case .consentWithdrawn(let withdrawn)? = try CaseEvent(record) {
+                log.consent.append(AccessLog.ConsentChange(on: withdrawn.on, parties: []))
             } else if record.type == "InformationDisclosed", case .informationDisclosed(let disclosed)? = try CaseEvent(record) {
                 log.disclosures.append(
                     AccessLog.Disclosure(

@@ -35,6 +35,7 @@ extension ProcessLanguageTests {
                     required: true
                     type: date
                 process: mini
+                legalBasis: "Statutory duty under the Social Welfare Act."
                 examples:
                   - name: examples are not part of the hash
                     given: { openedOn: 2026-01-01 }

@@ -45,6 +45,7 @@ enum ProcessLanguageTests {
             on:
               done: { to: end, guard: consent.given }
           end: { final: true }
+        legalBasis: Statutory duty under the Social Welfare Act.
 
         """
 

@@ -119,12 +119,12 @@ extension ProcessLanguageTests {
                 """
             let library = load(text)
             let found = errors(library)
-            #expect(found.contains("29:24: Unknown field 'releseDate' in the example 'Unknown things' (did you mean 'releaseDate'?)."), "\(found)")
-            #expect(found.contains("30:22: Unknown state 'strat' in the example 'Unknown things' (did you mean 'start'?)."), "\(found)")
-            #expect(found.contains("30:38: Unknown task 'mop' in the example 'Unknown things' (did you mean 'map'?)."), "\(found)")
+            #expect(found.contains("30:24: Unknown field 'releseDate' in the example 'Unknown things' (did you mean 'releaseDate'?)."), "\(found)")
+            #expect(found.contains("31:22: Unknown state 'strat' in the example 'Unknown things' (did you mean 'start'?)."), "\(found)")
+            #expect(found.contains("31:38: Unknown task 'mop' in the example 'Unknown things' (did you mean 'map'?)."), "\(found)")
             // With the unknown names fixed, the first example fails on its expectation.
             let fixed = load(text.replacingOccurrences(of: "releseDate", with: "releaseDate").replacingOccurrences(of: "strat", with: "start").replacingOccurrences(of: "mop:", with: "map:"))
-            #expect(errors(fixed) == ["22:5: The example 'Due two months before release' fails: task 'map': expected due 2026-10-22, got 2026-10-23."])
+            #expect(errors(fixed) == ["23:5: The example 'Due two months before release' fails: task 'map': expected due 2026-10-22, got 2026-10-23."])
             #expect(fixed.exampleResults.map(\.passed) == [false, true, true])
         }
     }

@@ -3,6 +3,12 @@ import Foundation
 import GRDB
 import Synchronization
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 extension WorkflowDatabase {
     /// Re-wraps every case key from the current master key to `newKey`, in one write
     /// transaction: all of them, or none. Events never change, so the hash chain is
@@ -38,12 +44,14 @@ extension WorkflowDatabase {
                     .invalidMasterKey,
                     "The new master key from \(new.origin) is the key the event log at '\(events.path)' is already wrapped with; give a different key.")
             }
-            let count = try await SQLiteEventStore.storage("re-wrapping the case keys") {
-                try await events.pool.write { db in
-                    try Self.rewrapCaseKeys(in: db, from: current, to: new.key)
-                }
+            do {
+                let count = try await events.pool.write { db in try Self.rewrapCaseKeys(in: db, from: current, to: new.key) }
+                return (MasterKey(key: new.key, origin: new.origin, createdFile: current.createdFile), count)
+            } catch let error as PrivacyError {
+                throw error
+            } catch {
+                throw EventStoreError(.storage, "The event log failed while re-wrapping the case keys.", underlying: error)
             }
-            return (MasterKey(key: new.key, origin: new.origin, createdFile: current.createdFile), count)
         }
         // Moves the rewritten pages into the file and empties the write-ahead log.
         let busy = try? await events.pool.writeWithoutTransaction { db in
@@ -87,6 +95,40 @@ extension WorkflowDatabase {
     }
 }
 
+extension MasterKeySource {
+    /// Creates the key file `path` holding a fresh random 256-bit key as base64,
+    /// readable and writable by its owner only, and flushed to disk (with its folder
+    /// entry) before it returns, so that a key a rotation switches to is not lost in a
+    /// power cut.
+    ///
+    /// - Returns: The new key file as a source (`.file(path)`).
+    /// - Throws: ``PrivacyError`` (`.missingMasterKey`) when the file exists already or
+    ///   cannot be written; a file left half-written is removed.
+    public static func createKeyFile(at path: String) throws -> MasterKeySource {
+        let text = SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }.base64EncodedString() + "\n"
+        let descriptor = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else {
+            throw PrivacyError(.missingMasterKey, "Cannot create the master key file '\(path)': \(String(cString: strerror(errno))).")
+        }
+        let bytes = Array(text.utf8)
+        let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+        let flushed = written == bytes.count && fsync(descriptor) == 0
+        close(descriptor)
+        guard flushed else {
+            unlink(path)
+            throw PrivacyError(.missingMasterKey, "Cannot write the master key file '\(path)'.")
+        }
+        // The folder's entry for the file, too (best effort: not every file system allows it).
+        let folder = (path as NSString).deletingLastPathComponent
+        let directory = open(folder.isEmpty ? "." : folder, O_RDONLY | O_CLOEXEC)
+        if directory >= 0 {
+            _ = fsync(directory)
+            close(directory)
+        }
+        return .file(path)
+    }
+}
+
 /// What a master key rotation did.
 public struct MasterKeyRotation: Sendable, Hashable {
     /// How many case keys were re-wrapped with the new master key.
@@ -124,6 +166,12 @@ final class MasterKeyLock: Sendable {
 
     /// The key now, without holding it.
     var current: MasterKey { state.withLock { $0.key } }
+
+    /// How many unwraps and appends hold the key now.
+    var holderCount: Int { state.withLock { $0.holders } }
+
+    /// Whether a rotation is waiting for the key or running.
+    var isRotating: Bool { state.withLock { $0.rotating } }
 
     /// The key, held until ``release()``; waits while a rotation runs.
     func acquire() async -> MasterKey {

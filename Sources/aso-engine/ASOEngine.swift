@@ -28,6 +28,8 @@ struct ASOEngine: AsyncParsableCommand {
             HandoverCommand.self,
             CloseCommand.self,
             EraseCommand.self,
+            RetentionCommand.self,
+            DocumentCommand.self,
             MigrateCommand.self,
             ExplainCommand.self,
             CasesCommand.self,

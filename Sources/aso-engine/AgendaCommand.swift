@@ -22,6 +22,15 @@ struct AgendaCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("The meeting date (default: the next meeting from today).", valueName: "date"))
     var date: String?
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Also produce the process's 'advance-information' document for the listed clients, one file per invited party, in this folder (each disclosure is recorded).",
+            valueName: "dir"))
+    var advanceInformation: String?
+
+    @OptionGroup var processOptions: ProcessOptions
+
     func run() async throws {
         let engine = try global.makeEngine()
         let database = engine.database
@@ -64,6 +73,22 @@ struct AgendaCommand: AsyncParsableCommand {
                 case: client.caseID, purpose: "meeting agenda", fields: loaded[client.caseID]?.fields.keys.sorted() ?? [],
                 by: global.acting)
         }
+        // Advance information: one copy per invited party, only the clients who named it.
+        var sent: [String: DocumentDisclosure] = [:]
+        if let folder = advanceInformation {
+            try await refusingWithExit { try prepareFolder(folder) }
+            let catalog = try processOptions.loadCatalog()
+            let current = Dictionary(catalog.processes.map { ($0.definition.id, $0.definition) }, uniquingKeysWith: { first, _ in first })
+            for agenda in agendas where !agenda.clients.isEmpty {
+                let result = try await refusingWithExit {
+                    try await engine.disclose(
+                        document: "advance-information", cases: agenda.clients.map(\.caseID),
+                        purpose: "Advance information for the meeting of \(agenda.meeting)", current: current, by: global.acting)
+                }
+                try await refusingWithExit { try write(result, to: folder) }
+                sent[agenda.process] = result
+            }
+        }
         if global.json {
             try printJSON(agendas.map { agenda in
                 [
@@ -77,6 +102,9 @@ struct AgendaCommand: AsyncParsableCommand {
                         ] as [String: Any]
                     },
                     "leftForNextMeeting": agenda.leftForNextMeeting.map(\.rawValue), "note": jsonOrNull(agenda.note),
+                    "advanceInformationSent": (sent[agenda.process]?.documents ?? []).map { copy in
+                        ["party": copy.party, "cases": copy.clients.map(\.caseID.rawValue)] as [String: Any]
+                    },
                 ] as [String: Any]
             })
             return
@@ -97,6 +125,15 @@ struct AgendaCommand: AsyncParsableCommand {
             if let note = agenda.note { print("  \(note)") }
             if !agenda.leftForNextMeeting.isEmpty {
                 print("  left for the following meeting: \(agenda.leftForNextMeeting.map(\.rawValue).joined(separator: ", "))")
+            }
+            if let folder = advanceInformation, let result = sent[agenda.process] {
+                for copy in result.documents {
+                    let path = (folder as NSString).appendingPathComponent("\(copy.document)-\(copy.party).md")
+                    print("  advance information to \(copy.party): \(copy.clients.map(\.caseID.rawValue).joined(separator: ", ")) → \(path)")
+                }
+                for item in result.withheld {
+                    print("  not disclosed: case \(item.caseID)\(item.party.map { " to \($0)" } ?? ""): \(item.reason)")
+                }
             }
         }
     }

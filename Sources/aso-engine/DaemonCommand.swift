@@ -14,10 +14,15 @@ struct DaemonCommand: AsyncParsableCommand {
             Sinks (repeatable --sink): 'stdout' (a readable line per reminder), 'jsonl:PATH' (one JSON \
             object per line), 'webhook:URL' (HTTP POST with an Idempotency-Key header, retried with \
             backoff), 'exec:COMMAND' (the JSON on the command's standard input). SIGTERM or SIGINT \
-            finish the delivery in flight, then exit 0.
+            finish the delivery in flight, then exit 0. Once a day (and at start) it also erases the \
+            personal data of closed cases whose retention period has ended, as 'aso-engine retention' does.
             """)
 
     @OptionGroup var global: GlobalOptions
+    @OptionGroup var processOptions: ProcessOptions
+
+    @Flag(name: .long, help: "Do not run the daily retention sweep.")
+    var noRetention = false
 
     @Option(name: .long, help: ArgumentHelp("Where reminders go (repeatable).", valueName: "sink"))
     var sink: [String] = []
@@ -76,14 +81,27 @@ struct DaemonCommand: AsyncParsableCommand {
             now: clock, logger: logger)
         daemon.maximumSleep = .seconds(maxInterval)
         daemon.lease = Int64(lease) * 1000
+        var retention: RetentionService?
+        if !noRetention {
+            let catalog = try processOptions.loadCatalog()
+            var engineLogger = Logger(label: "aso-engine.retention")
+            engineLogger.logLevel = .warning
+            let engine = Engine(database: database, now: clock, logger: engineLogger)
+            retention = RetentionService(
+                sweep: RetentionSweep(engine: engine, currentRules: catalog.retentionRules),
+                actor: Acting(id ?? "daemon-\(ProcessInfo.processInfo.processIdentifier)", role: "retention"), logger: logger)
+        }
         if once {
             let delivered = try await daemon.tick()
             logger.info("delivered \(delivered.count) reminders")
+            try await retention?.sweepOnce()
             return
         }
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: DaemonService(daemon: daemon))]
+        if let retention { services.append(.init(service: retention)) }
         let group = ServiceGroup(
             configuration: .init(
-                services: [.init(service: DaemonService(daemon: daemon))],
+                services: services,
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
         try await group.run()
@@ -100,5 +118,44 @@ struct DaemonService: Service {
             sleep: { duration in
                 try? await cancelWhenGracefulShutdown { try await Task.sleep(for: duration) }
             })
+    }
+}
+
+/// The daily retention sweep: at start, then shortly after each midnight in Helsinki.
+/// A failed sweep is logged and tried again the next day; reminders go on regardless.
+struct RetentionService: Service {
+    let sweep: RetentionSweep
+    let actor: Acting
+    let logger: Logger
+
+    func sweepOnce() async throws {
+        let decisions = try await sweep.run(by: actor)
+        let erased = decisions.filter { $0.outcome == .erased }
+        for decision in erased {
+            logger.info(
+                "retention period ended: personal data erased",
+                metadata: ["case.id": "\(decision.caseID)", "process": "\(decision.process)", "class": "\(decision.rule?.retentionClass ?? "-")"])
+        }
+        logger.info("retention sweep: \(erased.count) erased, \(decisions.filter { $0.outcome == .kept }.count) kept")
+    }
+
+    func run() async throws {
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            do {
+                try await sweepOnce()
+            } catch {
+                logger.error("retention sweep failed; it runs again tomorrow", metadata: ["error": "\(error)"])
+            }
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(Self.secondsUntilNextSweep())) }
+        }
+    }
+
+    /// Seconds from now to five past midnight, Helsinki time.
+    static func secondsUntilNextSweep(now: Date = Date()) -> Double {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = helsinki
+        let startOfToday = calendar.startOfDay(for: now)
+        let next = calendar.date(byAdding: DateComponents(day: 1, minute: 5), to: startOfToday) ?? now.addingTimeInterval(86_400)
+        return max(60, next.timeIntervalSince(now))
     }
 }

@@ -21,6 +21,12 @@ struct ExplainCommand: AsyncParsableCommand {
             let schedule = try await engine.explain(task: task, of: StreamID(caseID))
             return (schedule, try await engine.load(StreamID(caseID)).0)
         }
+        // The anchor dates shown can be personal (a release date): a read of those fields.
+        let definition = try await engine.definition(hash: state.definition)
+        let rule = definition.task(task)?.task
+        let anchors = [rule?.earliest, rule?.due].compactMap { $0?.referencedFields }.reduce(into: Set<String>()) { $0.formUnion($1) }
+        try await engine.database.recordAccess(
+            case: state.id, purpose: "explain", fields: anchors.filter { state.fields[$0] != nil }, by: global.acting)
         let open = state.openTask(task)
         if global.json {
             try printJSON([

@@ -1,0 +1,118 @@
+/// What the retention sweep decided about one closed case.
+public struct RetentionDecision: Sendable, Hashable {
+    /// The decision.
+    public enum Outcome: Sendable, Hashable, CustomStringConvertible {
+        /// The period ended and the case's personal data was destroyed now.
+        case erased
+        /// The period ended; a dry run left the case as it is.
+        case due
+        /// Kept until ``RetentionDecision/expiry``.
+        case kept
+        /// Neither the process file nor the case's version states a retention rule.
+        case noRule
+        /// The rule counts from a date field the case has no value for.
+        case cannotCount
+        /// Erased before (by hand or by an earlier sweep).
+        case alreadyErased
+
+        public var description: String {
+            switch self {
+            case .erased: "erased"
+            case .due: "due"
+            case .kept: "kept"
+            case .noRule: "no rule"
+            case .cannotCount: "cannot count"
+            case .alreadyErased: "already erased"
+            }
+        }
+    }
+
+    public var caseID: StreamID
+    public var process: String
+    public var closedOn: LocalDate?
+    /// The rule that applies, if any.
+    public var rule: RetentionRule?
+    /// The first day the personal data may be destroyed, when it can be counted.
+    public var expiry: LocalDate?
+    public var outcome: Outcome
+}
+
+/// Destroys (crypto-shreds) the personal data of closed cases whose retention period
+/// has ended: the `retention` command and the daemon's daily run.
+///
+/// The rule of a case comes from its process as the process files state it *now*
+/// (`rules`), so that a corrected period applies to every closed case of the process;
+/// when the files no longer have the process, from the version the case followed.
+/// Open cases are never touched. A case is erased through
+/// ``WorkflowDatabase/erase(case:reason:by:)``: its key is deleted, the non-personal
+/// facts stay, and the reason names the class and the period — never a value.
+public struct RetentionSweep: Sendable {
+    public let engine: Engine
+    /// The current retention rule of a process id; nil when the process files do not
+    /// know the process (the case's own version is used then).
+    public let currentRule: @Sendable (String) -> RetentionRule??
+
+    /// - Parameter currentRules: The processes the deployment knows now, by id; a process
+    ///   in it without a rule has none, whatever older versions said.
+    public init(engine: Engine, currentRules: [String: RetentionRule?]) {
+        self.engine = engine
+        self.currentRule = { currentRules[$0] }
+    }
+
+    /// Decides for every closed case and, unless `dryRun`, erases those whose period has
+    /// ended, as `actor`. `today` defaults to the engine's clock in each case's calendar.
+    public func run(dryRun: Bool = false, today: LocalDate? = nil, by actor: Acting) async throws -> [RetentionDecision] {
+        var decisions: [RetentionDecision] = []
+        for summary in try await engine.database.cases(includeClosed: true) where summary.closedOn != nil {
+            // A case kept for years need not be read every day: a rule counted from
+            // closing is decided from the projection alone.
+            let pinned = try await engine.definition(hash: summary.definition)
+            if let rule = currentRule(summary.process) ?? pinned.retention, rule.after == .closing, let closedOn = summary.closedOn {
+                let calendar = pinned.makeCalendar() ?? FinnishCalendar()
+                let expiry = rule.expiry(closedOn: closedOn, fields: [:], calendar: calendar)
+                if let expiry, expiry > today ?? engine.today(in: calendar) {
+                    decisions.append(
+                        RetentionDecision(
+                            caseID: summary.id, process: summary.process, closedOn: closedOn, rule: rule, expiry: expiry, outcome: .kept))
+                    continue
+                }
+            }
+            let (state, definition) = try await engine.load(summary.id)
+            let rule: RetentionRule? = currentRule(state.process) ?? definition.retention
+            var decision = RetentionDecision(
+                caseID: state.id, process: state.process, closedOn: state.closed?.on, rule: rule, expiry: nil, outcome: .noRule)
+            if state.erased != nil {
+                decision.outcome = .alreadyErased
+            } else if let rule {
+                let calendar = definition.makeCalendar() ?? FinnishCalendar()
+                decision.expiry = rule.expiry(closedOn: state.closed?.on, fields: state.fields, calendar: calendar)
+                let day = today ?? engine.today(in: calendar)
+                if let expiry = decision.expiry {
+                    if expiry <= day {
+                        decision.outcome = dryRun ? .due : .erased
+                    } else {
+                        decision.outcome = .kept
+                    }
+                } else {
+                    decision.outcome = .cannotCount
+                }
+            }
+            if decision.outcome == .erased, let rule {
+                do {
+                    try await engine.database.erase(case: state.id, reason: Self.reason(rule), by: actor)
+                } catch let refused as CommandRefused where refused.code == .erased {
+                    // Another sweep (a second daemon) got there first.
+                    decision.outcome = .alreadyErased
+                }
+            }
+            decisions.append(decision)
+        }
+        return decisions
+    }
+
+    /// The erasure's reason: the class and the period, never a value.
+    static func reason(_ rule: RetentionRule) -> String {
+        let basis = rule.basis.map { " (\($0))" } ?? ""
+        return "The retention period ended: class '\(rule.retentionClass)', kept \(rule)\(basis)."
+    }
+}

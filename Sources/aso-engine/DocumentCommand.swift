@@ -1,0 +1,120 @@
+import ArgumentParser
+import Foundation
+import Processes
+import WorkflowKit
+
+/// `aso-engine document DOCUMENT CASE...`: advance information, a memo — one copy per
+/// recipient party, each holding only the clients whose consent names that party.
+struct DocumentCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "document",
+        abstract: "Produce a document (advance information, a memo) per recipient party, as the clients' consent allows.",
+        discussion: """
+            The process file states its documents ('documents:'): the fields and whether the open tasks \
+            are listed. Each party a client's consent names gets a copy holding only the clients who named \
+            it; a client without consent in force goes to nobody. Every client's disclosure to every party \
+            is recorded as an event before the copies are written. With --out, the copies are Markdown \
+            files DIR/DOCUMENT-PARTY.md readable only by their owner; otherwise they are printed.
+            """)
+
+    @Argument(help: ArgumentHelp("The document's id in the process file, e.g. advance-information.", valueName: "document"))
+    var document: String
+
+    @Argument(help: ArgumentHelp("The cases the document is about.", valueName: "case"))
+    var cases: [String]
+
+    @Option(name: .customLong("to"), help: ArgumentHelp("Only this recipient party (repeatable).", valueName: "party"))
+    var parties: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp("What the disclosure is for (default: the document's title).", valueName: "text"))
+    var purpose: String?
+
+    @Option(name: .long, help: ArgumentHelp("A folder to write one file per recipient party into.", valueName: "dir"))
+    var out: String?
+
+    @OptionGroup var processOptions: ProcessOptions
+    @OptionGroup var global: GlobalOptions
+
+    func validate() throws {
+        if cases.isEmpty { throw ValidationError("Name at least one case.") }
+    }
+
+    func run() async throws {
+        let catalog = try processOptions.loadCatalog()
+        let engine = try global.makeEngine()
+        try await produce(
+            document: document, cases: cases.map { StreamID($0) }, parties: parties.isEmpty ? nil : Set(parties), purpose: purpose,
+            out: out, catalog: catalog, engine: engine, global: global)
+    }
+}
+
+/// Produces, records and writes (or prints) a document; shared by `document` and `agenda`.
+func produce(
+    document: String, cases: [StreamID], parties: Set<String>?, purpose: String?, out: String?, catalog: ProcessCatalog,
+    engine: Engine, global: GlobalOptions
+) async throws {
+    // The folder must be writable before anything is recorded as disclosed.
+    if let out { try await refusingWithExit { try prepareFolder(out) } }
+    let current = Dictionary(catalog.processes.map { ($0.definition.id, $0.definition) }, uniquingKeysWith: { first, _ in first })
+    let result = try await refusingWithExit {
+        try await engine.disclose(document: document, cases: cases, to: parties, purpose: purpose, current: current, by: global.acting)
+    }
+    if let out { try await refusingWithExit { try write(result, to: out) } }
+    if global.json {
+        try printJSON([
+            "documents": result.documents.map { copy in
+                [
+                    "document": copy.document, "party": copy.party, "purpose": copy.purpose, "date": copy.on.description,
+                    "cases": copy.clients.map(\.caseID.rawValue),
+                    "file": jsonOrNull(out.map { ($0 as NSString).appendingPathComponent("\(copy.document)-\(copy.party).md") }),
+                ] as [String: Any]
+            },
+            "withheld": result.withheld.map { ["case": $0.caseID.rawValue, "party": jsonOrNull($0.party), "reason": $0.reason] },
+        ] as [String: Any])
+    } else {
+        if out == nil {
+            for copy in result.documents { print(copy.markdown) }
+        }
+        for copy in result.documents {
+            let file = out.map { " → " + ($0 as NSString).appendingPathComponent("\(copy.document)-\(copy.party).md") } ?? ""
+            print("\(copy.party): \(counted(copy.clients.count, "client")) (\(copy.clients.map(\.caseID.rawValue).joined(separator: ", ")))\(file)")
+        }
+        for item in result.withheld {
+            print("not disclosed: case \(item.caseID)\(item.party.map { " to \($0)" } ?? ""): \(item.reason)")
+        }
+        if result.documents.isEmpty { print("Nothing was disclosed.") }
+    }
+}
+
+/// Writes each copy of `result` to `DIR/DOCUMENT-PARTY.md`.
+func write(_ result: DocumentDisclosure, to folder: String) throws {
+    for copy in result.documents {
+        try writePrivately(copy.markdown, to: (folder as NSString).appendingPathComponent("\(copy.document)-\(copy.party).md"))
+    }
+}
+
+/// Creates `path` as a folder (owner-only) if needed and checks that it can be written.
+func prepareFolder(_ path: String) throws {
+    var isDirectory: ObjCBool = false
+    if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
+        guard isDirectory.boolValue else { throw UserError("'\(path)' is a file, not a folder for the documents.") }
+    } else {
+        do {
+            try FileManager.default.createDirectory(
+                atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        } catch {
+            throw UserError("Cannot create the folder '\(path)' for the documents: \(error.localizedDescription)")
+        }
+    }
+    guard FileManager.default.isWritableFile(atPath: path) else {
+        throw UserError("The folder '\(path)' cannot be written to; nothing was disclosed.")
+    }
+}
+
+/// Writes `text` to `path`, readable and writable by its owner only: it holds personal data.
+func writePrivately(_ text: String, to path: String) throws {
+    let created = FileManager.default.createFile(atPath: path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600])
+    guard created else { throw UserError("Cannot write '\(path)'.") }
+    // createFile keeps the permissions of a file that already existed.
+    try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)
+}

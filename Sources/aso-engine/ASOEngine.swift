@@ -37,6 +37,7 @@ struct ASOEngine: AsyncParsableCommand {
             HistoryCommand.self,
             AccessLogCommand.self,
             RebuildCommand.self,
+            RotateMasterKeyCommand.self,
             DiffCommand.self,
         ]
     )

@@ -99,4 +99,31 @@ struct KeyRotationCLITests {
         #expect(try Self.run(["show", "c-1"], keyFile: newKey, in: directory).stdout.contains(Self.releaseDate))
         #expect(try Self.run(["show", "c-1"], keyFile: oldKey, in: directory).status == 1)
     }
+
+    @Test("the example in docs/cli.md prints what the page shows")
+    func documentedExample() throws {
+        let page = try String(
+            contentsOf: Repository.root(of: #filePath).appendingPathComponent("docs/cli.md"), encoding: .utf8)
+        let section = try #require(page.components(separatedBy: "## The master key: `rotate-master-key").dropFirst().first)
+        let block = try #require(section.components(separatedBy: "```\n").dropFirst().first)
+        let lines = block.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let command = try #require(lines.first?.hasPrefix("$ aso-engine ") == true ? lines.first : nil)
+        let expected = lines.dropFirst().joined(separator: "\n")
+
+        let directory = try TemporaryDirectory()
+        try FileManager.default.createDirectory(atPath: directory.path("secrets"), withIntermediateDirectories: true)
+        try Self.writeKey(9, to: directory.path("secrets/aso-2026.key"))
+        for id in ["vat-1", "vat-2", "vat-3"] {
+            let opened = try BuiltProduct.run(
+                "aso-engine",
+                ["open", "vat-generic", "--case", id, "--set", "releaseDate=\(Self.releaseDate)", "--processes", Self.processes,
+                 "--master-key-file", "secrets/aso-2026.key"],
+                currentDirectory: directory.url)
+            #expect(opened.status == 0, "\(opened.stderr)")
+        }
+        let result = try BuiltProduct.run(
+            "aso-engine", Array(Repository.shellWords(String(command.dropFirst(2))).dropFirst()), currentDirectory: directory.url)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout == expected)
+    }
 }

@@ -83,7 +83,8 @@ extension Engine {
     /// A case without consent (never given, or withdrawn), or erased, goes to nobody.
     ///
     /// The events are appended before the documents are returned: a document that
-    /// exists was recorded as disclosed.
+    /// exists was recorded as disclosed. For each client in at least one copy, the read
+    /// by `actor` is recorded too (a ``PersonalDataRead`` naming the document's fields).
     ///
     /// - Parameters:
     ///   - parties: Only these recipients (default: every party a client's consent names).
@@ -129,6 +130,7 @@ extension Engine {
             }
             let purpose = purpose ?? found.title
             var latest = state
+            var included = false
             for party in recipients {
                 do {
                     let outcome = try await execute(.disclose(party: party, purpose: purpose), on: state.id, by: actor)
@@ -145,6 +147,13 @@ extension Engine {
                     on: today(in: calendar), clients: [])
                 copy.clients.append(Self.client(latest, definition: definition, document: found))
                 copies[party] = copy
+                included = true
+            }
+            if included {
+                // Whoever produces the copies reads the client's data too: an access-log read.
+                try await database.recordAccess(
+                    case: state.id, purpose: "document '\(found.id)'", fields: found.fields.filter { latest.fields[$0] != nil },
+                    by: actor)
             }
         }
         return DocumentDisclosure(documents: copies.values.sorted { $0.party < $1.party }, withheld: withheld)

@@ -108,6 +108,9 @@ struct DocumentDisclosureTests {
         #expect(log.disclosures.map(\.party) == ["landlord", "social-work"])
         #expect(log.disclosures.allSatisfy { $0.actor == "chair" && $0.purpose == "Advance information" })
         #expect(log.legalBasis == "Statutory duty under the Social Welfare Act.")
+        #expect(log.reads.map(\.purpose) == ["document 'advance-information'"])
+        #expect(log.reads.first?.fields == ["releaseDate", "situation"] && log.reads.first?.actor == "chair")
+        #expect(try await fixture.database.accessLog(case: "none").reads.isEmpty)
     }
 
     @Test("recipients can be limited; a party the consent does not name is reported, not sent")

@@ -254,4 +254,30 @@ struct KeyRotationTests {
         Self.expectRefused(path, key: Fixture.masterKey)
         #expect(try await Fixture.open(path, key: Self.newKey).1.load("c-1").0.fields["note"] == .text(Fixture.note))
     }
+
+    @Test("a second program still holding the old key cannot store a case key after the rotation; nothing is written")
+    func staleKeyInAnotherProgramIsRefused() async throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path("log.sqlite")
+        let (rotating, engine) = try Fixture.open(path)
+        try await Self.openCase("before", engine)
+        // Another program opened the log with the same (old) key.
+        let (_, stale) = try Fixture.open(path)
+        try await rotating.rotateMasterKey(to: .base64(Self.newKey))
+        let before = try await Self.allEvents(rotating).count
+        do {
+            try await Self.openCase("after", stale)
+            Issue.record("a case key wrapped with the old master key was stored after the rotation")
+        } catch let error as PrivacyError {
+            #expect(error.code == .wrongMasterKey)
+            #expect(error.message.contains("another program rotated it"))
+            #expect(!error.message.contains(Fixture.note))
+        }
+        #expect(try await Self.allEvents(rotating).count == before)
+        #expect(try await Self.caseKeyRows(rotating).map(\.caseID) == ["before"])
+        // The rotating program goes on, and the log opens with the new key only.
+        try await Self.openCase("after", engine)
+        let (_, fresh) = try Fixture.open(path, key: Self.newKey)
+        #expect(try await fresh.load("after").0.fields["note"] == .text(Fixture.note))
+    }
 }

@@ -17,18 +17,26 @@ struct CaseKeys: SQLiteTransactionHook {
     /// Wrapped keys waiting for their append, by the id of its first event.
     let pending: Pending
 
+    /// A new case key waiting for its append, and the master key that wrapped it.
+    struct NewKey: Sendable {
+        var stream: StreamID
+        var wrapped: Data
+        var createdAt: Int64
+        var master: MasterKey
+    }
+
     /// Keys made for appends in flight; the appender removes its entry when the append returns.
     final class Pending: Sendable {
-        private let keys = Mutex<[UUID: (stream: StreamID, wrapped: Data, createdAt: Int64)]>([:])
+        private let keys = Mutex<[UUID: NewKey]>([:])
 
-        func add(_ event: UUID, stream: StreamID, wrapped: Data, createdAt: Int64) {
-            keys.withLock { $0[event] = (stream, wrapped, createdAt) }
+        func add(_ event: UUID, _ key: NewKey) {
+            keys.withLock { $0[event] = key }
         }
 
         func remove(_ event: UUID) { keys.withLock { $0[event] = nil } }
 
         /// Read, not taken: a rolled-back append that is tried again needs it again.
-        func key(for event: UUID) -> (stream: StreamID, wrapped: Data, createdAt: Int64)? {
+        func key(for event: UUID) -> NewKey? {
             keys.withLock { $0[event] }
         }
     }
@@ -47,6 +55,7 @@ struct CaseKeys: SQLiteTransactionHook {
     func apply(_ events: [RecordedEvent], in db: Database) throws {
         for event in events {
             if let new = pending.key(for: event.id), new.stream == event.stream {
+                try Self.checkStillCurrent(new.master, besides: new.stream, in: db)
                 try db.execute(
                     sql: "INSERT INTO case_keys (case_id, wrapped, created_at) VALUES (?, ?, ?)",
                     arguments: [new.stream.rawValue, new.wrapped, new.createdAt])
@@ -54,6 +63,23 @@ struct CaseKeys: SQLiteTransactionHook {
             if event.type == "CaseErased" {
                 try db.execute(sql: "DELETE FROM case_keys WHERE case_id = ?", arguments: [event.stream.rawValue])
             }
+        }
+    }
+
+    /// Refuses a key wrapped with a master key the stored keys are no longer wrapped with:
+    /// another program rotated the master key after this one opened the log. Checked
+    /// inside the append's transaction against one stored key, so that no case key is
+    /// ever stored that the current master key could not open.
+    static func checkStillCurrent(_ master: MasterKey, besides caseID: StreamID, in db: Database) throws {
+        guard let sample = try Row.fetchOne(
+            db, sql: "SELECT case_id, wrapped FROM case_keys WHERE case_id <> ? LIMIT 1", arguments: [caseID.rawValue])
+        else { return }
+        do {
+            _ = try unwrap(sample["wrapped"], for: StreamID(rawValue: sample["case_id"]), with: master.key, origin: master.origin)
+        } catch {
+            throw PrivacyError(
+                .wrongMasterKey,
+                "The case keys of this event log are no longer wrapped with the master key from \(master.origin): another program rotated it after this one opened the log. Nothing was written; start this program again with the new master key.")
         }
     }
 

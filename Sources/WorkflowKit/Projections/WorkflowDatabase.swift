@@ -147,7 +147,8 @@ public final class WorkflowDatabase: Sendable {
         let masterKey = await masterKeys.acquire()  // a rotation waits until this key is stored
         defer { masterKeys.release() }
         let wrapped = try CaseKeys.wrap(key, for: id, with: masterKey.key)
-        pendingCaseKeys.add(first.id, stream: id, wrapped: wrapped, createdAt: self.events.options.now())
+        pendingCaseKeys.add(
+            first.id, CaseKeys.NewKey(stream: id, wrapped: wrapped, createdAt: self.events.options.now(), master: masterKey))
         defer { pendingCaseKeys.remove(first.id) }
         let result = try await self.events.append(events, to: id, expected: expected, metadata: metadata)
         if !result.wasAlreadyApplied { caseKeyCache.withLock { $0[id] = key } }

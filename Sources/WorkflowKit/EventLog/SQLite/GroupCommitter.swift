@@ -260,7 +260,8 @@ final class GroupCommitter: Sendable {
 
     /// Turns a failure inside one request's savepoint into the error its caller sees.
     private static func describe(_ error: any Error, for request: AppendRequest) -> any Error {
-        if error is VersionConflict || error is EventStoreError { return error }
+        // A hook refusing the append (a stale master key) speaks for itself.
+        if error is VersionConflict || error is EventStoreError || error is PrivacyError { return error }
         if let databaseError = error as? DatabaseError, databaseError.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE,
             databaseError.message?.contains("event_id") == true
         {

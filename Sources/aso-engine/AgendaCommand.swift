@@ -66,6 +66,18 @@ struct AgendaCommand: AsyncParsableCommand {
             let meeting = explicitDate ?? plugin.nextMeeting(onOrAfter: today, calendar: calendar)
             agendas.append(plugin.agenda(for: byProcess[id] ?? [], definition: definition, meeting: meeting))
         }
+        // Advance information is checked before anything is recorded: the folder, and which
+        // processes have the document (those without it are named and skipped).
+        var current: [String: ProcessDefinition] = [:]
+        var withoutDocument: Set<String> = []
+        if let folder = advanceInformation {
+            try await refusingWithExit { try checkFolder(folder) }
+            let catalog = try processOptions.loadCatalog()
+            current = Dictionary(catalog.processes.map { ($0.definition.id, $0.definition) }, uniquingKeysWith: { first, _ in first })
+            for agenda in agendas where (current[agenda.process] ?? definitions[agenda.process])?.document("advance-information") == nil {
+                withoutDocument.insert(agenda.process)
+            }
+        }
         // Each listed client's data is read for the meeting: recorded in their case's access log.
         let loaded = Dictionary(byProcess.values.joined().map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         for client in agendas.flatMap(\.clients) {
@@ -76,16 +88,16 @@ struct AgendaCommand: AsyncParsableCommand {
         // Advance information: one copy per invited party, only the clients who named it.
         var sent: [String: DocumentDisclosure] = [:]
         if let folder = advanceInformation {
-            try await refusingWithExit { try prepareFolder(folder) }
-            let catalog = try processOptions.loadCatalog()
-            let current = Dictionary(catalog.processes.map { ($0.definition.id, $0.definition) }, uniquingKeysWith: { first, _ in first })
-            for agenda in agendas where !agenda.clients.isEmpty {
+            for agenda in agendas where !agenda.clients.isEmpty && !withoutDocument.contains(agenda.process) {
                 let result = try await refusingWithExit {
                     try await engine.disclose(
                         document: "advance-information", cases: agenda.clients.map(\.caseID),
                         purpose: "Advance information for the meeting of \(agenda.meeting)", current: current, by: global.acting)
                 }
-                try await refusingWithExit { try write(result, to: folder) }
+                try await refusingWithExit {
+                    try prepareFolder(folder)
+                    try write(result, to: folder)
+                }
                 sent[agenda.process] = result
             }
         }
@@ -125,6 +137,9 @@ struct AgendaCommand: AsyncParsableCommand {
             if let note = agenda.note { print("  \(note)") }
             if !agenda.leftForNextMeeting.isEmpty {
                 print("  left for the following meeting: \(agenda.leftForNextMeeting.map(\.rawValue).joined(separator: ", "))")
+            }
+            if advanceInformation != nil, withoutDocument.contains(agenda.process) {
+                print("  no advance information: process '\(agenda.process)' states no document 'advance-information'")
             }
             if let folder = advanceInformation, let result = sent[agenda.process] {
                 for copy in result.documents {

@@ -53,13 +53,19 @@ func produce(
     document: String, cases: [StreamID], parties: Set<String>?, purpose: String?, out: String?, catalog: ProcessCatalog,
     engine: Engine, global: GlobalOptions
 ) async throws {
-    // The folder must be writable before anything is recorded as disclosed.
-    if let out { try await refusingWithExit { try prepareFolder(out) } }
+    // The folder must be usable before anything is recorded as disclosed; it is created
+    // only once something is.
+    if let out { try await refusingWithExit { try checkFolder(out) } }
     let current = Dictionary(catalog.processes.map { ($0.definition.id, $0.definition) }, uniquingKeysWith: { first, _ in first })
     let result = try await refusingWithExit {
         try await engine.disclose(document: document, cases: cases, to: parties, purpose: purpose, current: current, by: global.acting)
     }
-    if let out { try await refusingWithExit { try write(result, to: out) } }
+    if let out, !result.documents.isEmpty {
+        try await refusingWithExit {
+            try prepareFolder(out)
+            try write(result, to: out)
+        }
+    }
     if global.json {
         try printJSON([
             "documents": result.documents.map { copy in
@@ -91,6 +97,25 @@ func write(_ result: DocumentDisclosure, to folder: String) throws {
     for copy in result.documents {
         try writePrivately(copy.markdown, to: (folder as NSString).appendingPathComponent("\(copy.document)-\(copy.party).md"))
     }
+}
+
+/// Checks, without creating anything, that `path` is a writable folder or can be created
+/// as one (its nearest existing parent is a writable folder).
+func checkFolder(_ path: String) throws {
+    var isDirectory: ObjCBool = false
+    if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
+        guard isDirectory.boolValue else { throw UserError("'\(path)' is a file, not a folder for the documents; nothing was disclosed.") }
+        guard FileManager.default.isWritableFile(atPath: path) else {
+            throw UserError("The folder '\(path)' cannot be written to; nothing was disclosed.")
+        }
+        return
+    }
+    var parent = (path as NSString).deletingLastPathComponent
+    while !parent.isEmpty, !FileManager.default.fileExists(atPath: parent) { parent = (parent as NSString).deletingLastPathComponent }
+    let existing = parent.isEmpty ? "." : parent
+    guard FileManager.default.fileExists(atPath: existing, isDirectory: &isDirectory), isDirectory.boolValue,
+        FileManager.default.isWritableFile(atPath: existing)
+    else { throw UserError("The folder '\(path)' cannot be created under '\(existing)'; nothing was disclosed.") }
 }
 
 /// Creates `path` as a folder (owner-only) if needed and checks that it can be written.

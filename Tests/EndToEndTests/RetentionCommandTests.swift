@@ -387,9 +387,7 @@ struct RetentionCommandTests {
         #expect(try fixture.eventCount() == events)
         let decisions = try #require(try JSONSerialization.jsonObject(with: Data(output.stdout.utf8)) as? [[String: Any]])
         #expect(decisions.count == 1)
-        withKnownIssue("RetentionSweep decides a closing-based rule from the projection before it looks at the erasure: 'kept'") {
-            #expect(decisions.first?["outcome"] as? String == "already erased")
-        }
+        #expect(decisions.first?["outcome"] as? String == "already erased")
     }
 
     @Test("the built-in vat-generic keeps a closed case 10 years after closing")

@@ -99,7 +99,9 @@ extension Engine {
     ) async throws -> DocumentDisclosure {
         // Every case and its document first: an unknown case or document refuses the whole run.
         var planned: [(state: CaseState, definition: ProcessDefinition, document: DocumentDefinition)] = []
-        for id in cases {
+        var seen: Set<StreamID> = []
+        // A case named twice is disclosed once.
+        for id in cases where seen.insert(id).inserted {
             let (state, pinned) = try await load(id)
             let definition = current[state.process] ?? pinned
             guard let found = definition.document(document) ?? pinned.document(document) else {

@@ -1,3 +1,5 @@
+import GRDB
+
 /// What the retention sweep decided about one closed case.
 public struct RetentionDecision: Sendable, Hashable {
     /// The decision.
@@ -63,7 +65,16 @@ public struct RetentionSweep: Sendable {
     /// ended, as `actor`. `today` defaults to the engine's clock in each case's calendar.
     public func run(dryRun: Bool = false, today: LocalDate? = nil, by actor: Acting) async throws -> [RetentionDecision] {
         var decisions: [RetentionDecision] = []
+        let erased = try await engine.database.erasedCases()
         for summary in try await engine.database.cases(includeClosed: true) where summary.closedOn != nil {
+            if erased.contains(summary.id) {
+                let pinned = try await engine.definition(hash: summary.definition)
+                decisions.append(
+                    RetentionDecision(
+                        caseID: summary.id, process: summary.process, closedOn: summary.closedOn,
+                        rule: currentRule(summary.process) ?? pinned.retention, expiry: nil, outcome: .alreadyErased))
+                continue
+            }
             // A case kept for years need not be read every day: a rule counted from
             // closing is decided from the projection alone.
             let pinned = try await engine.definition(hash: summary.definition)
@@ -114,5 +125,16 @@ public struct RetentionSweep: Sendable {
     static func reason(_ rule: RetentionRule) -> String {
         let basis = rule.basis.map { " (\($0))" } ?? ""
         return "The retention period ended: class '\(rule.retentionClass)', kept \(rule)\(basis)."
+    }
+}
+
+extension WorkflowDatabase {
+    /// The cases whose personal data was erased (one scan of the log's event types).
+    func erasedCases() async throws -> Set<StreamID> {
+        try await SQLiteEventStore.storage("listing erased cases") {
+            try await events.pool.read { db in
+                Set(try String.fetchAll(db, sql: "SELECT DISTINCT stream FROM events WHERE type = 'CaseErased'").map { StreamID(rawValue: $0) })
+            }
+        }
     }
 }

@@ -38,4 +38,35 @@ struct VerifyCommandTests {
         #expect(missing.stderr.contains("There is no event log at"))
         #expect(!FileManager.default.fileExists(atPath: directory.path("nothing.sqlite")))
     }
+
+    @Test("verify --keys checks that every case key unwraps with the master key, and names those that do not")
+    func keys() async throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path("cases.sqlite")
+        let key = Data(repeating: 3, count: 32).base64EncodedString()
+        let environment = ["ASO_MASTER_KEY": key]
+        for id in ["vat-1", "vat-2"] {
+            let opened = try BuiltProduct.run(
+                "aso-engine", ["open", "vat-generic", "--case", id, "--set", "releaseDate=2027-01-15", "--db", path, "--now", "2026-06-01"],
+                environment: environment)
+            #expect(opened.status == 0, "\(opened.stderr)")
+        }
+        let intact = try BuiltProduct.run("aso-engine", ["verify", "--keys", "--db", path], environment: environment)
+        #expect(intact.status == 0)
+        #expect(intact.stdout.hasSuffix("All 2 case keys unwrap with the master key.\n"), "\(intact.stdout)")
+
+        // A key row wrapped with some other master key (a program that missed a rotation).
+        let queue = try DatabaseQueue(path: path)
+        try await queue.write { db in
+            try db.execute(sql: "UPDATE case_keys SET wrapped = zeroblob(60) WHERE case_id = 'vat-2'")
+        }
+        let broken = try BuiltProduct.run("aso-engine", ["verify", "--keys", "--db", path, "--json"], environment: environment)
+        #expect(broken.status == 1)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(broken.stdout.utf8)) as? [String: Any])
+        #expect(object["intact"] as? Bool == false)
+        #expect(object["caseKeysChecked"] as? Int == 2)
+        #expect(object["unreadableCaseKeys"] as? [String] == ["vat-2"])
+        // Without --keys the hash chain alone is checked, and needs no key.
+        #expect(try BuiltProduct.run("aso-engine", ["verify", "--db", path]).status == 0)
+    }
 }

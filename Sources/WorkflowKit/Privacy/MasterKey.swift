@@ -48,13 +48,13 @@ struct MasterKey: Sendable {
         case .file(let path):
             return try read(file: path, origin: "the key file '\(path)'")
         case .base64(let text):
-            return MasterKey(key: try decode(text, origin: "the given master key"), origin: "the given master key", createdFile: nil)
+            return MasterKey(key: try decode(text, origin: "base64 text given by the caller"), origin: "base64 text given by the caller", createdFile: nil)
         case .automatic(let environment):
             if let path = environment[MasterKeySource.fileVariable], !path.isEmpty {
                 return try read(file: path, origin: "the key file '\(path)' (\(MasterKeySource.fileVariable))")
             }
             if let text = environment[MasterKeySource.keyVariable], !text.isEmpty {
-                let origin = "the master key in \(MasterKeySource.keyVariable)"
+                let origin = MasterKeySource.keyVariable
                 return MasterKey(key: try decode(text, origin: origin), origin: origin, createdFile: nil)
             }
             let path = MasterKeySource.defaultFile(besideDatabase: databasePath)

@@ -61,6 +61,32 @@ extension WorkflowDatabase {
         return MasterKeyRotation(rewrappedCaseKeys: rewrapped, clearedWriteAheadLog: busy == 0)
     }
 
+    /// Checks that every stored case key unwraps with this database's master key (opening
+    /// checks only one): what `aso-engine verify --keys` reports.
+    ///
+    /// - Returns: How many keys were checked, and the cases whose key does not unwrap
+    ///   (damaged, or wrapped with another master key), sorted.
+    public func verifyCaseKeys() async throws -> (checked: Int, unreadable: [StreamID]) {
+        let master = await masterKeys.acquire()
+        defer { masterKeys.release() }
+        return try await SQLiteEventStore.storage("checking the case keys") {
+            try await events.pool.read { db in
+                var checked = 0
+                var unreadable: [StreamID] = []
+                let rows = try Row.fetchCursor(db, sql: "SELECT case_id, wrapped FROM case_keys ORDER BY case_id")
+                while let row = try rows.next() {
+                    checked += 1
+                    let id = StreamID(rawValue: row["case_id"])
+                    let wrapped: Data? = row["wrapped"]
+                    if wrapped.flatMap({ try? CaseKeys.unwrap($0, for: id, with: master.key, origin: master.origin) }) == nil {
+                        unreadable.append(id)
+                    }
+                }
+                return (checked, unreadable)
+            }
+        }
+    }
+
     /// Re-wraps every row of `case_keys` from `current` to `new`, inside the caller's
     /// transaction. Every key is unwrapped before any row is written.
     ///

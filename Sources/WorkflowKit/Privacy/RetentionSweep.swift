@@ -67,48 +67,37 @@ public struct RetentionSweep: Sendable {
         var decisions: [RetentionDecision] = []
         let erased = try await engine.database.erasedCases()
         for summary in try await engine.database.cases(includeClosed: true) where summary.closedOn != nil {
+            let pinned = try await engine.definition(hash: summary.definition)
+            let rule = currentRule(summary.process) ?? pinned.retention
+            let calendar = pinned.makeCalendar() ?? FinnishCalendar()
+            let day = today ?? engine.today(in: calendar)
+            var decision = RetentionDecision(
+                caseID: summary.id, process: summary.process, closedOn: summary.closedOn, rule: rule, expiry: nil, outcome: .noRule)
             if erased.contains(summary.id) {
-                let pinned = try await engine.definition(hash: summary.definition)
-                decisions.append(
-                    RetentionDecision(
-                        caseID: summary.id, process: summary.process, closedOn: summary.closedOn,
-                        rule: currentRule(summary.process) ?? pinned.retention, expiry: nil, outcome: .alreadyErased))
+                decision.outcome = .alreadyErased
+                decisions.append(decision)
+                continue
+            }
+            guard let rule else {
+                decisions.append(decision)
                 continue
             }
             // A case kept for years need not be read every day: a rule counted from
             // closing is decided from the projection alone.
-            let pinned = try await engine.definition(hash: summary.definition)
-            if let rule = currentRule(summary.process) ?? pinned.retention, rule.after == .closing, let closedOn = summary.closedOn {
-                let calendar = pinned.makeCalendar() ?? FinnishCalendar()
-                let expiry = rule.expiry(closedOn: closedOn, fields: [:], calendar: calendar)
-                if let expiry, expiry > today ?? engine.today(in: calendar) {
-                    decisions.append(
-                        RetentionDecision(
-                            caseID: summary.id, process: summary.process, closedOn: closedOn, rule: rule, expiry: expiry, outcome: .kept))
-                    continue
-                }
+            if rule.after == .closing, let expiry = rule.expiry(closedOn: summary.closedOn, fields: [:], calendar: calendar), expiry > day {
+                decision.expiry = expiry
+                decision.outcome = .kept
+                decisions.append(decision)
+                continue
             }
-            let (state, definition) = try await engine.load(summary.id)
-            let rule: RetentionRule? = currentRule(state.process) ?? definition.retention
-            var decision = RetentionDecision(
-                caseID: state.id, process: state.process, closedOn: state.closed?.on, rule: rule, expiry: nil, outcome: .noRule)
-            if state.erased != nil {
-                decision.outcome = .alreadyErased
-            } else if let rule {
-                let calendar = definition.makeCalendar() ?? FinnishCalendar()
-                decision.expiry = rule.expiry(closedOn: state.closed?.on, fields: state.fields, calendar: calendar)
-                let day = today ?? engine.today(in: calendar)
-                if let expiry = decision.expiry {
-                    if expiry <= day {
-                        decision.outcome = dryRun ? .due : .erased
-                    } else {
-                        decision.outcome = .kept
-                    }
-                } else {
-                    decision.outcome = .cannotCount
-                }
+            let (state, _) = try await engine.load(summary.id)
+            decision.expiry = rule.expiry(closedOn: state.closed?.on, fields: state.fields, calendar: calendar)
+            if let expiry = decision.expiry {
+                decision.outcome = expiry > day ? .kept : dryRun ? .due : .erased
+            } else {
+                decision.outcome = .cannotCount
             }
-            if decision.outcome == .erased, let rule {
+            if decision.outcome == .erased {
                 do {
                     try await engine.database.erase(case: state.id, reason: Self.reason(rule), by: actor)
                 } catch let refused as CommandRefused where refused.code == .erased {

@@ -73,7 +73,7 @@ struct AgendaCommand: AsyncParsableCommand {
         if let folder = advanceInformation {
             try await refusingWithExit { try checkFolder(folder) }
             let catalog = try processOptions.loadCatalog()
-            current = Dictionary(catalog.processes.map { ($0.definition.id, $0.definition) }, uniquingKeysWith: { first, _ in first })
+            current = catalog.definitionsByID
             for agenda in agendas where (current[agenda.process] ?? definitions[agenda.process])?.document("advance-information") == nil {
                 withoutDocument.insert(agenda.process)
             }
@@ -94,10 +94,7 @@ struct AgendaCommand: AsyncParsableCommand {
                         document: "advance-information", cases: agenda.clients.map(\.caseID),
                         purpose: "Advance information for the meeting of \(agenda.meeting)", current: current, by: global.acting)
                 }
-                try await refusingWithExit {
-                    try prepareFolder(folder)
-                    try write(result, to: folder)
-                }
+                try await refusingWithExit { try write(result, to: folder) }
                 sent[agenda.process] = result
             }
         }
@@ -143,12 +140,9 @@ struct AgendaCommand: AsyncParsableCommand {
             }
             if let folder = advanceInformation, let result = sent[agenda.process] {
                 for copy in result.documents {
-                    let path = (folder as NSString).appendingPathComponent("\(copy.document)-\(copy.party).md")
-                    print("  advance information to \(copy.party): \(copy.clients.map(\.caseID.rawValue).joined(separator: ", ")) → \(path)")
+                    print("  advance information to \(copy.party): \(copy.clients.map(\.caseID.rawValue).joined(separator: ", ")) → \(copy.path(in: folder))")
                 }
-                for item in result.withheld {
-                    print("  not disclosed: case \(item.caseID)\(item.party.map { " to \($0)" } ?? ""): \(item.reason)")
-                }
+                for item in result.withheld { print("  " + item.line) }
             }
         }
     }

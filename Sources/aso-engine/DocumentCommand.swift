@@ -48,7 +48,7 @@ struct DocumentCommand: AsyncParsableCommand {
     }
 }
 
-/// Produces, records and writes (or prints) a document; shared by `document` and `agenda`.
+/// Produces, records and writes (or prints) a document for `document`.
 func produce(
     document: String, cases: [StreamID], parties: Set<String>?, purpose: String?, out: String?, catalog: ProcessCatalog,
     engine: Engine, global: GlobalOptions
@@ -56,23 +56,18 @@ func produce(
     // The folder must be usable before anything is recorded as disclosed; it is created
     // only once something is.
     if let out { try await refusingWithExit { try checkFolder(out) } }
-    let current = Dictionary(catalog.processes.map { ($0.definition.id, $0.definition) }, uniquingKeysWith: { first, _ in first })
     let result = try await refusingWithExit {
-        try await engine.disclose(document: document, cases: cases, to: parties, purpose: purpose, current: current, by: global.acting)
+        try await engine.disclose(
+            document: document, cases: cases, to: parties, purpose: purpose, current: catalog.definitionsByID, by: global.acting)
     }
-    if let out, !result.documents.isEmpty {
-        try await refusingWithExit {
-            try prepareFolder(out)
-            try write(result, to: out)
-        }
-    }
+    if let out { try await refusingWithExit { try write(result, to: out) } }
     if global.json {
         try printJSON([
             "documents": result.documents.map { copy in
                 [
                     "document": copy.document, "party": copy.party, "purpose": copy.purpose, "date": copy.on.description,
                     "cases": copy.clients.map(\.caseID.rawValue),
-                    "file": jsonOrNull(out.map { ($0 as NSString).appendingPathComponent("\(copy.document)-\(copy.party).md") }),
+                    "file": jsonOrNull(out.map(copy.path(in:))),
                 ] as [String: Any]
             },
             "withheld": result.withheld.map { ["case": $0.caseID.rawValue, "party": jsonOrNull($0.party), "reason": $0.reason] },
@@ -82,20 +77,48 @@ func produce(
             for copy in result.documents { print(copy.markdown) }
         }
         for copy in result.documents {
-            let file = out.map { " → " + ($0 as NSString).appendingPathComponent("\(copy.document)-\(copy.party).md") } ?? ""
+            let file = out.map { " → " + copy.path(in: $0) } ?? ""
             print("\(copy.party): \(counted(copy.clients.count, "client")) (\(copy.clients.map(\.caseID.rawValue).joined(separator: ", ")))\(file)")
         }
-        for item in result.withheld {
-            print("not disclosed: case \(item.caseID)\(item.party.map { " to \($0)" } ?? ""): \(item.reason)")
-        }
+        for item in result.withheld { print(item.line) }
         if result.documents.isEmpty { print("Nothing was disclosed.") }
     }
 }
 
-/// Writes each copy of `result` to `DIR/DOCUMENT-PARTY.md`.
+extension ProcessCatalog {
+    /// The definitions the files state now, by process id.
+    var definitionsByID: [String: ProcessDefinition] {
+        Dictionary(processes.map { ($0.definition.id, $0.definition) }, uniquingKeysWith: { first, _ in first })
+    }
+}
+
+extension DisclosedDocument {
+    /// Where this copy is written in `folder`: `DOCUMENT-PARTY.md`.
+    func path(in folder: String) -> String {
+        (folder as NSString).appendingPathComponent("\(document)-\(party).md")
+    }
+}
+
+extension DocumentDisclosure.Withheld {
+    /// `not disclosed: case C to P: reason`.
+    var line: String { "not disclosed: case \(caseID)\(party.map { " to \($0)" } ?? ""): \(reason)" }
+}
+
+/// Writes each copy of `result` to `folder` (created, owner-only, when missing). Called
+/// after the disclosures were recorded, so a failure here says so.
 func write(_ result: DocumentDisclosure, to folder: String) throws {
+    guard !result.documents.isEmpty else { return }
+    if !FileManager.default.fileExists(atPath: folder) {
+        do {
+            try FileManager.default.createDirectory(
+                atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        } catch {
+            throw UserError(
+                "Cannot create the folder '\(folder)' for the documents (\(error.localizedDescription)); the disclosures were recorded, produce the documents again.")
+        }
+    }
     for copy in result.documents {
-        try writePrivately(copy.markdown, to: (folder as NSString).appendingPathComponent("\(copy.document)-\(copy.party).md"))
+        try writePrivately(copy.markdown, to: copy.path(in: folder))
     }
 }
 
@@ -116,24 +139,6 @@ func checkFolder(_ path: String) throws {
     guard FileManager.default.fileExists(atPath: existing, isDirectory: &isDirectory), isDirectory.boolValue,
         FileManager.default.isWritableFile(atPath: existing)
     else { throw UserError("The folder '\(path)' cannot be created under '\(existing)'; nothing was disclosed.") }
-}
-
-/// Creates `path` as a folder (owner-only) if needed and checks that it can be written.
-func prepareFolder(_ path: String) throws {
-    var isDirectory: ObjCBool = false
-    if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
-        guard isDirectory.boolValue else { throw UserError("'\(path)' is a file, not a folder for the documents.") }
-    } else {
-        do {
-            try FileManager.default.createDirectory(
-                atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        } catch {
-            throw UserError("Cannot create the folder '\(path)' for the documents: \(error.localizedDescription)")
-        }
-    }
-    guard FileManager.default.isWritableFile(atPath: path) else {
-        throw UserError("The folder '\(path)' cannot be written to; nothing was disclosed.")
-    }
 }
 
 /// Writes `text` to `path`, readable and writable by its owner only: it holds personal data.

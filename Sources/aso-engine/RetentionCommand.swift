@@ -51,9 +51,7 @@ struct RetentionCommand: AsyncParsableCommand {
 
 extension ProcessCatalog {
     /// The retention rule of every process the catalog knows, by id (nil: no rule).
-    var retentionRules: [String: RetentionRule?] {
-        Dictionary(processes.map { ($0.definition.id, $0.definition.retention) }, uniquingKeysWith: { first, _ in first })
-    }
+    var retentionRules: [String: RetentionRule?] { definitionsByID.mapValues(\.retention) }
 }
 
 extension RetentionDecision {

@@ -131,6 +131,7 @@ extension Engine {
                 withheld.append(.init(caseID: state.id, party: party, reason: "the consent does not name this party"))
             }
             let purpose = purpose ?? found.title
+            let calendar = definition.makeCalendar() ?? FinnishCalendar()
             var latest = state
             var included = false
             for party in recipients {
@@ -142,7 +143,6 @@ extension Engine {
                     withheld.append(.init(caseID: state.id, party: party, reason: refused.message))
                     continue
                 }
-                let calendar = definition.makeCalendar() ?? FinnishCalendar()
                 var copy = copies[party] ?? DisclosedDocument(
                     document: found.id, title: found.title, party: party,
                     partyTitle: definition.parties.first { $0.id == party }?.title ?? party, purpose: purpose,

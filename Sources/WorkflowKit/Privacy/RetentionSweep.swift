@@ -50,15 +50,13 @@ public struct RetentionDecision: Sendable, Hashable {
 /// facts stay, and the reason names the class and the period — never a value.
 public struct RetentionSweep: Sendable {
     public let engine: Engine
-    /// The current retention rule of a process id; nil when the process files do not
-    /// know the process (the case's own version is used then).
-    public let currentRule: @Sendable (String) -> RetentionRule??
+    /// The processes the deployment knows now, by id, with their rule (nil: none,
+    /// whatever older versions said). A case of a process not in it follows its own version.
+    public let currentRules: [String: RetentionRule?]
 
-    /// - Parameter currentRules: The processes the deployment knows now, by id; a process
-    ///   in it without a rule has none, whatever older versions said.
     public init(engine: Engine, currentRules: [String: RetentionRule?]) {
         self.engine = engine
-        self.currentRule = { currentRules[$0] }
+        self.currentRules = currentRules
     }
 
     /// Decides for every closed case and, unless `dryRun`, erases those whose period has
@@ -68,7 +66,7 @@ public struct RetentionSweep: Sendable {
         let erased = try await engine.database.erasedCases()
         for summary in try await engine.database.cases(includeClosed: true) where summary.closedOn != nil {
             let pinned = try await engine.definition(hash: summary.definition)
-            let rule = currentRule(summary.process) ?? pinned.retention
+            let rule = currentRules[summary.process] ?? pinned.retention
             let calendar = pinned.makeCalendar() ?? FinnishCalendar()
             let day = today ?? engine.today(in: calendar)
             var decision = RetentionDecision(

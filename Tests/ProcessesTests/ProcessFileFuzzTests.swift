@@ -1,27 +1,17 @@
 import Foundation
 import Testing
 import WorkflowKit
+import WorkflowKitTesting
 
 /// The shipped files, mutated line by line and character by character (with the
 /// regional file extending the generic one), never crash the loader: they only
 /// produce diagnostics. Seeded, so every run is the same.
 @Suite struct ProcessFileFuzzTests {
-    struct SplitMix: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     static func read(_ name: String) throws -> String {
         try String(contentsOf: URL(fileURLWithPath: ProcessCatalogTests.directory).appendingPathComponent(name), encoding: .utf8)
     }
 
-    static func mutate(_ text: String, _ rng: inout SplitMix) -> String {
+    static func mutate(_ text: String, _ rng: inout SeededRandom) -> String {
         var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         for _ in 0..<Int.random(in: 1...3, using: &rng) where !lines.isEmpty {
             let index = Int.random(in: 0..<lines.count, using: &rng)
@@ -45,7 +35,7 @@ import WorkflowKit
     @Test func mutatedShippedFilesOnlyGiveDiagnostics() throws {
         let generic = try Self.read("vat-generic.yaml")
         let turku = try Self.read("vat-turku.yaml")
-        var rng = SplitMix(state: 150_1930)
+        var rng = SeededRandom(seed: 150_1930)
         var invalid = 0
         for round in 0..<150 {
             let sources: [ProcessLoader.Source] = [

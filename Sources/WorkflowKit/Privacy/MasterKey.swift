@@ -89,21 +89,43 @@ struct MasterKey: Sendable {
     /// Creates a new random key file readable and writable by its owner only; when
     /// another process created it first, reads that one.
     private static func create(file path: String) throws -> MasterKey {
+        guard let key = try writeNewFile(at: path) else {
+            return try read(file: path, origin: "the key file '\(path)'")
+        }
+        return MasterKey(key: key, origin: "the key file '\(path)'", createdFile: path)
+    }
+
+    /// Writes a fresh random 256-bit key as base64 to the new file `path`, readable and
+    /// writable by its owner only, and flushes it to disk (with its folder entry) before
+    /// returning, so that a key the database now depends on is not lost in a power cut.
+    ///
+    /// - Returns: The key, or `nil` when the file exists already (it is left as it is).
+    /// - Throws: ``PrivacyError`` (`.missingMasterKey`) when the file cannot be created
+    ///   or written; a file left half-written is removed.
+    static func writeNewFile(at path: String) throws -> SymmetricKey? {
         let key = SymmetricKey(size: .bits256)
         let text = key.withUnsafeBytes { Data($0) }.base64EncodedString() + "\n"
         let descriptor = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0o600)
         if descriptor < 0 {
-            if errno == EEXIST { return try read(file: path, origin: "the key file '\(path)'") }
+            if errno == EEXIST { return nil }
             throw PrivacyError(
                 .missingMasterKey, "Cannot create the master key file '\(path)': \(String(cString: strerror(errno))).")
         }
-        defer { close(descriptor) }
         let bytes = Array(text.utf8)
         let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
-        guard written == bytes.count, fsync(descriptor) == 0 else {
+        let flushed = written == bytes.count && fsync(descriptor) == 0
+        close(descriptor)
+        guard flushed else {
             unlink(path)
             throw PrivacyError(.missingMasterKey, "Cannot write the master key file '\(path)'.")
         }
-        return MasterKey(key: key, origin: "the key file '\(path)'", createdFile: path)
+        // The folder's entry for the file, too (best effort: not every file system allows it).
+        let folder = (path as NSString).deletingLastPathComponent
+        let directory = open(folder.isEmpty ? "." : folder, O_RDONLY | O_CLOEXEC)
+        if directory >= 0 {
+            _ = fsync(directory)
+            close(directory)
+        }
+        return key
     }
 }

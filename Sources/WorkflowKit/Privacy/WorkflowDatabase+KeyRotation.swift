@@ -3,11 +3,6 @@ import Foundation
 import GRDB
 import Synchronization
 
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif
 
 extension WorkflowDatabase {
     /// Re-wraps every case key from the current master key to `newKey`, in one write
@@ -131,25 +126,8 @@ extension MasterKeySource {
     /// - Throws: ``PrivacyError`` (`.missingMasterKey`) when the file exists already or
     ///   cannot be written; a file left half-written is removed.
     public static func createKeyFile(at path: String) throws -> MasterKeySource {
-        let text = SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }.base64EncodedString() + "\n"
-        let descriptor = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0o600)
-        guard descriptor >= 0 else {
-            throw PrivacyError(.missingMasterKey, "Cannot create the master key file '\(path)': \(String(cString: strerror(errno))).")
-        }
-        let bytes = Array(text.utf8)
-        let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
-        let flushed = written == bytes.count && fsync(descriptor) == 0
-        close(descriptor)
-        guard flushed else {
-            unlink(path)
-            throw PrivacyError(.missingMasterKey, "Cannot write the master key file '\(path)'.")
-        }
-        // The folder's entry for the file, too (best effort: not every file system allows it).
-        let folder = (path as NSString).deletingLastPathComponent
-        let directory = open(folder.isEmpty ? "." : folder, O_RDONLY | O_CLOEXEC)
-        if directory >= 0 {
-            _ = fsync(directory)
-            close(directory)
+        guard try MasterKey.writeNewFile(at: path) != nil else {
+            throw PrivacyError(.missingMasterKey, "Cannot create the master key file '\(path)': it exists already.")
         }
         return .file(path)
     }

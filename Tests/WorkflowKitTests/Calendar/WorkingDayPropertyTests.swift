@@ -1,4 +1,5 @@
 import Testing
+import WorkflowKitTesting
 
 @testable import WorkflowKit
 
@@ -23,7 +24,7 @@ extension CalendarTests {
         @Test(arguments: calendars.indices)
         func addingWorkingDaysLandsOnAWorkingDayAndCountsBack(_ index: Int) {
             let calendar = Self.calendars[index]
-            var random = SeededGenerator(seed: 0x5EED_0000 + UInt64(index))
+            var random = SeededRandom(seed: 0x5EED_0000 + UInt64(index))
             let first = LocalDate(year: 1991, month: 1, day: 1)!.daysSinceEpoch
             let last = LocalDate(year: 2100, month: 12, day: 31)!.daysSinceEpoch
             for _ in 0..<20_000 {
@@ -48,7 +49,7 @@ extension CalendarTests {
         @Test(arguments: calendars.indices)
         func stepsAgreeWithNextAndPreviousWorkingDay(_ index: Int) {
             let calendar = Self.calendars[index]
-            var random = SeededGenerator(seed: 0xC0FF_EE00 + UInt64(index))
+            var random = SeededRandom(seed: 0xC0FF_EE00 + UInt64(index))
             let first = LocalDate(year: 1991, month: 1, day: 1)!.daysSinceEpoch
             let last = LocalDate(year: 2100, month: 12, day: 31)!.daysSinceEpoch
             for _ in 0..<20_000 {

@@ -1,4 +1,5 @@
 import Testing
+import WorkflowKitTesting
 
 @testable import WorkflowKit
 
@@ -39,7 +40,7 @@ extension ProcessLanguageTests {
         }
 
         @Test func mutatedLinesAndCharacters() {
-            var rng = SeededGenerator(seed: 20261223)
+            var rng = SeededRandom(seed: 20261223)
             let lines = Self.seedDocument.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
             let alphabet = Array("abz019:-{}[],'\" \t#&*!|>?%@`\n\\")
             var count = 0
@@ -74,7 +75,7 @@ extension ProcessLanguageTests {
         }
 
         @Test func randomBytesAndYAMLishNoise() {
-            var rng = SeededGenerator(seed: 42)
+            var rng = SeededRandom(seed: 42)
             let pieces = ["process: ", "states:", "\n  ", "\n    ", "- ", ": ", "{", "}", "[", "]", "initial: true", "tasks:", "on:", "to: ", "extends: ", "x", "'", "\"", "&a ", "*a", "!!int ", "? ", "|\n", "~", "2026-12-23", " + 2 working days", "\t", "#"]
             var count = 0
             for _ in 0..<300 {
@@ -97,7 +98,7 @@ extension ProcessLanguageTests {
         }
 
         @Test func randomExpressions() {
-            var rng = SeededGenerator(seed: 7)
+            var rng = SeededRandom(seed: 7)
             let tokens = ["releaseDate", "openedOn", "today", "event.", "consent-given", "consent.", "given", "includes('prison')", "eventDate('x')", "known(", "min(", ",", "(", ")", "+", "-", "<", "<=", "==", "!=", "=", "and", "or", "not", "2", "2026-12-23", "2026-02-30", "months", "working", "days", "'t", "'x'", "true", " ", ".", "&", "1.5", "99999999999999999999"]
             let environment = ExpressionEnvironment(fields: ["releaseDate": .date], events: ["consent-given"], parties: ["prison"])
             let context = EvaluationContext(fields: ["releaseDate": .date(LocalDate(year: 2026, month: 12, day: 23)!)], openedOn: LocalDate(year: 2026, month: 6, day: 1), calendar: FinnishCalendar())

@@ -3,7 +3,7 @@ import GRDB
 
 /// The `cases` and `open_tasks` tables, kept in step with the log inside each
 /// append's own transaction, so that they never lag it and can always be rebuilt.
-struct CaseProjection: SQLiteTransactionHook {
+enum CaseProjection {
     static let migrationID = "2026-11-25-case-projections-v1"
 
     static func migrate(_ db: Database) throws {
@@ -44,15 +44,11 @@ struct CaseProjection: SQLiteTransactionHook {
                 """)
     }
 
-    func apply(_ events: [RecordedEvent], in db: Database) throws {
-        for event in events {
-            try Self.apply(event, in: db)
-        }
-    }
-
-    static func apply(_ event: RecordedEvent, in db: Database) throws {
+    /// Updates the tables for `event`, decoded as `caseEvent` (`nil` for an event that is
+    /// not a case event, such as a reminder sent).
+    static func apply(_ event: RecordedEvent, _ caseEvent: CaseEvent?, in db: Database) throws {
         let id = event.stream.rawValue
-        guard let caseEvent = try CaseEvent(event) else {
+        guard let caseEvent else {
             // Another kind of event in a case's stream (a reminder sent) still moves its version on.
             try db.execute(
                 sql: "UPDATE cases SET version = ?, last_position = ? WHERE case_id = ?",

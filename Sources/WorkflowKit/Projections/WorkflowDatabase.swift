@@ -38,8 +38,7 @@ public final class WorkflowDatabase: Sendable {
                 (ReminderProjection.migrationID, { @Sendable db in try ReminderProjection.migrate(db) }),
                 (CaseKeys.migrationID, { @Sendable db in try CaseKeys.migrate(db) }),
             ])
-        // Order matters: the reminder schedule reads the case projection's rows.
-        events.transactionHooks = [CaseProjection(), reminders, CaseKeys(pending: pendingCaseKeys)]
+        events.transactionHooks = [CaseProjections(reminders: reminders), CaseKeys(pending: pendingCaseKeys)]
         let sample = try events.pool.writeWithoutTransaction { db in
             // A deleted case key is overwritten, not just unlinked from its page.
             try db.execute(sql: "PRAGMA secure_delete = ON")
@@ -328,10 +327,7 @@ public final class WorkflowDatabase: Sendable {
                 while true {
                     let page = try EventLogSchema.fetch(
                         db, where: "position > ?", orderBy: "position", arguments: [after], limit: 1024)
-                    for event in page {
-                        try CaseProjection.apply(event, in: db)
-                        try reminders.apply(event, in: db)
-                    }
+                    try CaseProjections(reminders: reminders).apply(page, in: db)
                     count += page.count
                     guard let last = page.last else { break }
                     after = last.position

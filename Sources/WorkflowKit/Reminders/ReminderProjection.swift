@@ -5,7 +5,7 @@ import Synchronization
 /// The reminder schedule: every pending reminder of every open task, kept in step with
 /// the log inside each append's transaction, so that the daemon's work per tick is a
 /// range scan over what is due — never a walk over all cases.
-final class ReminderProjection: SQLiteTransactionHook {
+final class ReminderProjection: Sendable {
     static let migrationID = "2026-11-25-reminder-schedule-v1"
 
     static func migrate(_ db: Database) throws {
@@ -40,13 +40,9 @@ final class ReminderProjection: SQLiteTransactionHook {
         self.planner = planner
     }
 
-    func apply(_ events: [RecordedEvent], in db: Database) throws {
-        for event in events {
-            try apply(event, in: db)
-        }
-    }
-
-    func apply(_ event: RecordedEvent, in db: Database) throws {
+    /// Updates the schedule for `event`, decoded as `caseEvent` (`nil` for an event that
+    /// is not a case event), after the case projection has taken it in.
+    func apply(_ event: RecordedEvent, _ caseEvent: CaseEvent?, in db: Database) throws {
         let caseID = event.stream.rawValue
         if event.type == ReminderSent.typeName {
             let sent = try JSONDecoder().decode(ReminderSent.self, from: event.payload)
@@ -62,7 +58,7 @@ final class ReminderProjection: SQLiteTransactionHook {
             }
             return
         }
-        guard let caseEvent = try CaseEvent(event) else { return }
+        guard let caseEvent else { return }
         switch caseEvent {
         case .taskOpened(let body): try replan(caseID: caseID, task: body.task, from: body.on, in: db)
         case .taskRescheduled(let body): try replan(caseID: caseID, task: body.task, from: body.on, in: db)

@@ -26,6 +26,7 @@ struct CasesCommand: AsyncParsableCommand {
                         "state": summary.state, "responsibleWorker": jsonOrNull(summary.responsibleWorker),
                         "openedOn": summary.openedOn.description, "fastTrack": jsonOrNull(summary.fastTrack),
                         "closedOn": jsonOrNull(summary.closedOn), "closedReason": jsonOrNull(summary.closedReason),
+                        "erasedOn": jsonOrNull(summary.erasedOn),
                         "version": summary.version, "nextDue": jsonOrNull(summary.nextDue), "openTasks": summary.openTasks,
                     ]
                 })
@@ -36,11 +37,11 @@ struct CasesCommand: AsyncParsableCommand {
             return
         }
         printTable(
-            ["CASE", "PROCESS", "STATE", "WORKER", "OPENED", "NEXT DUE", "TASKS", "CLOSED"],
+            ["CASE", "PROCESS", "STATE", "WORKER", "OPENED", "NEXT DUE", "TASKS", "CLOSED", "ERASED"],
             cases.map {
                 [
                     $0.id.rawValue, $0.process, $0.state, cell($0.responsibleWorker), $0.openedOn.description, cell($0.nextDue),
-                    String($0.openTasks), cell($0.closedOn),
+                    String($0.openTasks), cell($0.closedOn), cell($0.erasedOn),
                 ]
             })
     }

@@ -35,7 +35,9 @@ struct EraseCommandTests {
         #expect(show.contains("erased      2026-06-01: Retention period ended."))
         #expect(!show.contains("releaseDate"))
         #expect(try Self.run(["verify"], in: directory).status == 0)
-        #expect(try Self.run(["cases"], in: directory).stdout.contains("c-1"))
+        let cases = try Self.run(["cases", "--json"], in: directory).stdout
+        let row = try #require((try JSONSerialization.jsonObject(with: Data(cases.utf8)) as? [[String: Any]])?.first)
+        #expect(row["case"] as? String == "c-1" && row["erasedOn"] as? String == "2026-06-01")
         #expect(try Self.run(["history", "c-1"], in: directory).stdout.contains("personal data erased: Retention period ended."))
         let record = try Self.run(["record", "c-1", "--set", "releaseDate=2027-01-01"], in: directory)
         #expect(record.status == 1 && record.stderr.contains("erased"))

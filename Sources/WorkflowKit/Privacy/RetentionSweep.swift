@@ -63,7 +63,6 @@ public struct RetentionSweep: Sendable {
     /// ended, as `actor`. `today` defaults to the engine's clock in each case's calendar.
     public func run(dryRun: Bool = false, today: LocalDate? = nil, by actor: Acting) async throws -> [RetentionDecision] {
         var decisions: [RetentionDecision] = []
-        let erased = try await engine.database.erasedCases()
         for summary in try await engine.database.cases(includeClosed: true) where summary.closedOn != nil {
             let pinned = try await engine.definition(hash: summary.definition)
             let rule = currentRules[summary.process] ?? pinned.retention
@@ -71,7 +70,7 @@ public struct RetentionSweep: Sendable {
             let day = today ?? engine.today(in: calendar)
             var decision = RetentionDecision(
                 caseID: summary.id, process: summary.process, closedOn: summary.closedOn, rule: rule, expiry: nil, outcome: .noRule)
-            if erased.contains(summary.id) {
+            if summary.erasedOn != nil {
                 decision.outcome = .alreadyErased
                 decisions.append(decision)
                 continue
@@ -112,16 +111,5 @@ public struct RetentionSweep: Sendable {
     static func reason(_ rule: RetentionRule) -> String {
         let basis = rule.basis.map { " (\($0))" } ?? ""
         return "The retention period ended: class '\(rule.retentionClass)', kept \(rule)\(basis)."
-    }
-}
-
-extension WorkflowDatabase {
-    /// The cases whose personal data was erased (one scan of the log's event types).
-    func erasedCases() async throws -> Set<StreamID> {
-        try await SQLiteEventStore.storage("listing erased cases") {
-            try await events.pool.read { db in
-                Set(try String.fetchAll(db, sql: "SELECT DISTINCT stream FROM events WHERE type = 'CaseErased'").map { StreamID(rawValue: $0) })
-            }
-        }
     }
 }

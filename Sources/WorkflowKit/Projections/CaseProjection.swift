@@ -44,6 +44,28 @@ enum CaseProjection {
                 """)
     }
 
+    static let erasedMigrationID = "2026-11-29-cases-erased-v1"
+
+    /// Adds the day a case's personal data was erased, filled in from the log for cases
+    /// erased before the column existed.
+    static func migrateErased(_ db: Database) throws {
+        try db.execute(sql: "ALTER TABLE cases ADD COLUMN erased_on TEXT")
+        var after: Int64 = 0
+        while true {
+            let page = try EventLogSchema.fetch(
+                db, where: "type = 'CaseErased' AND position > ?", orderBy: "position", arguments: [after], limit: 512)
+            for event in page {
+                if case .caseErased(let erased) = try CaseEvent(event) {
+                    try db.execute(
+                        sql: "UPDATE cases SET erased_on = ? WHERE case_id = ?",
+                        arguments: [erased.on.description, event.stream.rawValue])
+                }
+            }
+            guard let last = page.last else { return }
+            after = last.position
+        }
+    }
+
     /// Updates the tables for `event`, decoded as `caseEvent` (`nil` for an event that is
     /// not a case event, such as a reminder sent).
     static func apply(_ event: RecordedEvent, _ caseEvent: CaseEvent?, in db: Database) throws {
@@ -99,7 +121,9 @@ enum CaseProjection {
                 arguments: [closed.on.description, closed.reason, id])
         case .caseMigrated(let migrated):
             try db.execute(sql: "UPDATE cases SET definition = ? WHERE case_id = ?", arguments: [migrated.to, id])
-        case .fieldsRecorded, .eventOccurred, .consentGiven, .consentWithdrawn, .informationDisclosed, .caseErased:
+        case .caseErased(let erased):
+            try db.execute(sql: "UPDATE cases SET erased_on = ? WHERE case_id = ?", arguments: [erased.on.description, id])
+        case .fieldsRecorded, .eventOccurred, .consentGiven, .consentWithdrawn, .informationDisclosed:
             break
         }
         try db.execute(

@@ -37,6 +37,7 @@ public final class WorkflowDatabase: Sendable {
                 (CaseProjection.migrationID, { @Sendable db in try CaseProjection.migrate(db) }),
                 (ReminderProjection.migrationID, { @Sendable db in try ReminderProjection.migrate(db) }),
                 (CaseKeys.migrationID, { @Sendable db in try CaseKeys.migrate(db) }),
+                (CaseProjection.erasedMigrationID, { @Sendable db in try CaseProjection.migrateErased(db) }),
             ])
         events.transactionHooks = [CaseProjections(reminders: reminders), CaseKeys(pending: pendingCaseKeys)]
         let sample = try events.pool.writeWithoutTransaction { db in
@@ -252,7 +253,7 @@ public final class WorkflowDatabase: Sendable {
                     db,
                     sql: """
                         SELECT c.case_id, c.process, c.definition, c.state, c.responsible_worker, c.opened_on, c.fast_track,
-                               c.closed_on, c.closed_reason, c.version,
+                               c.closed_on, c.closed_reason, c.erased_on, c.version,
                                (SELECT MIN(due) FROM open_tasks t WHERE t.case_id = c.case_id) AS next_due,
                                (SELECT COUNT(*) FROM open_tasks t WHERE t.case_id = c.case_id) AS open_tasks
                         FROM cases c \(filter) ORDER BY c.opened_on, c.case_id
@@ -263,7 +264,8 @@ public final class WorkflowDatabase: Sendable {
                         state: row["state"], responsibleWorker: row["responsible_worker"],
                         openedOn: LocalDate(row["opened_on"] as String) ?? LocalDate(daysSinceEpoch: 0),
                         fastTrack: row["fast_track"], closedOn: (row["closed_on"] as String?).flatMap(LocalDate.init),
-                        closedReason: row["closed_reason"], version: row["version"],
+                        closedReason: row["closed_reason"], erasedOn: (row["erased_on"] as String?).flatMap(LocalDate.init),
+                        version: row["version"],
                         nextDue: (row["next_due"] as String?).flatMap(LocalDate.init), openTasks: row["open_tasks"])
                 }
             }
@@ -361,6 +363,8 @@ public struct CaseSummary: Sendable, Hashable, Codable {
     public var fastTrack: String?
     public var closedOn: LocalDate?
     public var closedReason: String?
+    /// The day the case's personal data was erased (crypto-shredded), if it was.
+    public var erasedOn: LocalDate?
     public var version: Int64
     /// The earliest due date among the case's open tasks.
     public var nextDue: LocalDate?

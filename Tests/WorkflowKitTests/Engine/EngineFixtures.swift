@@ -56,6 +56,7 @@ enum EngineFixtures {
         check("fastTrack", summary.fastTrack, state.fastTrack)
         check("closedOn", summary.closedOn, state.closed?.on)
         check("closedReason", summary.closedReason, state.closed?.reason)
+        check("erasedOn", summary.erasedOn, state.erased?.on)
         check("openTasks", summary.openTasks, state.openTasks.count)
         check("nextDue", summary.nextDue, state.openTasks.compactMap(\.due).min())
         let tasks = try await database.tasks(TaskQuery(caseID: id))

@@ -174,6 +174,7 @@ struct PersonalDataTests {
         let report = try await database.events.verify()
         #expect(report.firstBrokenPosition == nil, "\(report)")
         #expect(try await database.cases().map(\.id) == ["c-1"])
+        #expect(try await database.cases().first?.erasedOn == state.erased?.on)
         #expect(try await database.tasks(TaskQuery(caseID: "c-1")).map(\.task) == ["call"])
         await #expect(throws: CommandRefused.self) {
             try await engine.execute(.fire(event: "done"), on: "c-1", by: Acting("anna"))
@@ -185,6 +186,32 @@ struct PersonalDataTests {
                 try Self.definition(), caseID: "c-1", fields: ["releaseDate": .date(LocalDate(Self.releaseDate)!)], by: Acting("anna"))
         }
         #expect(try await Engine(database: database).load("c-1").0.fields == ["housingForm": .text("independent")])
+    }
+
+    @Test("a log whose cases were erased before the projection recorded it fills in the day when opened")
+    func erasedDayFilledInOnOpen() async throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path("log.sqlite")
+        do {
+            let (database, engine) = try Self.open(path)
+            try await Self.plantedCase(engine)
+            try await engine.open(
+                try Self.definition(), caseID: "c-2", fields: ["releaseDate": .date(LocalDate(Self.releaseDate)!)], by: Acting("anna"))
+            try await database.erase(case: "c-1", reason: "Retention period ended.", by: Acting("archivist"))
+        }
+        // The projection as it was before it had the column.
+        let queue = try DatabaseQueue(path: path)
+        try await queue.write { db in
+            try db.execute(sql: "ALTER TABLE cases DROP COLUMN erased_on")
+            try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier = ?", arguments: [CaseProjection.erasedMigrationID])
+        }
+        try queue.close()
+        let (database, _) = try Self.open(path)
+        let engine = Engine(database: database)
+        let day = try #require(try await engine.load("c-1").0.erased?.on)
+        let erased = try await database.cases().map { "\($0.id) \($0.erasedOn?.description ?? "-")" }
+        #expect(erased == ["c-1 \(day)", "c-2 -"])
+        #expect(try await EngineFixtures.problems(database, "c-1") == [])
     }
 
     @Test("a case opened without personal values gets its key with the first one recorded")

@@ -4,7 +4,8 @@ import WorkflowKit
 /// `aso-bench`: the event log beside the raw SQLite C API, same machine, same run.
 ///
 /// Usage: `swift run -c release aso-bench [--quick] [--rounds N] [--events N] [--read-events N]`,
-/// or `aso-bench --tick` for the reminder daemon's tick.
+/// `aso-bench --tick` for the reminder daemon's tick, or `aso-bench --privacy` for what
+/// sealing personal values costs.
 @main
 struct Benchmark {
     static func main() async throws {
@@ -55,6 +56,11 @@ struct Benchmark {
             return
         }
         let rounds = value("--rounds", quick ? 1 : 3)
+        if arguments.contains("--privacy") {
+            // What sealing personal values costs: the same process with its fields personal and plain.
+            try await PrivacyBenchmark.run(directory, commands: singles, rounds: rounds)
+            return
+        }
         print("aso-bench: event log vs raw SQLite C API, \(ProcessInfo.processInfo.activeProcessorCount) cores, median of \(rounds) alternating rounds")
         for synchronous in ["FULL", "NORMAL"] {
             let count = synchronous == "FULL" ? singles : singles * 5

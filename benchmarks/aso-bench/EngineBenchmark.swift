@@ -30,6 +30,9 @@ enum EngineBenchmark {
           closed: { final: true }
         """
 
+    /// The master key of the benchmark's databases: given, so that none creates a key file.
+    static let masterKey = MasterKeySource.base64(Data((0..<32).map { _ in UInt8.random(in: 0...255) }).base64EncodedString())
+
     /// Engine commands and raw single-row transactions at `synchronous` FULL, alternating, medians of `rounds`.
     static func run(_ directory: URL, commands: Int, rounds: Int, cases: Int = 200) async throws -> (ours: Double, raw: Double) {
         let library = ProcessLoader().load(sources: [.init(file: "bench.yaml", text: process)])
@@ -43,11 +46,15 @@ enum EngineBenchmark {
         }
     }
 
-    static func engineCommands(_ directory: URL, definition: ProcessDefinition, commands: Int, cases: Int) async throws -> Double {
+    static func engineCommands(
+        _ directory: URL, definition: ProcessDefinition, commands: Int, cases: Int,
+        synchronous: SQLiteEventStore.Synchronous = .full
+    ) async throws -> Double {
         var options = SQLiteEventStore.Options()
-        options.synchronous = .full
+        options.synchronous = synchronous
         let database = try WorkflowDatabase(
-            path: directory.appendingPathComponent("engine-\(UUID().uuidString).sqlite").path, options: options)
+            path: directory.appendingPathComponent("engine-\(UUID().uuidString).sqlite").path, options: options,
+            masterKey: masterKey)
         var logger = Logger(label: "aso-bench.engine")
         logger.logLevel = .warning
         let engine = Engine(database: database, now: { 1_780_000_000_000 }, logger: logger)

@@ -49,7 +49,22 @@ struct DemoCommand: AsyncParsableCommand {
         simulation.cases = cases
         simulation.seed = seed
         print("A simulated year from \(simulation.start): \(cases) cases across \(definitions.map(\.id).joined(separator: ", ")).")
-        print("Database: \(path)\n")
+        print("Database: \(path)")
+        // With no master key configured, the demo makes its new database's key itself and
+        // says so here, instead of the warning the library gives for a key it had to make.
+        let environment = ProcessInfo.processInfo.environment
+        let configured = [MasterKeySource.fileVariable, MasterKeySource.keyVariable].contains { environment[$0]?.isEmpty == false }
+        let keyFile = MasterKeySource.defaultFile(besideDatabase: path)
+        if !configured && !FileManager.default.fileExists(atPath: keyFile) {
+            do {
+                _ = try MasterKeySource.createKeyFile(at: keyFile)
+            } catch let error as PrivacyError {
+                printError(error.message)
+                throw ExitCode(1)
+            }
+            print("Master key: \(keyFile) (new, owner-only; aso-engine finds it beside the database)")
+        }
+        print()
         let quiet = quiet
         let started = ContinuousClock.now
         let summary = try await DemoSimulation(path: path, definitions: definitions, options: simulation).run(

@@ -20,6 +20,11 @@ struct DemoCommandTests {
             #expect(result.stdout.contains(line), "missing '\(line)'")
         }
         #expect(result.stdout.contains("due-soon") && result.stdout.contains("ESCALATION"))
+        // The demo makes its database's master key itself and says where, on stdout, with no warning.
+        #expect(result.stdout.contains("Master key: \(path).master-key"))
+        #expect(!result.stderr.contains("warning"), "\(result.stderr)")
+        let permissions = try FileManager.default.attributesOfItem(atPath: path + ".master-key")[.posixPermissions] as? Int
+        #expect(permissions == 0o600)
         // Reminder lines carry ids, roles and dates, never a field value.
         #expect(!result.stdout.contains("releaseDate"))
         let database = try WorkflowDatabase(path: path)

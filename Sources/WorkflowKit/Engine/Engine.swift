@@ -162,12 +162,17 @@ public actor Engine {
         // The log is append-only: a state folded before stays true, and only the events
         // after it (written by this engine or any other writer) need reading.
         var state = states[id] ?? CaseState(id: id)
+        // A case this engine folds for the first time most likely holds sealed values:
+        // its key is read beside its events, not after them (a read of its own either way).
+        let database = database
+        let cold = state.version == 0
+        async let prefetched: SymmetricKey? = cold ? database.caseKey(for: id) : nil
         var caseKey: SymmetricKey??
         for try await event in database.events.read(stream: id, fromVersion: state.version + 1) {
             if var caseEvent = try CaseEvent(event) {
                 if PersonalDataSealer.isSealed(caseEvent) {
                     // Erased: no key, and the personal values read as absent.
-                    if caseKey == nil { caseKey = .some(try await database.caseKey(for: id)) }
+                    if caseKey == nil { caseKey = .some(cold ? try await prefetched : try await database.caseKey(for: id)) }
                     caseEvent = try PersonalDataSealer.unseal(caseEvent, caseID: id, key: caseKey ?? nil)
                 }
                 state = state.evolve(caseEvent)

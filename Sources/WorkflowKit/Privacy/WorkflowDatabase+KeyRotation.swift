@@ -3,7 +3,6 @@ import Foundation
 import GRDB
 import Synchronization
 
-
 extension WorkflowDatabase {
     /// Re-wraps every case key from the current master key to `newKey`, in one write
     /// transaction: all of them, or none. Events never change, so the hash chain is

@@ -5,7 +5,7 @@ import WorkflowKit
 /// `aso-engine cases`: the cases in the database.
 struct CasesCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "cases", abstract: "List cases: process, state, responsible worker, next due date.")
+        commandName: "cases", abstract: "List cases: process, state, responsible worker, next due date, when closed and erased.")
 
     @Option(name: .long, help: ArgumentHelp("Only cases of this process.", valueName: "process"))
     var process: String?

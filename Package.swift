@@ -53,9 +53,12 @@ let package = Package(
             dependencies: ["WorkflowKit"],
             swiftSettings: settings
         ),
+        // prctl is variadic in C, so Swift cannot call it: one small C function does.
+        .target(name: "CProcessHardening"),
         .executableTarget(
             name: "aso-engine",
             dependencies: [
+                "CProcessHardening",
                 "WorkflowKit",
                 "Processes",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -16,16 +16,37 @@ public final class LoopbackHTTPServer: Sendable {
         public var body: Data
     }
 
+    /// An answer: its status and headers, and whether the server then stalls instead of
+    /// sending the body it announced (a server that holds a client).
+    public struct Response: Sendable {
+        public var status: Int
+        public var headers: [String: String]
+        public var stallsBody: Bool
+
+        public init(status: Int, headers: [String: String] = [:], stallsBody: Bool = false) {
+            self.status = status
+            self.headers = headers
+            self.stallsBody = stallsBody
+        }
+    }
+
     /// The port the server listens on.
     public let port: Int
     private let socket: Int32
     private let requests = Mutex<[Request]>([])
-    private let respond: @Sendable (Int, Request) -> Int
+    private let respond: @Sendable (Int, Request) -> Response
 
     /// Starts listening on an ephemeral port.
     ///
     /// - Parameter respond: Given the request's number (from 1) and the request, the status to answer.
-    public init(respond: @escaping @Sendable (Int, Request) -> Int = { _, _ in 200 }) throws {
+    public convenience init(respond: @escaping @Sendable (Int, Request) -> Int = { _, _ in 200 }) throws {
+        try self.init(responding: { number, request in Response(status: respond(number, request)) })
+    }
+
+    /// Starts listening on an ephemeral port, answering with whole responses.
+    ///
+    /// - Parameter responding: Given the request's number (from 1) and the request, the answer.
+    public init(responding respond: @escaping @Sendable (Int, Request) -> Response) throws {
         self.respond = respond
         let descriptor = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard descriptor >= 0 else { throw ServerError("socket() failed") }
@@ -103,9 +124,16 @@ public final class LoopbackHTTPServer: Sendable {
             requests.append(request)
             return requests.count
         }
-        let status = respond(number, request)
-        let response = "HTTP/1.1 \(status) \(status < 300 ? "OK" : "Failure")\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-        _ = response.withCString { write(connection, $0, strlen($0)) }
+        let answer = respond(number, request)
+        let status = answer.status
+        var answerHead = "HTTP/1.1 \(status) \(status < 300 ? "OK" : "Failure")\r\n"
+        for (name, value) in answer.headers.sorted(by: { $0.key < $1.key }) { answerHead += "\(name): \(value)\r\n" }
+        answerHead += "Content-Length: \(answer.stallsBody ? 100 : 0)\r\nConnection: close\r\n\r\n"
+        _ = answerHead.withCString { write(connection, $0, strlen($0)) }
+        if answer.stallsBody {
+            // Holds the connection with the body unsent until the client gives up.
+            _ = read(connection, &chunk, chunk.count)
+        }
     }
 
     struct ServerError: Error {

@@ -27,6 +27,16 @@ struct DaemonCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Where reminders go (repeatable).", valueName: "sink"))
     var sink: [String] = []
 
+    @Option(
+        name: .customLong("sink-env"),
+        help: ArgumentHelp(
+            "An environment variable passed to exec: sink commands (repeatable); they get only PATH, LANG and these, never the master key.",
+            valueName: "name"))
+    var sinkEnvironment: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp("How long one delivery to a sink may take, in seconds.", valueName: "seconds"))
+    var sinkTimeout: Int = 30
+
     @Flag(name: .long, help: "Deliver what is due now, then exit.")
     var once = false
 
@@ -44,6 +54,10 @@ struct DaemonCommand: AsyncParsableCommand {
             throw ValidationError("--now simulates one moment; use it with --once.")
         }
         if maxInterval < 1 { throw ValidationError("--max-interval must be at least 1 second.") }
+        if sinkTimeout < 1 { throw ValidationError("--sink-timeout must be at least 1 second.") }
+        for name in sinkEnvironment where CommandSink.withheldVariables.contains(name) {
+            throw ValidationError("--sink-env \(name) is refused: sink commands never get the master key.")
+        }
         _ = try sinks()
     }
 
@@ -52,16 +66,26 @@ struct DaemonCommand: AsyncParsableCommand {
         return try specs.map { spec in
             if spec == "stdout" { return StandardOutputSink() }
             if spec.hasPrefix("jsonl:"), spec.count > 6 { return JSONLinesSink(path: String(spec.dropFirst(6))) }
-            if spec.hasPrefix("webhook:"), let url = URL(string: String(spec.dropFirst(8))), url.scheme?.hasPrefix("http") == true {
-                return WebhookSink(url: url.absoluteString)
+            if spec.hasPrefix("webhook:") {
+                let text = String(spec.dropFirst(8))
+                guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
+                    url.host?.isEmpty == false
+                else {
+                    throw ValidationError(
+                        "The webhook sink '\(SinkNames.redacting(text))' needs an http:// or https:// URL with a host.")
+                }
+                return WebhookSink(url: url.absoluteString, timeout: .seconds(sinkTimeout))
             }
-            if spec.hasPrefix("exec:"), spec.count > 5 { return CommandSink(command: String(spec.dropFirst(5))) }
+            if spec.hasPrefix("exec:"), spec.count > 5 {
+                return CommandSink(command: String(spec.dropFirst(5)), passing: sinkEnvironment, timeout: .seconds(sinkTimeout))
+            }
             throw ValidationError(
-                "Unknown sink '\(spec)': use stdout, jsonl:PATH, webhook:http://HOST/PATH or exec:COMMAND.")
+                "Unknown sink '\(SinkNames.redacting(spec))': use stdout, jsonl:PATH, webhook:https://HOST/PATH or exec:COMMAND.")
         }
     }
 
     func run() async throws {
+        ProcessHardening.apply()
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = .info

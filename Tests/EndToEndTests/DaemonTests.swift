@@ -18,13 +18,16 @@ struct DaemonTests {
     /// A database with `count` vat-generic cases opened on `openedOn`, released one day
     /// apart from `firstRelease`.
     static func makeCases(
-        _ count: Int, at path: String, openedOn: LocalDate, firstRelease: LocalDate, spread: Int = 90
+        _ count: Int, at path: String, openedOn: LocalDate, firstRelease: LocalDate, spread: Int = 90, offset: Int = 0
     ) async throws {
         let library = ProcessLoader().load(paths: [processes])
         let definition = try #require(library.definition(id: "vat-generic"))
         let time = ManualTime(milliseconds: millis(openedOn, hour: 9))
-        let engine = Engine(database: try WorkflowDatabase(path: path), now: time.provider)
-        for index in 0..<count {
+        let database = try WorkflowDatabase(path: path)
+        // A simulation: the daemon runs on it with --now.
+        try database.markAsSimulation()
+        let engine = Engine(database: database, now: time.provider)
+        for index in offset..<(offset + count) {
             try await engine.open(
                 definition, caseID: StreamID("c-\(index)"),
                 fields: ["releaseDate": .date(firstRelease.adding(days: index % spread))], by: Acting("worker:test"))

@@ -45,7 +45,7 @@ public struct CommandRefused: Error, Sendable, Hashable, CustomStringConvertible
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Value: String {
             case notAllowedInState, unknownCase, alreadyOpen, closed, invalidValue, unknownTask, noConsent,
-                migrationImpossible, unknownProcess, erased
+                migrationImpossible, unknownProcess, erased, invalidIdentifier, effectiveTimeTooEarly
         }
         private let value: Value
         private init(_ value: Value) { self.value = value }
@@ -60,6 +60,10 @@ public struct CommandRefused: Error, Sendable, Hashable, CustomStringConvertible
         public static let unknownProcess = Code(.unknownProcess)
         /// The case's personal data was erased: it takes no more commands.
         public static let erased = Code(.erased)
+        /// An id (case, task, party, actor) breaks ``Identifier``'s rule.
+        public static let invalidIdentifier = Code(.invalidIdentifier)
+        /// The command's time is earlier than the case's last event.
+        public static let effectiveTimeTooEarly = Code(.effectiveTimeTooEarly)
         public var description: String { value.rawValue }
     }
 

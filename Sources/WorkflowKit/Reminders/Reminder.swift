@@ -99,8 +99,8 @@ public struct Delivery: Sendable, Hashable {
     /// One readable line: `[late] 2026-10-23 08:00 due: case c-1 task map-housing (responsible-worker), due 2026-10-23`.
     public var line: String {
         let due = reminder.due.map { ", due \($0)" } ?? ""
-        return "\(late ? "LATE " : "")\(Self.iso8601(reminder.fireAt)) \(reminder.kind.rawValue): case \(reminder.caseID) "
-            + "task \(reminder.task) (\(reminder.role))\(due) [\(reminder.id)]"
+        return "\(late ? "LATE " : "")\(Self.iso8601(reminder.fireAt)) \(reminder.kind.rawValue): case \(Identifier.printable(reminder.caseID.rawValue)) "
+            + "task \(Identifier.printable(reminder.task)) (\(Identifier.printable(reminder.role)))\(due) [\(reminder.id)]"
     }
 
     static func iso8601(_ milliseconds: Int64) -> String {

@@ -67,7 +67,8 @@ public struct ReminderDaemon: Sendable {
     /// another daemon had recorded it already.
     private func deliver(_ delivery: Delivery) async throws -> Bool {
         var metadata: Logger.Metadata = [
-            "case.id": "\(delivery.reminder.caseID)", "task.id": "\(delivery.reminder.task)",
+            "case.id": "\(Identifier.printable(delivery.reminder.caseID.rawValue))",
+            "task.id": "\(Identifier.printable(delivery.reminder.task))",
             "reminder.id": "\(delivery.reminder.id)", "reminder.kind": "\(delivery.reminder.kind.rawValue)",
         ]
         for sink in sinks {
@@ -75,6 +76,7 @@ public struct ReminderDaemon: Sendable {
                 try await sink.deliver(delivery)
             } catch {
                 metadata["sink"] = "\(sink.name)"
+                metadata["error"] = "\(error)"
                 logger.error("a sink failed; the reminder will be delivered again", metadata: metadata)
                 return false
             }

@@ -44,47 +44,6 @@ public struct JSONLinesSink: ReminderSink {
     }
 }
 
-/// Runs a command for each reminder with the reminder's JSON (one line) on its standard input;
-/// the delivery counts when the command exits 0.
-public struct CommandSink: ReminderSink {
-    public let command: String
-
-    public init(command: String) {
-        self.command = command
-    }
-
-    public var name: String { "exec:\(command)" }
-
-    public func deliver(_ delivery: Delivery) async throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", command]
-        let input = Pipe()
-        process.standardInput = input
-        let name = name
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            process.terminationHandler = { process in
-                if process.terminationStatus == 0 {
-                    continuation.resume()
-                } else {
-                    continuation.resume(
-                        throwing: ReminderSinkError(sink: name, message: "the command exited with status \(process.terminationStatus)"))
-                }
-            }
-            do {
-                try process.run()
-                var line = delivery.json
-                line.append(UInt8(ascii: "\n"))
-                input.fileHandleForWriting.write(line)
-                try input.fileHandleForWriting.close()
-            } catch {
-                process.terminationHandler = nil
-                continuation.resume(throwing: ReminderSinkError(sink: name, message: "the command could not start: \(error)"))
-            }
-        }
-    }
-}
-
 /// A sink could not deliver a reminder.
 public struct ReminderSinkError: Error, CustomStringConvertible {
     public var sink: String

@@ -1,0 +1,115 @@
+import Foundation
+
+/// The one rule for the ids people type — case, task, party, actor and organisation ids.
+///
+/// An id is 1 to 128 characters in Unicode normal form C: letters of any script,
+/// combining marks, digits, and `-`, `_`, `.`, `:`, `@`, `+`; it starts with a letter or
+/// a digit. No spaces, no control, format or line-breaking characters, so that an id can
+/// never forge a log line or a line of a document, nor drive a terminal; and the same
+/// name typed in composed or decomposed form is one id (``normalized(_:)`` composes).
+public enum Identifier {
+    /// The longest id accepted, in characters.
+    public static let maximumLength = 128
+
+    /// Punctuation allowed inside an id.
+    static let punctuation: Set<Unicode.Scalar> = ["-", "_", ".", ":", "@", "+"]
+
+    /// `text` in normal form C, the form ids are stored in.
+    public static func normalized(_ text: String) -> String {
+        text.precomposedStringWithCanonicalMapping
+    }
+
+    /// Why `text` is not a valid id, as the end of a sentence ("… must …"), or nil when it is one.
+    ///
+    /// `text` must already be normalised: a decomposed id is refused rather than silently
+    /// stored as a second spelling of the same name.
+    public static func problem(with text: String) -> String? {
+        if text.isEmpty { return "must not be empty" }
+        let count = text.count
+        if count > maximumLength { return "must be at most \(maximumLength) characters long (it has \(count))" }
+        if normalized(text).unicodeScalars.elementsEqual(text.unicodeScalars) == false {
+            return "must be in Unicode normal form C (composed letters, e.g. 'é' as one character)"
+        }
+        guard let first = text.unicodeScalars.first, isLetterOrDigit(first) else {
+            return "must start with a letter or a digit"
+        }
+        for scalar in text.unicodeScalars where !(isLetterOrDigit(scalar) || isMark(scalar) || punctuation.contains(scalar)) {
+            return "must contain only letters, digits and - _ . : @ + (not \(describe(scalar)))"
+        }
+        return nil
+    }
+
+    /// Normalises `text` and checks it.
+    ///
+    /// - Parameter kind: What the id names, for the message, e.g. `case id`.
+    /// - Returns: The id in normal form C.
+    /// - Throws: ``CommandRefused`` with code `.invalidIdentifier`, naming the rule broken.
+    public static func validated(_ text: String, as kind: String) throws -> String {
+        let id = normalized(text)
+        try check(id, as: kind)
+        return id
+    }
+
+    /// Checks `text` as it is (a decomposed spelling is refused, not composed).
+    ///
+    /// - Throws: ``CommandRefused`` with code `.invalidIdentifier`, naming the rule broken.
+    public static func check(_ text: String, as kind: String) throws {
+        if let problem = problem(with: text) {
+            throw CommandRefused(.invalidIdentifier, "The \(kind) \(escaped(text, limit: 40)) \(problem).")
+        }
+    }
+
+    /// `text` quoted for one line of a log, a terminal or a document: control, format and
+    /// line-breaking characters are written as `\u{…}` escapes, and a long text is cut.
+    public static func escaped(_ text: String, limit: Int = 200) -> String {
+        var result = "'"
+        var count = 0
+        for scalar in text.unicodeScalars {
+            if count == limit {
+                result += "…"
+                break
+            }
+            count += 1
+            if isPrintable(scalar) {
+                result.unicodeScalars.append(scalar)
+            } else {
+                result += "\\u{\(String(scalar.value, radix: 16))}"
+            }
+        }
+        return result + "'"
+    }
+
+    /// `text` with control, format and line-breaking characters escaped, unquoted (for ids
+    /// stored before the rule, printed in lines).
+    public static func printable(_ text: String) -> String {
+        guard !text.unicodeScalars.allSatisfy(isPrintable) else { return text }
+        return String(escaped(text).dropFirst().dropLast())
+    }
+
+    private static func isPrintable(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.properties.generalCategory {
+        case .control, .format, .lineSeparator, .paragraphSeparator, .surrogate, .privateUse, .unassigned: false
+        default: scalar != "\u{2028}" && scalar != "\u{2029}"
+        }
+    }
+
+    private static func isLetterOrDigit(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.properties.generalCategory {
+        case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter, .decimalNumber: true
+        default: false
+        }
+    }
+
+    private static func isMark(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.properties.generalCategory {
+        case .nonspacingMark, .spacingMark, .enclosingMark: true
+        default: false
+        }
+    }
+
+    private static func describe(_ scalar: Unicode.Scalar) -> String {
+        if scalar == " " { return "a space" }
+        if isPrintable(scalar) { return "'\(scalar)'" }
+        return "the character U+\(String(scalar.value, radix: 16, uppercase: true))"
+    }
+}

@@ -18,8 +18,8 @@ struct AccessLogCommand: AsyncParsableCommand {
     static let noLegalBasis = "not recorded (the case opened before its process stated one)"
 
     func run() async throws {
-        let database = try global.openDatabase()
-        let log = try await refusingWithExit { try await database.accessLog(case: StreamID(caseID)) }
+        let database = try global.openDatabase(changesData: false)
+        let log = try await refusingWithExit { try await database.accessLog(case: caseStream(caseID)) }
         if global.json {
             try printJSON(
                 [

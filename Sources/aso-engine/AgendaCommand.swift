@@ -32,7 +32,7 @@ struct AgendaCommand: AsyncParsableCommand {
     @OptionGroup var processOptions: ProcessOptions
 
     func run() async throws {
-        let engine = try global.makeEngine()
+        let engine = try global.makeEngine(changesData: false)
         let database = engine.database
         let registry = PluginRegistry.builtIn
         let explicitDate = try date.map { text -> LocalDate in

@@ -6,7 +6,7 @@ import WorkflowKit
 func execute(_ command: CaseCommand, on caseID: String, global: GlobalOptions) async throws {
     let engine = try global.makeEngine()
     let outcome = try await refusingWithExit {
-        try await engine.execute(command, on: StreamID(caseID), by: global.acting)
+        try await engine.execute(command, on: caseStream(caseID), by: global.acting)
     }
     try report(outcome, json: global.json)
 }
@@ -23,17 +23,22 @@ struct RecordCommand: AsyncParsableCommand {
     @Option(name: .customLong("set"), help: ArgumentHelp("A field value, e.g. releaseDate=2027-01-15 (repeatable).", valueName: "field=value"))
     var values: [String] = []
 
+    @OptionGroup var valueFile: ValueFileOption
+
     @Option(name: .long, help: ArgumentHelp("A field whose value is removed (repeatable).", valueName: "field"))
     var clear: [String] = []
 
     @OptionGroup var global: GlobalOptions
 
     func validate() throws {
-        if values.isEmpty && clear.isEmpty { throw ValidationError("Give at least one --set field=value or --clear field.") }
+        if values.isEmpty && clear.isEmpty && valueFile.path == nil {
+            throw ValidationError("Give at least one --set field=value, --values-from PATH or --clear field.")
+        }
     }
 
     func run() async throws {
-        try await execute(.record(values: try parseAssignments(values), cleared: clear), on: caseID, global: global)
+        let values = try parseAssignments(values + valueFile.assignments())
+        try await execute(.record(values: values, cleared: clear), on: caseID, global: global)
     }
 }
 
@@ -51,10 +56,13 @@ struct CompleteCommand: AsyncParsableCommand {
     @Option(name: .customLong("set"), help: ArgumentHelp("An outcome, e.g. housingForm=supported (repeatable).", valueName: "outcome=value"))
     var values: [String] = []
 
+    @OptionGroup var valueFile: ValueFileOption
+
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
-        try await execute(.complete(task: task, outcomes: try parseAssignments(values)), on: caseID, global: global)
+        let outcomes = try parseAssignments(values + valueFile.assignments())
+        try await execute(.complete(task: task, outcomes: outcomes), on: caseID, global: global)
     }
 }
 
@@ -101,7 +109,8 @@ struct ConsentCommand: AsyncParsableCommand {
         if withdraw {
             try await execute(.withdrawConsent, on: caseID, global: global)
         } else {
-            let list = (parties ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            let list = (parties ?? "").split(separator: ",").map { Identifier.normalized($0.trimmingCharacters(in: .whitespaces)) }
+                .filter { !$0.isEmpty }
             try await execute(.giveConsent(parties: list), on: caseID, global: global)
         }
     }
@@ -126,7 +135,7 @@ struct DiscloseCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
-        try await execute(.disclose(party: party, purpose: purpose), on: caseID, global: global)
+        try await execute(.disclose(party: Identifier.normalized(party), purpose: purpose), on: caseID, global: global)
     }
 }
 
@@ -144,7 +153,7 @@ struct HandoverCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
-        try await execute(.handOver(to: to), on: caseID, global: global)
+        try await execute(.handOver(to: Identifier.normalized(to)), on: caseID, global: global)
     }
 }
 

@@ -16,7 +16,7 @@ struct CasesCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
-        let database = try global.openDatabase()
+        let database = try global.openDatabase(changesData: false)
         let cases = try await database.cases(process: process, includeClosed: !open)
         if global.json {
             try printJSON(
@@ -76,10 +76,10 @@ struct TasksCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let database = try global.openDatabase()
+        let database = try global.openDatabase(changesData: false)
         let query = TaskQuery(
             dueBefore: dueBefore.flatMap(LocalDate.init), overdueOn: overdue ? try global.today() : nil, role: role,
-            process: process, caseID: caseID.map { StreamID($0) })
+            process: process, caseID: caseID.map(caseStream))
         let tasks = try await database.tasks(query)
         if global.json {
             try printJSON(

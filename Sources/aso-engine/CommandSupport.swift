@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import Synchronization
 import Processes
 import WorkflowKit
 
@@ -8,10 +9,15 @@ import WorkflowKit
 let helsinki = TimeZone(identifier: "Europe/Helsinki") ?? TimeZone(secondsFromGMT: 2 * 3600)!
 
 extension GlobalOptions {
-    /// Who is acting: `--actor`, else the `USER` environment variable, else `cli`.
+    /// Who is acting: `--actor`, else the `USER` environment variable (when it is a valid
+    /// id), else `cli`; in Unicode normal form C.
     var acting: Acting {
-        if let actor, !actor.isEmpty { return Acting(actor) }
-        if let user = ProcessInfo.processInfo.environment["USER"], !user.isEmpty { return Acting(user) }
+        if let actor, !actor.isEmpty { return Acting(Identifier.normalized(actor)) }
+        if let user = ProcessInfo.processInfo.environment["USER"].map(Identifier.normalized),
+            Identifier.problem(with: user) == nil
+        {
+            return Acting(user)
+        }
         return Acting("cli")
     }
 
@@ -37,33 +43,66 @@ extension GlobalOptions {
         return LocalDate(year: parts.year!, month: parts.month!, day: parts.day!)!
     }
 
+    /// Whether a master key is configured or lies beside the log (so that opening the
+    /// database creates none).
+    var masterKeyAvailable: Bool {
+        let environment = ProcessInfo.processInfo.environment
+        return masterKeyFile != nil || environment[MasterKeySource.fileVariable]?.isEmpty == false
+            || environment[MasterKeySource.keyVariable]?.isEmpty == false
+            || FileManager.default.fileExists(atPath: MasterKeySource.defaultFile(besideDatabase: db))
+    }
+
     /// Opens the workflow database; unless `create`, a missing file is a user error.
-    func openDatabase(create: Bool = false) throws -> WorkflowDatabase {
-        if !create && !FileManager.default.fileExists(atPath: db) {
+    ///
+    /// - Parameter verifying: Open a file whose append-only triggers were removed, to report it.
+    ///   - changesData: Whether the command records events of its own choosing (not only
+    ///     reads): `--now` is then accepted only on a simulation database.
+    func openDatabase(create: Bool = false, verifying: Bool = false, changesData: Bool = true) throws -> WorkflowDatabase {
+        let existed = FileManager.default.fileExists(atPath: db)
+        if !create && !existed {
             printError("There is no event log at '\(db)' (open a case first, or give --db).")
             throw ExitCode(1)
         }
         let milliseconds = try nowMilliseconds()
+        let clock = SimulationClock(simulated: now == nil ? nil : milliseconds)
         var options = SQLiteEventStore.Options()
-        if self.now != nil { options.now = { milliseconds } }
+        options.now = { clock.now() }
+        options.refusesTamperedFile = !verifying
         // Warnings (a master key file created beside the log) go to standard error.
         var logger = Logger(label: "aso-engine", factory: { StreamLogHandler.standardError(label: $0) })
         logger.logLevel = .warning
+        let database: WorkflowDatabase
         do {
             let masterKey: MasterKeySource = masterKeyFile.map { .file($0) } ?? .automatic()
-            return try WorkflowDatabase(path: db, options: options, masterKey: masterKey, logger: logger)
+            database = try WorkflowDatabase(path: db, options: options, masterKey: masterKey, logger: logger)
+            // A log that a simulated command creates is a simulation; real casework never becomes one.
+            let simulation = try now == nil ? true : (existed ? database.isSimulation : database.markAsSimulation())
+            if !simulation {
+                if changesData {
+                    printError(
+                        "--now simulates the time, and this event log holds real casework (it was not made as a simulation): "
+                            + "commands that change it run on the real clock. Leave out --now.")
+                    throw ExitCode(1)
+                }
+                // Reads may look at another day; what they record (reads of personal data) is stamped with the real time.
+                clock.useRealTime()
+            }
         } catch let error as PrivacyError {
             printError(error.message)
             throw ExitCode(1)
+        } catch let error as EventStoreError {
+            printError(error.description)
+            throw ExitCode(1)
         }
+        return database
     }
 
     /// An engine over the database whose clock is `--now` when given.
     ///
     /// The engine logs warnings and errors only: standard output and error carry the
     /// command's own result.
-    func makeEngine(create: Bool = false) throws -> Engine {
-        let database = try openDatabase(create: create)
+    func makeEngine(create: Bool = false, changesData: Bool = true) throws -> Engine {
+        let database = try openDatabase(create: create, changesData: changesData)
         var logger = Logger(label: "aso-engine")
         logger.logLevel = .warning
         if now != nil {
@@ -71,6 +110,21 @@ extension GlobalOptions {
             return Engine(database: database, now: { milliseconds }, logger: logger)
         }
         return Engine(database: database, logger: logger)
+    }
+}
+
+/// The store's clock for one command: `--now` in a simulation, else the real clock.
+final class SimulationClock: Sendable {
+    private let simulated: Mutex<Int64?>
+
+    init(simulated: Int64?) {
+        self.simulated = Mutex(simulated)
+    }
+
+    func useRealTime() { simulated.withLock { $0 = nil } }
+
+    func now() -> Int64 {
+        simulated.withLock { $0 } ?? Int64((Date().timeIntervalSince1970 * 1000).rounded())
     }
 }
 
@@ -111,6 +165,39 @@ enum SimulatedTime {
     }
 }
 
+/// A case id typed on the command line, composed (normal form C), so that a name typed
+/// in decomposed form finds the case; new ids are checked by the engine.
+func caseStream(_ text: String) -> StreamID {
+    StreamID(Identifier.normalized(text))
+}
+
+/// Values given with `--values-from`, kept out of the command line (where other users of
+/// the machine can read them while the command runs).
+struct ValueFileOption: ParsableArguments {
+    @Option(
+        name: .customLong("values-from"),
+        help: ArgumentHelp(
+            "Read name=value lines (as --set takes them) from a file, or '-' for standard input: personal values stay out of the process list.",
+            valueName: "path"))
+    var path: String?
+
+    /// The `name=value` lines of the file (blank lines and lines starting with `#` skipped).
+    func assignments() throws -> [String] {
+        guard let path else { return [] }
+        let data: Data
+        if path == "-" {
+            data = FileHandle.standardInput.readDataToEndOfFile()
+        } else {
+            guard let contents = FileManager.default.contents(atPath: path) else {
+                throw ValidationError("--values-from: cannot read '\(path)'.")
+            }
+            data = contents
+        }
+        return String(decoding: data, as: UTF8.self).split(whereSeparator: \.isNewline).map(String.init)
+            .filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty && !$0.hasPrefix("#") }
+    }
+}
+
 /// `--set name=value` arguments, typed by their form.
 func parseAssignments(_ assignments: [String], option: String = "--set") throws -> [String: ExpressionValue] {
     var values: [String: ExpressionValue] = [:]
@@ -133,17 +220,26 @@ func refusingWithExit<T>(_ body: () async throws -> T) async throws -> T {
     } catch let error as UserError {
         printError(error.description)
         throw ExitCode(1)
+    } catch let error as PrivacyError {
+        printError(error.message)
+        throw ExitCode(1)
+    } catch let error as EventStoreError where error.code == .tampered {
+        printError(error.message)
+        throw ExitCode(1)
     }
 }
 
 /// Prints `object` as JSON: sorted keys, pretty, slashes unescaped.
-func printJSON(_ object: Any) throws {
-    let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes])
+func printJSON(_ object: Any, compact: Bool = false) throws {
+    let options: JSONSerialization.WritingOptions = compact ? [.sortedKeys, .withoutEscapingSlashes] : [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+    let data = try JSONSerialization.data(withJSONObject: object, options: options)
     print(String(decoding: data, as: UTF8.self))
 }
 
 /// Prints rows under a header in aligned columns.
 func printTable(_ header: [String], _ rows: [[String]]) {
+    // Ids stored before the id rule may hold control characters: never let them reach the terminal raw.
+    let rows = rows.map { $0.map(Identifier.printable) }
     let widths = (0..<header.count).map { column in ([header] + rows).map { $0[column].count }.max() ?? 0 }
     for row in [header] + rows {
         let line = row.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }.joined(separator: "  ")

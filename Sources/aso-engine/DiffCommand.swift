@@ -26,7 +26,7 @@ struct DiffCommand: AsyncParsableCommand {
 
     func run() async throws {
         let target = try ProcessArgument.definition(second ?? first, options: processOptions)
-        let engine = FileManager.default.fileExists(atPath: global.db) ? try global.makeEngine() : nil
+        let engine = FileManager.default.fileExists(atPath: global.db) ? try global.makeEngine(changesData: false) : nil
         if second == nil && engine == nil {
             throw fail("There is no event log at '\(global.db)' to compare '\(first)' with; give OLD and NEW, or --db.")
         }

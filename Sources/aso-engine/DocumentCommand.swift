@@ -43,7 +43,7 @@ struct DocumentCommand: AsyncParsableCommand {
         let catalog = try processOptions.loadCatalog()
         let engine = try global.makeEngine()
         try await produce(
-            document: document, cases: cases.map { StreamID($0) }, parties: parties.isEmpty ? nil : Set(parties), purpose: purpose,
+            document: document, cases: cases.map(caseStream), parties: parties.isEmpty ? nil : Set(parties), purpose: purpose,
             out: out, catalog: catalog, engine: engine, global: global)
     }
 }
@@ -78,7 +78,9 @@ func produce(
         }
         for copy in result.documents {
             let file = out.map { " → " + copy.path(in: $0) } ?? ""
-            print("\(copy.party): \(counted(copy.clients.count, "client")) (\(copy.clients.map(\.caseID.rawValue).joined(separator: ", ")))\(file)")
+            print(
+                "\(Identifier.printable(copy.party)): \(counted(copy.clients.count, "client")) "
+                    + "(\(copy.clients.map { Identifier.printable($0.caseID.rawValue) }.joined(separator: ", ")))\(file)")
         }
         for item in result.withheld { print(item.line) }
         if result.documents.isEmpty { print("Nothing was disclosed.") }
@@ -101,7 +103,9 @@ extension DisclosedDocument {
 
 extension DocumentDisclosure.Withheld {
     /// `not disclosed: case C to P: reason`.
-    var line: String { "not disclosed: case \(caseID)\(party.map { " to \($0)" } ?? ""): \(reason)" }
+    var line: String {
+        "not disclosed: case \(Identifier.printable(caseID.rawValue))\(party.map { " to \(Identifier.printable($0))" } ?? ""): \(reason)"
+    }
 }
 
 /// Writes each copy of `result` to `folder` (created, owner-only, when missing). Called
@@ -143,8 +147,17 @@ func checkFolder(_ path: String) throws {
 
 /// Writes `text` to `path`, readable and writable by its owner only: it holds personal data.
 func writePrivately(_ text: String, to path: String) throws {
-    let created = FileManager.default.createFile(atPath: path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600])
-    guard created else { throw UserError("Cannot write '\(path)'.") }
-    // createFile keeps the permissions of a file that already existed.
-    try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)
+    // Created owner-only (never readable by others, not even for a moment), not through a
+    // link, and an existing file is tightened before anything is written to it.
+    let descriptor = open(path, O_CREAT | O_WRONLY | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0o600)
+    guard descriptor >= 0 else {
+        throw UserError("Cannot write '\(path)': \(String(cString: strerror(errno))).")
+    }
+    defer { close(descriptor) }
+    let bytes = Array(text.utf8)
+    guard fchmod(descriptor, 0o600) == 0,
+        bytes.withUnsafeBytes({ write(descriptor, $0.baseAddress, $0.count) }) == bytes.count
+    else {
+        throw UserError("Cannot write '\(path)': \(String(cString: strerror(errno))).")
+    }
 }

@@ -19,7 +19,7 @@ struct EraseCommand: AsyncParsableCommand {
     func run() async throws {
         let database = try global.openDatabase()
         let result = try await refusingWithExit {
-            try await database.erase(case: StreamID(caseID), reason: reason, by: global.acting)
+            try await database.erase(case: caseStream(caseID), reason: reason, by: global.acting)
         }
         if global.json {
             try printJSON(["case": caseID, "erased": true, "version": result.version] as [String: Any])

@@ -16,10 +16,10 @@ struct ExplainCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
-        let engine = try global.makeEngine()
+        let engine = try global.makeEngine(changesData: false)
         let (schedule, state) = try await refusingWithExit {
-            let schedule = try await engine.explain(task: task, of: StreamID(caseID))
-            return (schedule, try await engine.load(StreamID(caseID)).0)
+            let schedule = try await engine.explain(task: task, of: caseStream(caseID))
+            return (schedule, try await engine.load(caseStream(caseID)).0)
         }
         // The anchor dates shown can be personal (a release date): a read of those fields.
         let definition = try await engine.definition(hash: state.definition)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import WorkflowKit
 
 /// Options every command accepts.
 struct GlobalOptions: ParsableArguments {
@@ -21,6 +22,12 @@ struct GlobalOptions: ParsableArguments {
 
     @Flag(name: .long, help: "Print data as JSON.")
     var json = false
+
+    func validate() throws {
+        if let actor, !actor.isEmpty, let problem = Identifier.problem(with: Identifier.normalized(actor)) {
+            throw ValidationError("The actor id \(Identifier.escaped(actor, limit: 40)) given with --actor \(problem).")
+        }
+    }
 }
 
 /// A failure the user can act on: printed as one line, exit code 1.

@@ -17,10 +17,10 @@ struct HistoryCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
-        let database = try global.openDatabase()
+        let database = try global.openDatabase(changesData: false)
         var rows: [(event: RecordedEvent, summary: String)] = []
         // Reads are listed by `access-log`, not here: otherwise every history would differ from the last.
-        for (event, caseEvent) in try await database.caseHistory(StreamID(caseID)) where event.type != PersonalDataRead.typeName {
+        for (event, caseEvent) in try await database.caseHistory(caseStream(caseID)) where event.type != PersonalDataRead.typeName {
             let summary = caseEvent?.summary ?? reminderSummary(event) ?? "(\(event.type))"
             rows.append((event, summary))
         }
@@ -29,7 +29,7 @@ struct HistoryCommand: AsyncParsableCommand {
         }
         // History shows field ids, never values: the read names no fields.
         _ = try await refusingWithExit {
-            try await database.recordAccess(case: StreamID(caseID), purpose: purpose, by: global.acting)
+            try await database.recordAccess(case: caseStream(caseID), purpose: purpose, by: global.acting)
         }
         if global.json {
             try printJSON(

@@ -20,7 +20,7 @@ struct MigrateCommand: AsyncParsableCommand {
 
     func run() async throws {
         let engine = try global.makeEngine()
-        let (state, _) = try await refusingWithExit { try await engine.load(StreamID(caseID)) }
+        let (state, _) = try await refusingWithExit { try await engine.load(caseStream(caseID)) }
         let target = try ProcessArgument.definition(to ?? state.process, options: processOptions)
         try await execute(.migrate(to: target), on: caseID, global: global)
     }

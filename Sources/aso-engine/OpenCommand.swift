@@ -22,6 +22,8 @@ struct OpenCommand: AsyncParsableCommand {
     @Option(name: .customLong("set"), help: ArgumentHelp("A field value, e.g. releaseDate=2026-12-23 (repeatable).", valueName: "field=value"))
     var values: [String] = []
 
+    @OptionGroup var valueFile: ValueFileOption
+
     @Option(name: .long, help: ArgumentHelp("The responsible worker.", valueName: "worker"))
     var worker: String?
 
@@ -41,15 +43,19 @@ struct OpenCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let fields = try parseAssignments(values)
+        let fields = try parseAssignments(values + valueFile.assignments())
+        // Checked before the database is touched: a refused id creates no file.
+        let id = try await refusingWithExit {
+            StreamID(try Identifier.validated(caseID ?? UUID().uuidString.lowercased(), as: "case id"))
+        }
         let definition = try ProcessArgument.definition(process, options: processOptions)
         let engine = try global.makeEngine(create: true)
-        let id = StreamID(caseID ?? UUID().uuidString.lowercased())
         let outcome = try await refusingWithExit {
             do {
-                return try await engine.open(definition, caseID: id, fields: fields, responsibleWorker: worker, legalBasis: legalBasis, by: global.acting)
+                return try await engine.open(
+                    definition, caseID: id, fields: fields, responsibleWorker: worker.map(Identifier.normalized), legalBasis: legalBasis, by: global.acting)
             } catch is VersionConflict {
-                throw UserError("Case '\(id)' already exists; choose another id with --case.")
+                throw UserError("Case \(Identifier.escaped(id.rawValue)) already exists; choose another id with --case.")
             }
         }
         let state = outcome.state

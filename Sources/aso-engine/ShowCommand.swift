@@ -17,10 +17,10 @@ struct ShowCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
-        let engine = try global.makeEngine()
+        let engine = try global.makeEngine(changesData: false)
         // The read is recorded (who, when, why, which fields) before anything is printed.
         let (state, definition) = try await refusingWithExit {
-            try await engine.read(StreamID(caseID), purpose: purpose, by: global.acting)
+            try await engine.read(caseStream(caseID), purpose: purpose, by: global.acting)
         }
         if global.json {
             var object: [String: Any] = [

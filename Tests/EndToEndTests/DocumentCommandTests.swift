@@ -89,7 +89,8 @@ struct DocumentCommandTests {
         /// The number of events in the log, as `verify` counts them (verify records nothing).
         func eventCount() throws -> Int {
             let output = try succeed(["verify"])
-            let number = output.stdout.split(separator: ":").last?.split(separator: " ").first.flatMap { Int($0) }
+            let firstLine = output.stdout.split(separator: "\n").first ?? ""
+            let number = firstLine.split(separator: ":").last?.split(separator: " ").first.flatMap { Int($0) }
             return try #require(number, "unexpected verify output: \(output.stdout)")
         }
 

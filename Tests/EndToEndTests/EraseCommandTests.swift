@@ -49,6 +49,7 @@ struct EraseCommandTests {
         #expect(try Self.run(["open", "vat-generic", "--case", "c-1", "--set", "releaseDate=2026-12-23"], in: directory).status == 0)
         let wrong = directory.path("wrong.key")
         try Data((Data(repeating: 7, count: 32).base64EncodedString() + "\n").utf8).write(to: URL(fileURLWithPath: wrong))
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: wrong)
         let before = try Self.run(["history", "c-1"], in: directory).stdout
         let refused = try Self.run(["close", "c-1", "--reason", "Done.", "--master-key-file", wrong], in: directory)
         #expect(refused.status == 1)

@@ -19,6 +19,8 @@ struct KeyRotationCLITests {
 
     static func writeKey(_ byte: UInt8, to path: String) throws {
         try Data((Data(repeating: byte, count: 32).base64EncodedString() + "\n").utf8).write(to: URL(fileURLWithPath: path))
+        // Key files must be owner-only, as the engine checks.
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)
     }
 
     @Test("rotating to a new key file it creates: the case shows with the new key, the old key is refused")
@@ -75,6 +77,7 @@ struct KeyRotationCLITests {
         #expect(same.status == 1 && same.stderr.contains("already wrapped with"), "\(same.stderr)")
         let malformed = directory.path("malformed.key")
         try Data("not a key\n".utf8).write(to: URL(fileURLWithPath: malformed))
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: malformed)
         let bad = try Self.run(["rotate-master-key", "--new-key-file", malformed], keyFile: oldKey, in: directory)
         #expect(bad.status == 1 && bad.stderr.contains("not 32 bytes of base64"), "\(bad.stderr)")
         // A wrong current key: refused before the new key file is made.

@@ -122,7 +122,8 @@ struct RetentionCommandTests {
         /// The number of events in the log, as `verify` counts them (verify records nothing).
         func eventCount() throws -> Int {
             let output = try succeed(["verify"], now: "2026-03-02")
-            let number = output.stdout.split(separator: ":").last?.split(separator: " ").first.flatMap { Int($0) }
+            let firstLine = output.stdout.split(separator: "\n").first ?? ""
+            let number = firstLine.split(separator: ":").last?.split(separator: " ").first.flatMap { Int($0) }
             return try #require(number, "unexpected verify output: \(output.stdout)")
         }
 

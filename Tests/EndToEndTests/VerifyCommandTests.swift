@@ -19,10 +19,17 @@ struct VerifyCommandTests {
 
         let intact = try BuiltProduct.run("aso-engine", ["verify", "--db", path])
         #expect(intact.status == 0)
-        #expect(intact.stdout == "The event log is intact: 5 events checked.\n")
+        let lines = intact.stdout.split(separator: "\n")
+        #expect(lines.first == "The event log is intact: 5 events checked.")
+        // Written without a master key (the store alone): the chain, and no authentication.
+        #expect(lines.last == "No event is authenticated: the log was written without a master key, or before the log authenticated its events.")
 
         let json = try BuiltProduct.run("aso-engine", ["verify", "--db", path, "--json"])
-        #expect(json.stdout == #"{"eventsChecked":5,"intact":true}"# + "\n")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        #expect(object["eventsChecked"] as? Int == 5 && object["intact"] as? Bool == true)
+        let head = try #require(object["head"] as? String)
+        #expect(head.hasPrefix("5:") && head.count == 2 + 64)
+        #expect(lines.contains { $0.hasPrefix("Head: \(head) ") })
 
         let queue = try DatabaseQueue(path: path)
         try await queue.write { db in

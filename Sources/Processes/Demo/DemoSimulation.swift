@@ -60,6 +60,7 @@ public struct DemoSimulation: Sendable {
         storeOptions.synchronous = .normal
         storeOptions.now = clock.provider
         self.database = try WorkflowDatabase(path: path, options: storeOptions)
+        try database.markAsSimulation()
         self.definitions = definitions
         self.options = options
     }

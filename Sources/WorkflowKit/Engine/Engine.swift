@@ -58,6 +58,7 @@ public actor Engine {
         fields: [String: ExpressionValue], responsibleWorker: String? = nil, legalBasis: String? = nil, by actor: Acting,
         commandID: String? = nil
     ) async throws -> CaseOutcome {
+        try Self.checkIdentifiers(case: caseID, actor: actor, command: .open(fields: [:], responsibleWorker: responsibleWorker))
         let calendar = try calendar(for: definition)
         let state = CaseState(id: caseID)
         let events = try CaseDecider.decide(
@@ -76,6 +77,7 @@ public actor Engine {
     public func execute(
         _ command: CaseCommand, on id: StreamID, by actor: Acting, commandID: String? = nil
     ) async throws -> CaseOutcome {
+        try Self.checkIdentifiers(case: nil, actor: actor, command: command)
         // Commands on one case from this engine take turns: they would only conflict.
         await lock(id)
         defer { unlock(id) }
@@ -133,6 +135,30 @@ public actor Engine {
         }
     }
 
+    /// Refuses ids that break ``Identifier``'s rule: a new case's id, the actor's and
+    /// organisation's, and the worker and party ids a command names. (Existing cases are
+    /// looked up by whatever id they were stored under.)
+    static func checkIdentifiers(case caseID: StreamID?, actor: Acting, command: CaseCommand) throws {
+        if let caseID {
+            try Identifier.check(caseID.rawValue, as: "case id")
+        }
+        try Identifier.check(actor.id, as: "actor id")
+        if let organisation = actor.organisation { try Identifier.check(organisation, as: "organisation id") }
+        switch command {
+        case .open(_, let worker?, _), .handOver(let worker):
+            // A blank worker is the decider's to refuse ("must name the worker").
+            if !worker.trimmingCharacters(in: .whitespaces).isEmpty { try Identifier.check(worker, as: "worker id") }
+        case .giveConsent(let parties):
+            for party in parties { try Identifier.check(party, as: "party id") }
+        case .disclose(let party, _):
+            try Identifier.check(party, as: "party id")
+        case .complete(let task, _):
+            try Identifier.check(task, as: "task id")
+        default:
+            break
+        }
+    }
+
     /// How many times a command is decided again after losing to another writer.
     static let maximumAttempts = 50
 
@@ -168,11 +194,13 @@ public actor Engine {
         let cold = state.version == 0
         async let prefetched: SymmetricKey? = cold ? database.caseKey(for: id) : nil
         var caseKey: SymmetricKey??
+        var sealedWithoutKey = false
         for try await event in database.events.read(stream: id, fromVersion: state.version + 1) {
             if var caseEvent = try CaseEvent(event) {
                 if PersonalDataSealer.isSealed(caseEvent) {
                     // Erased: no key, and the personal values read as absent.
                     if caseKey == nil { caseKey = .some(cold ? try await prefetched : try await database.caseKey(for: id)) }
+                    if case .some(.none) = caseKey { sealedWithoutKey = true }
                     caseEvent = try PersonalDataSealer.unseal(caseEvent, caseID: id, key: caseKey ?? nil)
                 }
                 state = state.evolve(caseEvent)
@@ -181,8 +209,11 @@ public actor Engine {
             }
         }
         guard state.exists else {
-            throw CommandRefused(.unknownCase, "Case '\(id)' does not exist.")
+            throw CommandRefused(.unknownCase, "Case \(Identifier.escaped(id.rawValue)) does not exist.")
         }
+        // Without a recorded erasure, a missing key is damage, not shredding: going on
+        // would recompute the case without its values and seal new ones under a new key.
+        if sealedWithoutKey && state.erased == nil { throw PrivacyError.missingCaseKey(id) }
         remember(state)
         return (state, try await definition(hash: state.definition))
     }

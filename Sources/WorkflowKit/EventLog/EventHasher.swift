@@ -1,4 +1,4 @@
-import Crypto
+public import Crypto
 public import Foundation
 
 /// The tamper-evident chain: each event's hash covers its own content and the
@@ -37,8 +37,18 @@ public enum EventHasher {
             }
         }
         append(event.recordedAt, to: &buffer)
+        // Events written before the log recorded real time hash as they always did.
+        if let writtenAt = event.writtenAt {
+            buffer.append(1)
+            append(writtenAt, to: &buffer)
+        }
         hasher.update(data: buffer)
         return Data(hasher.finalize())
+    }
+
+    /// The event's authentication: HMAC-SHA256 of its hash under the log's chain key.
+    public static func authentication(of hash: Data, key: SymmetricKey) -> Data {
+        Data(HMAC<SHA256>.authenticationCode(for: hash, using: key))
     }
 
     private static func append(_ value: Int64, to buffer: inout Data) {

@@ -1,3 +1,5 @@
+public import Foundation
+
 /// An append-only log of events, grouped into streams, with a global order.
 ///
 /// The contract every store meets (and the conformance suite checks):
@@ -83,6 +85,15 @@ public struct VerificationReport: Sendable, Hashable, CustomStringConvertible {
     public var firstBrokenPosition: Int64?
     /// What is wrong at `firstBrokenPosition`.
     public var problem: String?
+    /// The last event's position, when the log is intact.
+    public var headPosition: Int64?
+    /// The last event's hash, when the log is intact and not empty: kept outside the
+    /// database, it lets a later check detect removed or rewritten events.
+    public var headHash: Data?
+    /// The first authenticated event's position; events before it predate authentication.
+    public var authenticatedFrom: Int64?
+    /// Whether the authentications were checked with the log's key (not only their presence).
+    public var authenticationChecked = false
 
     public init(eventsChecked: Int64, firstBrokenPosition: Int64? = nil, problem: String? = nil) {
         self.eventsChecked = eventsChecked
@@ -91,6 +102,12 @@ public struct VerificationReport: Sendable, Hashable, CustomStringConvertible {
     }
 
     public var isIntact: Bool { firstBrokenPosition == nil }
+
+    /// The head as `POSITION:HASH` (hexadecimal), the form `verify --expect` takes.
+    public var headAnchor: LogAnchor? {
+        guard let headPosition, let headHash else { return nil }
+        return LogAnchor(position: headPosition, hash: headHash)
+    }
 
     public var description: String {
         if let firstBrokenPosition, let problem {

@@ -23,7 +23,7 @@ public struct VersionConflict: Error, Sendable, Hashable, CustomStringConvertibl
 public struct EventStoreError: Error, Sendable, CustomStringConvertible {
     /// The kind of failure, to match on.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
-        private enum Value: String { case emptyAppend, commandReused, duplicateEventID, storage, upcast, corruptRow, invalidName }
+        private enum Value: String { case emptyAppend, commandReused, duplicateEventID, storage, upcast, corruptRow, invalidName, unauthenticated, tampered }
         private let value: Value
         private init(_ value: Value) { self.value = value }
 
@@ -41,6 +41,10 @@ public struct EventStoreError: Error, Sendable, CustomStringConvertible {
         public static let corruptRow = Code(.corruptRow)
         /// A name (checkpoint, stream) is empty or malformed.
         public static let invalidName = Code(.invalidName)
+        /// The log authenticates its events and this writer does not hold the key.
+        public static let unauthenticated = Code(.unauthenticated)
+        /// The file was changed outside the store (e.g. its append-only triggers were dropped).
+        public static let tampered = Code(.tampered)
 
         public var description: String { value.rawValue }
     }

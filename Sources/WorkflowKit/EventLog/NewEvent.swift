@@ -46,10 +46,19 @@ public struct RecordedEvent: Sendable, Hashable {
     public var recordedAt: Int64
     /// SHA-256 over the event's content and the previous event's hash.
     public var hash: Data
+    /// When the event was really written, by the writing machine's clock, in milliseconds
+    /// since 1970 — beside `recordedAt`, which a simulation may set. Nil for events
+    /// written before the log recorded it. Covered by the hash.
+    public var writtenAt: Int64?
+    /// HMAC-SHA256 of `hash` under the log's chain key (kept wrapped with the master key,
+    /// never in plain in the database), so that a chain recomputed without the key does
+    /// not verify. Nil for events written before the log authenticated its events.
+    public var authentication: Data?
 
     public init(
         position: Int64, stream: StreamID, version: Int64, id: UUID, type: String,
-        schemaVersion: Int, payload: Data, metadata: EventMetadata, recordedAt: Int64, hash: Data
+        schemaVersion: Int, payload: Data, metadata: EventMetadata, recordedAt: Int64, hash: Data,
+        writtenAt: Int64? = nil, authentication: Data? = nil
     ) {
         self.position = position
         self.stream = stream
@@ -61,6 +70,8 @@ public struct RecordedEvent: Sendable, Hashable {
         self.metadata = metadata
         self.recordedAt = recordedAt
         self.hash = hash
+        self.writtenAt = writtenAt
+        self.authentication = authentication
     }
 
     /// Decodes the JSON payload.

@@ -39,14 +39,19 @@ public struct DisclosedDocument: Sendable, Hashable {
     public var markdown: String {
         var lines = [
             "# \(title)", "",
-            "To: \(partyTitle) (\(party))  ", "Date: \(on)  ", "Purpose: \(purpose)", "",
+            "To: \(partyTitle) (\(Identifier.printable(party)))  ", "Date: \(on)  ", "Purpose: \(purpose)", "",
             "Only clients whose written consent names \(partyTitle) are included. The information is confidential "
                 + "(Act on the Status and Rights of Social Welfare Clients 812/2000); do not pass it on.",
         ]
         for client in clients {
-            lines += ["", "## Case \(client.caseID)", ""]
-            if let worker = client.responsibleWorker { lines.append("- Responsible worker: \(worker)") }
-            for field in client.fields { lines.append("- \(field.title): \(field.value ?? "not recorded")") }
+            // Ids are escaped and a value's line breaks indented, so that no id or value can
+            // add a line of its own (a forged heading or item) to the document.
+            lines += ["", "## Case \(Identifier.printable(client.caseID.rawValue))", ""]
+            if let worker = client.responsibleWorker { lines.append("- Responsible worker: \(Identifier.printable(worker))") }
+            for field in client.fields {
+                let value = (field.value ?? "not recorded").split(separator: "\n", omittingEmptySubsequences: false).joined(separator: "\n  ")
+                lines.append("- \(field.title): \(value)")
+            }
             if !client.openTasks.isEmpty {
                 lines += ["", "Who does what, by when:", ""]
                 for task in client.openTasks {

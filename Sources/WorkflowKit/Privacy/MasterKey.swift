@@ -58,8 +58,8 @@ struct MasterKey: Sendable {
                 return MasterKey(key: try decode(text, origin: origin), origin: origin, createdFile: nil)
             }
             let path = MasterKeySource.defaultFile(besideDatabase: databasePath)
-            if FileManager.default.fileExists(atPath: path) {
-                return try read(file: path, origin: "the key file '\(path)'")
+            if FileManager.default.fileExists(atPath: path) || isLink(path) {
+                return try read(file: path, origin: "the key file '\(path)'", followingLinks: false)
             }
             guard mayCreate else {
                 throw PrivacyError(
@@ -70,12 +70,48 @@ struct MasterKey: Sendable {
         }
     }
 
-    private static func read(file path: String, origin: String) throws -> MasterKey {
-        guard let data = FileManager.default.contents(atPath: path) else {
+    /// Reads a key file after checking that it is a regular file of this user that nobody
+    /// else can read or write; the file beside the log is not read through a link (one
+    /// planted there would have new case keys wrapped with someone else's key).
+    private static func read(file path: String, origin: String, followingLinks: Bool = true) throws -> MasterKey {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC | (followingLinks ? 0 : O_NOFOLLOW))
+        guard descriptor >= 0 else {
+            if errno == ELOOP {
+                throw PrivacyError(
+                    .invalidMasterKey,
+                    "The master key file '\(path)' is a symbolic link; the key file beside the log is read only as a real file (name the key's own file with --master-key-file or \(MasterKeySource.fileVariable)).")
+            }
             throw PrivacyError(.missingMasterKey, "The master key file '\(path)' does not exist or cannot be read.")
         }
-        let text = String(decoding: data, as: UTF8.self)
+        defer { close(descriptor) }
+        var info = stat()
+        guard fstat(descriptor, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
+            throw PrivacyError(.invalidMasterKey, "The master key file '\(path)' is not a regular file.")
+        }
+        guard info.st_uid == geteuid() else {
+            throw PrivacyError(
+                .invalidMasterKey,
+                "The master key file '\(path)' belongs to another user (uid \(info.st_uid)); it must belong to the user running aso-engine (uid \(geteuid())).")
+        }
+        guard info.st_mode & 0o077 == 0 else {
+            throw PrivacyError(
+                .invalidMasterKey,
+                "The master key file '\(path)' can be read or written by others (mode \(String(info.st_mode & 0o777, radix: 8))): make it owner-only with 'chmod 600 \(path)'.")
+        }
+        let contents: Data
+        do {
+            contents = try FileHandle(fileDescriptor: descriptor, closeOnDealloc: false).read(upToCount: 4096) ?? Data()
+        } catch {
+            throw PrivacyError(.missingMasterKey, "The master key file '\(path)' cannot be read.")
+        }
+        let text = String(decoding: contents, as: UTF8.self)
         return MasterKey(key: try decode(text, origin: origin), origin: origin, createdFile: nil)
+    }
+
+    /// Whether `path` is a symbolic link (a dangling one too).
+    private static func isLink(_ path: String) -> Bool {
+        var info = stat()
+        return lstat(path, &info) == 0 && info.st_mode & S_IFMT == S_IFLNK
     }
 
     private static func decode(_ text: String, origin: String) throws -> SymmetricKey {
@@ -90,7 +126,7 @@ struct MasterKey: Sendable {
     /// another process created it first, reads that one.
     private static func create(file path: String) throws -> MasterKey {
         guard let key = try writeNewFile(at: path) else {
-            return try read(file: path, origin: "the key file '\(path)'")
+            return try read(file: path, origin: "the key file '\(path)'", followingLinks: false)
         }
         return MasterKey(key: key, origin: "the key file '\(path)'", createdFile: path)
     }

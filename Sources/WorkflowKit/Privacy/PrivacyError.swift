@@ -4,7 +4,7 @@ public struct PrivacyError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The kind of failure, to match on.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Value: String {
-            case missingMasterKey, invalidMasterKey, wrongMasterKey, sealingFailed
+            case missingMasterKey, invalidMasterKey, wrongMasterKey, sealingFailed, missingCaseKey
         }
         private let value: Value
         private init(_ value: Value) { self.value = value }
@@ -16,6 +16,9 @@ public struct PrivacyError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let wrongMasterKey = Code(.wrongMasterKey)
         /// Encryption itself failed (not expected with 256-bit keys and random nonces).
         public static let sealingFailed = Code(.sealingFailed)
+        /// A case holds sealed values but its key is gone without a recorded erasure:
+        /// the key was deleted outside the engine.
+        public static let missingCaseKey = Code(.missingCaseKey)
         public var description: String { value.rawValue }
     }
 
@@ -29,4 +32,13 @@ public struct PrivacyError: Error, Sendable, Hashable, CustomStringConvertible {
     }
 
     public var description: String { message }
+}
+
+extension PrivacyError {
+    /// The integrity error for a case whose sealed values lost their key without an erasure.
+    static func missingCaseKey(_ id: StreamID) -> PrivacyError {
+        PrivacyError(
+            .missingCaseKey,
+            "Case \(Identifier.escaped(id.rawValue)) holds encrypted personal values, but its key is gone and no erasure was recorded: the key was deleted outside the engine. Restore the database from a backup; 'aso-engine verify --keys' lists every such case.")
+    }
 }

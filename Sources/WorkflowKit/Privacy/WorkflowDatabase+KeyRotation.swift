@@ -39,7 +39,11 @@ extension WorkflowDatabase {
                     "The new master key from \(new.origin) is the key the event log at '\(events.path)' is already wrapped with; give a different key.")
             }
             do {
-                let count = try await events.pool.write { db in try Self.rewrapCaseKeys(in: db, from: current, to: new.key) }
+                let count = try await events.pool.write { db in
+                    let count = try Self.rewrapCaseKeys(in: db, from: current, to: new.key)
+                    try ChainKey.rewrap(in: db, from: current, to: new.key)
+                    return count
+                }
                 return (MasterKey(key: new.key, origin: new.origin, createdFile: current.createdFile), count)
             } catch let error as PrivacyError {
                 throw error
@@ -56,27 +60,36 @@ extension WorkflowDatabase {
     }
 
     /// Checks that every stored case key unwraps with this database's master key (opening
-    /// checks only one): what `aso-engine verify --keys` reports.
-    ///
-    /// - Returns: How many keys were checked, and the cases whose key does not unwrap
-    ///   (damaged, or wrapped with another master key), sorted.
-    public func verifyCaseKeys() async throws -> (checked: Int, unreadable: [StreamID]) {
+    /// checks only one), and that every case holding sealed values still has its key or a
+    /// recorded erasure: what `aso-engine verify --keys` reports.
+    public func verifyCaseKeys() async throws -> CaseKeyCheck {
         let master = await masterKeys.acquire()
         defer { masterKeys.release() }
         return try await SQLiteEventStore.storage("checking the case keys") {
             try await events.pool.read { db in
-                var checked = 0
-                var unreadable: [StreamID] = []
+                var check = CaseKeyCheck()
+                var keyed: Set<String> = []
                 let rows = try Row.fetchCursor(db, sql: "SELECT case_id, wrapped FROM case_keys ORDER BY case_id")
                 while let row = try rows.next() {
-                    checked += 1
                     let id = StreamID(rawValue: row["case_id"])
+                    keyed.insert(id.rawValue)
+                    check.checked += 1
                     let wrapped: Data? = row["wrapped"]
                     if wrapped.flatMap({ try? CaseKeys.unwrap($0, for: id, with: master.key, origin: master.origin) }) == nil {
-                        unreadable.append(id)
+                        check.unreadable.append(id)
                     }
                 }
-                return (checked, unreadable)
+                // Sealed values are stored under a "sealed" member of the payload.
+                let sealed = try String.fetchAll(
+                    db,
+                    sql: """
+                        SELECT DISTINCT stream FROM events
+                        WHERE type IN ('CaseOpened', 'FieldsRecorded', 'TaskCompleted') AND instr(payload, '"sealed"') > 0
+                        ORDER BY stream
+                        """)
+                let erased = Set(try String.fetchAll(db, sql: "SELECT DISTINCT stream FROM events WHERE type = 'CaseErased'"))
+                check.missing = sealed.filter { !keyed.contains($0) && !erased.contains($0) }.map { StreamID(rawValue: $0) }
+                return check
             }
         }
     }
@@ -243,4 +256,17 @@ final class MasterKeyLock: Sendable {
             if resumeNow { continuation.resume() }
         }
     }
+}
+
+/// What `verifyCaseKeys()` found.
+public struct CaseKeyCheck: Sendable, Hashable {
+    /// How many case keys were checked.
+    public var checked = 0
+    /// Keys that do not unwrap with the master key (damaged, or wrapped with another), by case, sorted.
+    public var unreadable: [StreamID] = []
+    /// Cases that hold sealed values but have neither a key nor a recorded erasure: their
+    /// keys were deleted outside the engine.
+    public var missing: [StreamID] = []
+
+    public var isIntact: Bool { unreadable.isEmpty && missing.isEmpty }
 }

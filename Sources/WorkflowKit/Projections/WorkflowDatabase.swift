@@ -38,8 +38,15 @@ public final class WorkflowDatabase: Sendable {
                 (ReminderProjection.migrationID, { @Sendable db in try ReminderProjection.migrate(db) }),
                 (CaseKeys.migrationID, { @Sendable db in try CaseKeys.migrate(db) }),
                 (CaseProjection.erasedMigrationID, { @Sendable db in try CaseProjection.migrateErased(db) }),
+                (Self.settingsMigrationID, { @Sendable db in try Self.migrateSettings(db) }),
+                (ChainKey.migrationID, { @Sendable db in try ChainKey.migrate(db) }),
             ])
         events.transactionHooks = [CaseProjections(reminders: reminders), CaseKeys(pending: pendingCaseKeys)]
+        for file in events.tightenedFiles {
+            logger.warning(
+                "others could read or write a file of the event log; it is now owner-only (0600)",
+                metadata: ["file": "\(file.path)", "mode.before": "\(String(file.mode, radix: 8))"])
+        }
         let sample = try events.pool.writeWithoutTransaction { db in
             // A deleted case key is overwritten, not just unlinked from its page.
             try db.execute(sql: "PRAGMA secure_delete = ON")
@@ -56,6 +63,16 @@ public final class WorkflowDatabase: Sendable {
                 metadata: ["key.file": "\(created)"])
         }
         self.masterKeys = MasterKeyLock(key)
+        events.chainKey = try ChainKey.loadOrCreate(in: events.pool, master: key)
+    }
+
+    /// Walks the log (see ``SQLiteEventStore/verify()``), checking each event's
+    /// authentication with the log's chain key.
+    ///
+    /// - Parameter expected: A head recorded by an earlier check (`verify` prints it), which
+    ///   the log must still hold: events removed from the end are found this way.
+    public func verify(expecting expected: LogAnchor? = nil) async throws -> VerificationReport {
+        try await events.verify(chainKey: events.chainKey, expected: expected)
     }
 
     /// The path of the master key file this object created when it opened, if it did.
@@ -172,17 +189,22 @@ public final class WorkflowDatabase: Sendable {
     public func caseHistory(_ id: StreamID) async throws -> [(record: RecordedEvent, event: CaseEvent?)] {
         var history: [(record: RecordedEvent, event: CaseEvent?)] = []
         var caseKey: SymmetricKey??
+        var sealedWithoutKey = false
+        var erased = false
         for try await record in events.read(stream: id, fromVersion: 1) {
             guard var event = try CaseEvent(record) else {
                 history.append((record, nil))
                 continue
             }
+            if case .caseErased = event { erased = true }
             if PersonalDataSealer.isSealed(event) {
                 if caseKey == nil { caseKey = .some(try await self.caseKey(for: id)) }
+                if case .some(.none) = caseKey { sealedWithoutKey = true }
                 event = try PersonalDataSealer.unseal(event, caseID: id, key: caseKey ?? nil)
             }
             history.append((record, event))
         }
+        if sealedWithoutKey && !erased { throw PrivacyError.missingCaseKey(id) }
         return history
     }
 

@@ -55,7 +55,7 @@ struct SQLiteEventStoreTests {
         #expect(try await reopened.version(of: "case-1") == 2)
         let queue = try DatabaseQueue(path: path)
         let ids = try await queue.read { db in try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations") }
-        #expect(ids == ["2026-11-25-event-log-v1"])
+        #expect(ids == ["2026-11-25-event-log-v1", "2026-11-30-event-log-written-at-authentication"])
         let journal = try await queue.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }
         #expect(journal == "wal")
     }

@@ -47,14 +47,29 @@ enum EventLogSchema {
                     ) WITHOUT ROWID;
                     """)
         }
+        // Real time beside the (possibly simulated) recorded time, and each event's
+        // authentication under the chain key. Adding columns fires no trigger.
+        migrator.registerMigration("2026-11-30-event-log-written-at-authentication") { db in
+            try db.execute(sql: "ALTER TABLE events ADD COLUMN written_at INTEGER")
+            try db.execute(sql: "ALTER TABLE events ADD COLUMN mac BLOB")
+        }
+    }
+
+    /// The triggers that keep the log append-only.
+    static let appendOnlyTriggers = ["events_are_never_updated", "events_are_never_deleted"]
+
+    /// The append-only triggers that are not in place (a tampered file).
+    static func missingTriggers(in db: Database) throws -> [String] {
+        let present = Set(try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'events'"))
+        return appendOnlyTriggers.filter { !present.contains($0) }
     }
 
     static let columns = """
         position, stream, version, event_id, type, schema_version, payload, actor, organisation, role,
-        correlation_id, causation_id, command_id, recorded_at, hash
+        correlation_id, causation_id, command_id, recorded_at, hash, written_at, mac
         """
 
-    static let insertSQL = "INSERT INTO events (\(columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    static let insertSQL = "INSERT INTO events (\(columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 
     static func version(of stream: StreamID, in db: Database) throws -> Int64 {
         try Int64.fetchOne(
@@ -65,13 +80,13 @@ enum EventLogSchema {
         try Int64.fetchOne(db, sql: "SELECT MAX(position) FROM events") ?? 0
     }
 
-    /// The last event's position and hash (genesis for an empty log).
-    static func head(in db: Database) throws -> (position: Int64, hash: Data) {
-        guard let row = try Row.fetchOne(db, sql: "SELECT position, hash FROM events ORDER BY position DESC LIMIT 1")
+    /// The last event's position and hash (genesis for an empty log), and whether it is authenticated.
+    static func head(in db: Database) throws -> (position: Int64, hash: Data, authenticated: Bool) {
+        guard let row = try Row.fetchOne(db, sql: "SELECT position, hash, mac IS NOT NULL FROM events ORDER BY position DESC LIMIT 1")
         else {
-            return (0, EventHasher.genesis)
+            return (0, EventHasher.genesis, false)
         }
-        return (row[0], row[1])
+        return (row[0], row[1], row[2])
     }
 
     static func fetch(
@@ -117,7 +132,9 @@ enum EventLogSchema {
                 correlationID: optionalText(sqlite, 10), causationID: optionalText(sqlite, 11),
                 commandID: optionalText(sqlite, 12)),
             recordedAt: sqlite3_column_int64(sqlite, 13),
-            hash: blob(sqlite, 14))
+            hash: blob(sqlite, 14),
+            writtenAt: sqlite3_column_type(sqlite, 15) == SQLITE_NULL ? nil : sqlite3_column_int64(sqlite, 15),
+            authentication: sqlite3_column_type(sqlite, 16) == SQLITE_NULL ? nil : blob(sqlite, 16))
     }
 
     private static func text(_ sqlite: OpaquePointer, _ column: Int32) -> String {
@@ -157,6 +174,8 @@ enum EventLogSchema {
         bind(metadata.commandID, to: 13, of: sqlite)
         sqlite3_bind_int64(sqlite, 14, event.recordedAt)
         bind(event.hash, to: 15, of: sqlite)
+        if let writtenAt = event.writtenAt { sqlite3_bind_int64(sqlite, 16, writtenAt) } else { sqlite3_bind_null(sqlite, 16) }
+        if let authentication = event.authentication { bind(authentication, to: 17, of: sqlite) } else { sqlite3_bind_null(sqlite, 17) }
         let code = sqlite3_step(sqlite)
         sqlite3_reset(sqlite)
         guard code == SQLITE_DONE else {

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import GRDB
 import Synchronization
@@ -44,6 +45,7 @@ final class GroupCommitter: Sendable {
         var draining = false
         var hooks: [any SQLiteTransactionHook] = []
         var statistics = CommitStatistics()
+        var chainKey: SymmetricKey?
     }
 
     private let pool: DatabasePool
@@ -63,6 +65,15 @@ final class GroupCommitter: Sendable {
     }
 
     var statistics: CommitStatistics { state.withLock { $0.statistics } }
+
+    /// The key that authenticates each appended event (see ``RecordedEvent/authentication``).
+    var chainKey: SymmetricKey? {
+        get { state.withLock { $0.chainKey } }
+        set { state.withLock { $0.chainKey = newValue } }
+    }
+
+    /// The real time, whatever clock `now` simulates.
+    static func wallClock() -> Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded()) }
 
     func submit(_ request: AppendRequest) async throws -> AppendResult {
         let leads = state.withLock { state -> Bool in
@@ -133,10 +144,11 @@ final class GroupCommitter: Sendable {
         _ requests: [AppendRequest], hooks: [any SQLiteTransactionHook], db: Database
     ) -> [Result<AppendResult, any Error>] {
         var outcomes: [Result<AppendResult, any Error>] = []
-        let recordedAt = now()
-        state.withLock {
-            $0.statistics.transactions += 1
-            $0.statistics.appends += requests.count
+        let times = Times(recordedAt: now(), writtenAt: Self.wallClock())
+        let chainKey = state.withLock { state -> SymmetricKey? in
+            state.statistics.transactions += 1
+            state.statistics.appends += requests.count
+            return state.chainKey
         }
         do {
             // Transaction control through cached statements: GRDB's transaction helper
@@ -144,17 +156,23 @@ final class GroupCommitter: Sendable {
             let statements = try Statements(db)
             try statements.begin.execute()
             do {
-                var head = try EventLogSchema.head(in: db)
+                let stored = try EventLogSchema.head(in: db)
+                if stored.authenticated && chainKey == nil {
+                    throw EventStoreError(
+                        .unauthenticated,
+                        "This event log authenticates its events with a key kept under the master key: open it with the master key (as WorkflowDatabase does) to append.")
+                }
+                var head = Head(position: stored.position, hash: stored.hash, key: chainKey)
                 if requests.count == 1 {
                     // Alone in its transaction: a failure rolls the transaction back, no savepoint needed.
-                    let result = try append(requests[0], at: recordedAt, head: &head, statements: statements, hooks: hooks, db: db)
+                    let result = try append(requests[0], at: times, head: &head, statements: statements, hooks: hooks, db: db)
                     outcomes.append(.success(result))
                 } else {
                     for request in requests {
                         let headBefore = head
                         try statements.savepoint.execute()
                         do {
-                            let result = try append(request, at: recordedAt, head: &head, statements: statements, hooks: hooks, db: db)
+                            let result = try append(request, at: times, head: &head, statements: statements, hooks: hooks, db: db)
                             try statements.release.execute()
                             outcomes.append(.success(result))
                         } catch {
@@ -211,8 +229,22 @@ final class GroupCommitter: Sendable {
         }
     }
 
+    /// The times stamped on a transaction's events: the (possibly simulated) recorded
+    /// time, and the real time.
+    private struct Times {
+        var recordedAt: Int64
+        var writtenAt: Int64
+    }
+
+    /// The log's last event as the transaction goes on, and the key that authenticates the next.
+    private struct Head {
+        var position: Int64
+        var hash: Data
+        var key: SymmetricKey?
+    }
+
     private func append(
-        _ request: AppendRequest, at recordedAt: Int64, head: inout (position: Int64, hash: Data), statements: Statements,
+        _ request: AppendRequest, at times: Times, head: inout Head, statements: Statements,
         hooks: [any SQLiteTransactionHook], db: Database
     ) throws -> AppendResult {
         if let commandID = request.metadata.commandID,
@@ -240,8 +272,9 @@ final class GroupCommitter: Sendable {
             var stored = RecordedEvent(
                 position: head.position, stream: request.stream, version: version, id: event.id, type: event.type,
                 schemaVersion: event.schemaVersion, payload: event.payload, metadata: request.metadata,
-                recordedAt: recordedAt, hash: Data())
+                recordedAt: times.recordedAt, hash: Data(), writtenAt: times.writtenAt)
             stored.hash = EventHasher.hash(of: stored, previous: head.hash)
+            if let key = head.key { stored.authentication = EventHasher.authentication(of: stored.hash, key: key) }
             head.hash = stored.hash
             try EventLogSchema.insert(stored, with: statements.insert, in: db)
             recorded.append(stored)

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import GRDB
 import Synchronization
@@ -39,6 +40,9 @@ public final class SQLiteEventStore: EventStore {
         public var upcasters = Upcasters()
         /// The time stamped on appended events, in milliseconds since 1970.
         public var now: @Sendable () -> Int64 = { Int64((Date().timeIntervalSince1970 * 1000).rounded()) }
+        /// Refuse to open a file whose append-only triggers were removed. Only a check of
+        /// the file (`verify`) opens one anyway, to report it.
+        public var refusesTamperedFile = true
 
         public init() {}
     }
@@ -58,6 +62,11 @@ public final class SQLiteEventStore: EventStore {
         try self.init(path: path, options: options, migrations: [])
     }
 
+    /// The files (the log, its write-ahead log, its shared memory) that others could read
+    /// or write when the store opened them, e.g. restored from a backup as 0644, with
+    /// their modes then: the store made them owner-only.
+    public let tightenedFiles: [(path: String, mode: UInt32)]
+
     /// Opens the log with extra schema migrations registered after the log's own
     /// (the projections use this).
     init(path: String, options: Options, migrations: [(id: String, migrate: @Sendable (Database) throws -> Void)]) throws {
@@ -65,6 +74,7 @@ public final class SQLiteEventStore: EventStore {
         self.options = options
         do {
             try Self.createOwnerOnlyFile(at: path)
+            tightenedFiles = Self.tightenPermissions(of: [path, path + "-wal", path + "-shm"])
             var configuration = Configuration()
             configuration.busyMode = .timeout(Self.seconds(options.busyTimeout))
             configuration.label = "event-log"
@@ -81,6 +91,14 @@ public final class SQLiteEventStore: EventStore {
                 migrator.registerMigration(migration.id, migrate: migration.migrate)
             }
             try migrator.migrate(pool)
+            let missing = try pool.read { db in try EventLogSchema.missingTriggers(in: db) }
+            if options.refusesTamperedFile && !missing.isEmpty {
+                // Someone with the file removed what keeps the log append-only: writing on
+                // would hide whatever was changed meanwhile.
+                throw EventStoreError(
+                    .tampered,
+                    "The event log at '\(path)' has lost its append-only triggers (\(missing.joined(separator: ", "))): the file was changed outside the engine. Run 'aso-engine verify' and restore the log from a backup.")
+            }
         } catch let error as EventStoreError {
             throw error
         } catch {
@@ -95,6 +113,12 @@ public final class SQLiteEventStore: EventStore {
     /// The `synchronous` level the writer connection actually uses (1 = NORMAL, 2 = FULL).
     func writerSynchronousLevel() throws -> Int {
         try pool.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1 }
+    }
+
+    /// The key that authenticates appended events (set by ``WorkflowDatabase`` from the master key).
+    var chainKey: SymmetricKey? {
+        get { committer.chainKey }
+        set { committer.chainKey = newValue }
     }
 
     /// Hooks run inside the append transaction, after each append's events are inserted.
@@ -187,36 +211,39 @@ public final class SQLiteEventStore: EventStore {
     }
 
     public func verify() async throws -> VerificationReport {
-        var checked: Int64 = 0
-        var previousHash = EventHasher.genesis
-        var expectedPosition: Int64 = 1
-        var streamVersions: [StreamID: Int64] = [:]
+        try await verify(chainKey: nil, expected: nil)
+    }
+
+    /// Walks the log as ``verify()`` does, and also requires it to still hold `expected`,
+    /// a head an earlier check recorded (events removed from the end are found this way).
+    /// Authentications are checked for presence only: their key is under the master key
+    /// (``WorkflowDatabase/verify(expecting:)`` checks them).
+    public func verify(expecting expected: LogAnchor?) async throws -> VerificationReport {
+        try await verify(chainKey: nil, expected: expected)
+    }
+
+    /// Walks the log: positions, stream versions, the hash chain, the append-only
+    /// triggers and, given the chain key, every event's authentication.
+    ///
+    /// - Parameters:
+    ///   - chainKey: The log's chain key; without it, authentications are only checked for presence.
+    ///   - expected: A head recorded by an earlier check, which the log must still hold.
+    func verify(chainKey: SymmetricKey?, expected: LogAnchor?) async throws -> VerificationReport {
+        let missing = try await storage("checking the triggers") {
+            try await pool.read { db in try EventLogSchema.missingTriggers(in: db) }
+        }
+        var walk = ChainWalk(chainKey: chainKey, expected: expected)
         for try await event in EventPages(
             after: 0, pageSize: 2048, cursor: \.position, fetch: pageFetcher(upcast: false))
         {
-            if event.position != expectedPosition {
-                return VerificationReport(
-                    eventsChecked: checked, firstBrokenPosition: expectedPosition,
-                    problem: "the event at this position is missing (the next stored position is \(event.position)).")
-            }
-            let lastVersion = streamVersions[event.stream, default: 0]
-            if event.version != lastVersion + 1 {
-                return VerificationReport(
-                    eventsChecked: checked, firstBrokenPosition: event.position,
-                    problem: "stream '\(event.stream)' jumps from version \(lastVersion) to \(event.version).")
-            }
-            let hash = EventHasher.hash(of: event, previous: previousHash)
-            if hash != event.hash {
-                return VerificationReport(
-                    eventsChecked: checked, firstBrokenPosition: event.position,
-                    problem: "the stored hash does not match the event's content and its predecessor's hash.")
-            }
-            streamVersions[event.stream] = event.version
-            previousHash = hash
-            expectedPosition += 1
-            checked += 1
+            if let broken = walk.check(event) { return broken }
         }
-        return VerificationReport(eventsChecked: checked)
+        var report = walk.report
+        if !missing.isEmpty {
+            report.firstBrokenPosition = report.firstBrokenPosition ?? walk.checked
+            report.problem = "the append-only triggers are missing (\(missing.joined(separator: ", "))): the file was changed outside the engine."
+        }
+        return report
     }
 
     // MARK: - Helpers
@@ -252,6 +279,20 @@ public final class SQLiteEventStore: EventStore {
     static func seconds(_ duration: Duration) -> TimeInterval {
         let (seconds, attoseconds) = duration.components
         return TimeInterval(seconds) + TimeInterval(attoseconds) / 1e18
+    }
+
+    /// Makes each existing file of `paths` that this user owns owner-only when others
+    /// could read or write it, and returns those it changed with their modes before.
+    private static func tightenPermissions(of paths: [String]) -> [(path: String, mode: UInt32)] {
+        var tightened: [(path: String, mode: UInt32)] = []
+        for path in paths {
+            var info = stat()
+            guard lstat(path, &info) == 0, info.st_mode & S_IFMT == S_IFREG, info.st_uid == geteuid(),
+                info.st_mode & 0o077 != 0
+            else { continue }
+            if chmod(path, info.st_mode & 0o700) == 0 { tightened.append((path, UInt32(info.st_mode & 0o777))) }
+        }
+        return tightened
     }
 
     /// Creates an empty file with mode 0600 if none exists, so that SQLite (which gives

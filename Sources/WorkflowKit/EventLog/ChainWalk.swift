@@ -8,7 +8,9 @@ struct ChainWalk {
     private(set) var checked: Int64 = 0
     private var previousHash = EventHasher.genesis
     private var expectedPosition: Int64 = 1
-    private var streamVersions: [StreamID: Int64] = [:]
+    /// By the id's bytes: two spellings of one name (composed and decomposed) are two
+    /// streams in the file, though Swift's string equality takes them as one.
+    private var streamVersions: [[UInt8]: Int64] = [:]
     private var authenticatedFrom: Int64?
 
     /// A head recorded by an earlier check, which the log must still hold.
@@ -25,7 +27,8 @@ struct ChainWalk {
             return broken(
                 at: expectedPosition, "the event at this position is missing (the next stored position is \(event.position)).")
         }
-        let lastVersion = streamVersions[event.stream, default: 0]
+        let streamKey = Array(event.stream.rawValue.utf8)
+        let lastVersion = streamVersions[streamKey, default: 0]
         if event.version != lastVersion + 1 {
             return broken(
                 at: event.position,
@@ -51,7 +54,7 @@ struct ChainWalk {
             return broken(
                 at: event.position, "the event at this position is not the one an earlier check recorded: the log was rewritten.")
         }
-        streamVersions[event.stream] = event.version
+        streamVersions[streamKey] = event.version
         previousHash = hash
         expectedPosition += 1
         checked += 1

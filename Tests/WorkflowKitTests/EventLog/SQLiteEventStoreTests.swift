@@ -131,4 +131,14 @@ struct SQLiteEventStoreTests {
         #expect(error?.message == "Cannot open the event log at '\(path)'.")
         #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == text)
     }
+
+    @Test("two spellings of one name stored before the id rule are two streams, and verify keeps them apart")
+    func unicodeSpellingsVerify() async throws {
+        let directory = try TemporaryDirectory()
+        let store = try SQLiteEventStore(path: directory.path("log.sqlite"))
+        for id in ["jos\u{E9}", "jose\u{301}", "jos\u{E9}"] {
+            try await store.append(events(1), to: StreamID(id), expected: .any)
+        }
+        #expect(try await store.verify().isIntact)
+    }
 }

@@ -36,6 +36,7 @@ struct ASOEngine: AsyncParsableCommand {
             TasksCommand.self,
             HistoryCommand.self,
             AccessLogCommand.self,
+            PrincipalsCommand.self,
             RebuildCommand.self,
             RotateMasterKeyCommand.self,
             DiffCommand.self,

@@ -5,8 +5,14 @@ import WorkflowKit
 /// Runs one command on a case and prints what it did; a refusal exits 1.
 func execute(_ command: CaseCommand, on caseID: String, global: GlobalOptions) async throws {
     let engine = try global.makeEngine()
+    let id = caseStream(caseID)
+    let gate = try await AccessGate(database: engine.database, actor: global.acting)
+    if gate.policy.directory.isEnforced {
+        let (state, _) = try await refusingWithExit { try await engine.load(id) }
+        try await gate.authorize(command, on: state)
+    }
     let outcome = try await refusingWithExit {
-        try await engine.execute(command, on: caseStream(caseID), by: global.acting)
+        try await engine.execute(command, on: id, by: gate.actor)
     }
     try report(outcome, json: global.json)
 }

@@ -18,8 +18,13 @@ struct EraseCommand: AsyncParsableCommand {
 
     func run() async throws {
         let database = try global.openDatabase()
+        let gate = try await AccessGate(database: database, actor: global.acting)
+        if gate.policy.directory.isEnforced {
+            let (state, _) = try await refusingWithExit { try await Engine(database: database).load(caseStream(caseID)) }
+            try await gate.authorizeErasure(of: state)
+        }
         let result = try await refusingWithExit {
-            try await database.erase(case: caseStream(caseID), reason: reason, by: global.acting)
+            try await database.erase(case: caseStream(caseID), reason: reason, by: gate.actor)
         }
         if global.json {
             try printJSON(["case": caseID, "erased": true, "version": result.version] as [String: Any])

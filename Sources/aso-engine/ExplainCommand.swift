@@ -17,6 +17,7 @@ struct ExplainCommand: AsyncParsableCommand {
 
     func run() async throws {
         let engine = try global.makeEngine(changesData: false)
+        _ = try await AccessGate.read(caseStream(caseID), for: "explain", database: engine.database, global: global)
         let (schedule, state) = try await refusingWithExit {
             let schedule = try await engine.explain(task: task, of: caseStream(caseID))
             return (schedule, try await engine.load(caseStream(caseID)).0)

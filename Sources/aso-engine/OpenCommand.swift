@@ -50,10 +50,12 @@ struct OpenCommand: AsyncParsableCommand {
         }
         let definition = try ProcessArgument.definition(process, options: processOptions)
         let engine = try global.makeEngine(create: true)
+        let gate = try await AccessGate(database: engine.database, actor: global.acting)
+        try gate.authorizeOpening()
         let outcome = try await refusingWithExit {
             do {
                 return try await engine.open(
-                    definition, caseID: id, fields: fields, responsibleWorker: worker.map(Identifier.normalized), legalBasis: legalBasis, by: global.acting)
+                    definition, caseID: id, fields: fields, responsibleWorker: worker.map(Identifier.normalized), legalBasis: legalBasis, by: gate.actor)
             } catch is VersionConflict {
                 throw UserError("Case \(Identifier.escaped(id.rawValue)) already exists; choose another id with --case.")
             }

@@ -18,9 +18,10 @@ struct ShowCommand: AsyncParsableCommand {
 
     func run() async throws {
         let engine = try global.makeEngine(changesData: false)
+        let actor = try await AccessGate.read(caseStream(caseID), for: "show", database: engine.database, global: global)
         // The read is recorded (who, when, why, which fields) before anything is printed.
         let (state, definition) = try await refusingWithExit {
-            try await engine.read(caseStream(caseID), purpose: purpose, by: global.acting)
+            try await engine.read(caseStream(caseID), purpose: purpose, by: actor)
         }
         if global.json {
             var object: [String: Any] = [

@@ -1,0 +1,126 @@
+/// Who sees a case and who may act on it: one set of rules for the command line, the
+/// library's embedders and any other surface.
+///
+/// - **Seeing a case**: the responsible worker; principals of the lead organisation (the
+///   responsible worker's, which moves with a handover); and, while the client's consent
+///   is in force, principals of the organisations (parties) it names. Anyone else is told
+///   that the case does not exist.
+/// - **Completing a task**: a holder of the task's role in the case's process who sees
+///   the case (`responsible-worker` tasks: the responsible worker, or a holder of that
+///   role in the lead organisation).
+/// - **Other changes** (record, fire, consent, disclose, handover, close): the
+///   responsible worker, or a holder of `responsible-worker` in the lead organisation.
+/// - **Migrate and erase**: a holder of `coordinator`.
+///
+/// While the directory names nobody, the rules are off (``PrincipalDirectory/isEnforced``).
+public struct AccessPolicy: Sendable {
+    public let directory: PrincipalDirectory
+
+    /// The role that may migrate and erase cases.
+    public static let coordinatorRole = "coordinator"
+    /// The role of the worker responsible for a case.
+    public static let responsibleRole = "responsible-worker"
+
+    public init(directory: PrincipalDirectory) {
+        self.directory = directory
+    }
+
+    /// The organisation leading the case: its responsible worker's.
+    public func leadOrganisation(of state: CaseState) -> String? {
+        state.responsibleWorker.flatMap { directory.principal($0)?.organisation }
+    }
+
+    /// Whether `actor` may see case `state` at all.
+    public func canSee(_ state: CaseState, actor: String) -> Bool {
+        guard directory.isEnforced else { return true }
+        guard let principal = directory.principal(actor) else { return false }
+        if state.responsibleWorker == actor { return true }
+        if let lead = leadOrganisation(of: state), lead == principal.organisation { return true }
+        if let consent = state.consent, consent.contains(principal.organisation) { return true }
+        return principal.holds(Self.coordinatorRole, in: state.process)
+    }
+
+    /// Checks that `actor` may run `command` on `state`.
+    ///
+    /// - Throws: ``AccessDenied``: `.notFound` when the actor may not see the case (the
+    ///   message does not reveal that it exists), `.forbidden` naming the role needed.
+    public func authorize(_ command: CaseCommand, on state: CaseState, by actor: String) throws {
+        guard directory.isEnforced else { return }
+        guard let principal = directory.principal(actor) else {
+            throw AccessDenied(.unknownActor, "'\(actor)' is not in the directory of principals: ask a coordinator to add them ('aso-engine principals add').")
+        }
+        guard canSee(state, actor: actor) else {
+            throw AccessDenied(.notFound, "Case \(Identifier.escaped(state.id.rawValue)) does not exist.")
+        }
+        switch command {
+        case .complete(let task, _):
+            let role = state.openTask(task)?.role ?? ""
+            if role == Self.responsibleRole {
+                // The responsible worker's tasks: theirs, or their organisation's holders of the role.
+                if state.responsibleWorker == actor { return }
+                if principal.holds(role, in: state.process), principal.organisation == leadOrganisation(of: state) { return }
+            } else if principal.holds(role, in: state.process) {
+                return
+            }
+            throw AccessDenied(
+                .forbidden, "Completing task '\(task)' needs the role '\(role)' in process '\(state.process)'; '\(actor)' does not hold it.")
+        case .migrate:
+            try require(Self.coordinatorRole, principal, state, doing: "Migrating a case")
+        case .open:
+            return
+        default:
+            if state.responsibleWorker == actor { return }
+            if principal.holds(Self.responsibleRole, in: state.process), principal.organisation == leadOrganisation(of: state) { return }
+            throw AccessDenied(
+                .forbidden,
+                "'\(command.name)' on case \(Identifier.escaped(state.id.rawValue)) is for its responsible worker, or a holder of '\(Self.responsibleRole)' in the lead organisation; '\(actor)' is neither.")
+        }
+    }
+
+    /// Checks that `actor` may erase case `state`.
+    public func authorizeErasure(of state: CaseState, by actor: String) throws {
+        guard directory.isEnforced else { return }
+        guard let principal = directory.principal(actor) else {
+            throw AccessDenied(.unknownActor, "'\(actor)' is not in the directory of principals.")
+        }
+        guard canSee(state, actor: actor) else {
+            throw AccessDenied(.notFound, "Case \(Identifier.escaped(state.id.rawValue)) does not exist.")
+        }
+        try require(Self.coordinatorRole, principal, state, doing: "Erasing a case's personal data")
+    }
+
+    private func require(_ role: String, _ principal: Principal, _ state: CaseState, doing what: String) throws {
+        guard principal.holds(role, in: state.process) else {
+            throw AccessDenied(
+                .forbidden, "\(what) needs the role '\(role)' in process '\(state.process)'; '\(principal.actor)' does not hold it.")
+        }
+    }
+}
+
+/// A command or read that the access rules refuse. Nothing was appended to the case.
+public struct AccessDenied: Error, Sendable, Hashable, CustomStringConvertible {
+    /// The kind of refusal, to match on.
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        private enum Value: String { case unknownActor, notFound, forbidden }
+        private let value: Value
+        private init(_ value: Value) { self.value = value }
+        /// The actor is not in the directory.
+        public static let unknownActor = Code(.unknownActor)
+        /// The actor may not see the case: reported as if it did not exist.
+        public static let notFound = Code(.notFound)
+        /// The actor sees the case but lacks the role the action needs.
+        public static let forbidden = Code(.forbidden)
+        public var description: String { value.rawValue }
+    }
+
+    public var code: Code
+    /// A full sentence; for `.notFound`, the same sentence an unknown case gets.
+    public var message: String
+
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { message }
+}

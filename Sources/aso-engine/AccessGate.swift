@@ -1,0 +1,73 @@
+import ArgumentParser
+import Foundation
+import WorkflowKit
+
+/// The access rules as the command line applies them: a refusal is recorded as a
+/// security event, printed, and ends the command with exit 1, before anything is
+/// appended to the case.
+struct AccessGate {
+    let database: WorkflowDatabase
+    let policy: AccessPolicy
+    let actor: Acting
+
+    init(database: WorkflowDatabase, actor: Acting) async throws {
+        self.database = database
+        self.policy = AccessPolicy(directory: try await database.principals())
+        // The organisation comes from the directory, so that it is recorded with every event.
+        var actor = actor
+        if let principal = policy.directory.principal(actor.id) { actor.organisation = principal.organisation }
+        self.actor = actor
+    }
+
+    /// For a command that reads case `id`: ends it, as if the case did not exist, unless the
+    /// actor may see the case. Returns the acting principal (with their organisation).
+    static func read(_ id: StreamID, for action: String, database: WorkflowDatabase, global: GlobalOptions) async throws -> Acting {
+        let gate = try await AccessGate(database: database, actor: global.acting)
+        if gate.policy.directory.isEnforced {
+            let (state, _) = try await refusingWithExit { try await Engine(database: database).load(id) }
+            try await gate.requireSight(of: state, for: action)
+        }
+        return gate.actor
+    }
+
+    /// Ends the command unless the actor may run `command` on `state`.
+    func authorize(_ command: CaseCommand, on state: CaseState) async throws {
+        try await refusing(command.name, state) { try policy.authorize(command, on: state, by: actor.id) }
+    }
+
+    /// Ends the command, as if the case did not exist, unless the actor may see it.
+    func requireSight(of state: CaseState, for action: String) async throws {
+        try await refusing(action, state) {
+            guard policy.directory.isEnforced else { return }
+            guard policy.directory.principal(actor.id) != nil else {
+                throw AccessDenied(.unknownActor, "'\(actor.id)' is not in the directory of principals: ask a coordinator to add them ('aso-engine principals add').")
+            }
+            guard policy.canSee(state, actor: actor.id) else {
+                throw AccessDenied(.notFound, "Case \(Identifier.escaped(state.id.rawValue)) does not exist.")
+            }
+        }
+    }
+
+    /// Ends the command unless the actor may erase `state`.
+    func authorizeErasure(of state: CaseState) async throws {
+        try await refusing("erase", state) { try policy.authorizeErasure(of: state, by: actor.id) }
+    }
+
+    /// Ends the command unless the actor may open cases (is in the directory, once it names anyone).
+    func authorizeOpening() throws {
+        guard policy.directory.isEnforced, policy.directory.principal(actor.id) == nil else { return }
+        printError("'\(actor.id)' is not in the directory of principals: ask a coordinator to add them ('aso-engine principals add').")
+        throw ExitCode(1)
+    }
+
+    private func refusing(_ action: String, _ state: CaseState, _ check: () throws -> Void) async throws {
+        do {
+            try check()
+        } catch let denied as AccessDenied {
+            try await database.recordRefusal(
+                AccessRefused(action: action, caseID: state.id.rawValue, code: denied.code.description), by: actor)
+            printError(denied.message)
+            throw ExitCode(1)
+        }
+    }
+}

@@ -1,0 +1,103 @@
+import Foundation
+import Testing
+import WorkflowKitTesting
+
+/// The directory of principals and the access rules, through the built `aso-engine`.
+@Suite("access control")
+struct AccessControlTests {
+    static let processes = Repository.root(of: #filePath).appendingPathComponent("processes").path
+
+    static func run(_ arguments: [String], as actor: String, now: String = "2026-06-01", in directory: TemporaryDirectory) throws -> ProcessOutput {
+        var all = arguments + ["--db", directory.path("cases.sqlite"), "--actor", actor, "--now", now]
+        if arguments.first == "open" { all += ["--processes", processes] }
+        return try BuiltProduct.run("aso-engine", all, currentDirectory: directory.url)
+    }
+
+    /// A directory: a coordinator, a prison worker, a chair, a landlord and a social worker.
+    static func directory(in directory: TemporaryDirectory) throws {
+        let first = try run(["principals", "add", "anna", "--organisation", "prison", "--role", "responsible-worker"], as: "cora", in: directory)
+        #expect(first.status == 1 && first.stderr.contains("The first principal must hold the 'coordinator' role"))
+        for arguments in [
+            ["cora", "--organisation", "community-sanctions-office", "--role", "coordinator"],
+            ["anna", "--organisation", "prison", "--role", "responsible-worker"],
+            ["carl", "--organisation", "community-sanctions-office", "--role", "chair"],
+            ["lisa", "--organisation", "landlord", "--role", "housing-worker"],
+            ["bob", "--organisation", "adult-social-work", "--role", "responsible-worker"],
+        ] {
+            let added = try run(["principals", "add"] + arguments, as: "cora", in: directory)
+            #expect(added.status == 0, "\(added.stderr)")
+        }
+        let notCoordinator = try run(["principals", "add", "eve", "--organisation", "prison", "--role", "coordinator"], as: "anna", in: directory)
+        #expect(notCoordinator.status == 1 && notCoordinator.stderr.contains("needs the role 'coordinator'"))
+    }
+
+    @Test("who sees a case: the lead organisation and the parties the consent names, while it is in force; others get 'not found'")
+    func sight() throws {
+        let directory = try TemporaryDirectory()
+        try Self.directory(in: directory)
+        let stranger = try Self.run(["open", "vat-generic", "--case", "vat-1", "--set", "releaseDate=2026-12-23"], as: "mallory", in: directory)
+        #expect(stranger.status == 1 && stranger.stderr.contains("'mallory' is not in the directory of principals"))
+        let opened = try Self.run(["open", "vat-generic", "--case", "vat-1", "--set", "releaseDate=2026-12-23", "--worker", "anna"], as: "anna", in: directory)
+        #expect(opened.status == 0, "\(opened.stderr)")
+        let history = try Self.run(["history", "vat-1"], as: "anna", in: directory).stdout
+
+        // Not revealed to exist: the same sentence as a case that does not exist, and nothing appended to it.
+        let hidden = try Self.run(["show", "vat-1"], as: "lisa", in: directory)
+        let unknown = try Self.run(["show", "vat-9"], as: "lisa", in: directory)
+        #expect(hidden.status == 1 && hidden.stderr == "Case 'vat-1' does not exist.\n")
+        #expect(unknown.stderr == hidden.stderr.replacingOccurrences(of: "vat-1", with: "vat-9"))
+        #expect(try Self.run(["history", "vat-1"], as: "anna", in: directory).stdout.count == history.count)
+        let refusals = try Self.run(["principals", "refusals"], as: "cora", in: directory).stdout
+        #expect(refusals.contains("lisa") && refusals.contains("show") && refusals.contains("notFound"))
+
+        #expect(try Self.run(["consent", "vat-1", "--parties", "landlord,prison"], as: "anna", now: "2026-06-10", in: directory).status == 0)
+        #expect(try Self.run(["show", "vat-1"], as: "lisa", now: "2026-06-11", in: directory).status == 0)
+        #expect(try Self.run(["show", "vat-1"], as: "bob", now: "2026-06-11", in: directory).status == 1)
+        #expect(try Self.run(["consent", "vat-1", "--withdraw"], as: "anna", now: "2026-06-12", in: directory).status == 0)
+        #expect(try Self.run(["show", "vat-1"], as: "lisa", now: "2026-06-13", in: directory).status == 1)
+    }
+
+    @Test("who may act: a task's role, the responsible worker for changes, a coordinator to erase; a refusal names the role")
+    func actions() throws {
+        let directory = try TemporaryDirectory()
+        try Self.directory(in: directory)
+        #expect(try Self.run(["open", "vat-generic", "--case", "vat-1", "--set", "releaseDate=2026-12-23", "--worker", "anna"], as: "anna", in: directory).status == 0)
+        let consent = try Self.run(
+            ["consent", "vat-1", "--parties", "prison,adult-social-work,community-sanctions-office"], as: "anna", now: "2026-06-10", in: directory)
+        #expect(consent.status == 0, "\(consent.stderr)")
+        let before = try Self.run(["history", "vat-1"], as: "anna", now: "2026-06-10", in: directory).stdout
+
+        // bob sees the case (the consent names his organisation) and holds responsible-worker, but in another organisation.
+        let notLead = try Self.run(["complete", "vat-1", "notify-chair"], as: "bob", now: "2026-06-11", in: directory)
+        #expect(notLead.status == 1 && notLead.stderr.contains("needs the role 'responsible-worker'"), "\(notLead.stderr)")
+        let closeByOther = try Self.run(["close", "vat-1", "--reason", "x"], as: "carl", now: "2026-06-11", in: directory)
+        #expect(closeByOther.status == 1 && closeByOther.stderr.contains("is for its responsible worker"))
+        let chairTask = try Self.run(["complete", "vat-1", "invite-parties"], as: "anna", now: "2026-06-11", in: directory)
+        #expect(chairTask.status == 1 && chairTask.stderr.contains("needs the role 'chair'"))
+        let eraseByWorker = try Self.run(["erase", "vat-1", "--reason", "x"], as: "anna", now: "2026-06-11", in: directory)
+        #expect(eraseByWorker.status == 1 && eraseByWorker.stderr.contains("needs the role 'coordinator'"))
+        // Nothing was appended to the case by any refusal.
+        #expect(try Self.run(["history", "vat-1"], as: "anna", now: "2026-06-11", in: directory).stdout == before)
+
+        #expect(try Self.run(["complete", "vat-1", "notify-chair"], as: "anna", now: "2026-06-11", in: directory).status == 0)
+        let chair = try Self.run(["complete", "vat-1", "invite-parties"], as: "carl", now: "2026-06-12", in: directory)
+        #expect(chair.status == 0, "\(chair.stderr)")
+        #expect(try Self.run(["erase", "vat-1", "--reason", "Test of the rules."], as: "cora", now: "2026-06-13", in: directory).status == 0)
+        let list = try Self.run(["principals", "list"], as: "anna", in: directory).stdout
+        #expect(list.contains("cora") && list.contains("community-sanctions-office") && list.contains("coordinator"))
+    }
+
+    @Test("the principals example in docs/cli.md runs as written")
+    func documentedExample() throws {
+        let page = try String(contentsOf: Repository.root(of: #filePath).appendingPathComponent("docs/cli.md"), encoding: .utf8)
+        let section = try #require(page.components(separatedBy: "## Who may do what").dropFirst().first)
+        let block = try #require(section.components(separatedBy: "```").dropFirst().first)
+        let lines = block.split(separator: "\n").map(String.init).filter { $0.hasPrefix("aso-engine ") }
+        #expect(lines.count == 6)
+        let directory = try TemporaryDirectory()
+        for line in lines {
+            let result = try BuiltProduct.run("aso-engine", Array(Repository.shellWords(line).dropFirst()), currentDirectory: directory.url)
+            #expect(result.status == 0 && !result.stdout.isEmpty, "\(line): \(result.stderr)")
+        }
+    }
+}

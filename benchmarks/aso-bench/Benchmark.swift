@@ -8,8 +8,58 @@ import WorkflowKit
 /// sealing personal values costs.
 @main
 struct Benchmark {
+    static let usage = """
+        aso-bench: the engine's event log and commands beside the raw SQLite C API, in one run.
+
+        Usage:
+          aso-bench [--quick] [--rounds N] [--events N] [--read-events N]
+              appends (1 and 10 events per transaction, FULL and NORMAL), 8 concurrent appenders,
+              engine commands and whole-log reads, each beside raw SQLite doing the same rows;
+              medians of N alternating rounds (default 3; 1 with --quick)
+          aso-bench --tick [--quick]
+              the reminder daemon's tick delivering 1,000 due reminders among 10k, 100k, 1M open tasks
+          aso-bench --privacy [--rounds N] [--events N]
+              the same process with its fields personal (sealed) and plain
+          aso-bench --language
+              loading and validating a generated process file of 200 states and 1,000 tasks
+          aso-bench --workload append-batch|command|replay|vat-case [--side ours|raw] [--events N]
+                    [--cases N] [--commands N] [--db PATH] [--setup] [--synchronous FULL|NORMAL] [--process FILE]
+              one workload of benchmarks/run (against the eventsourcing library and SpiffWorkflow),
+              one side, one JSON object on standard output
+          aso-bench --help
+              this text
+
+        Build it in release mode: swift run -c release aso-bench …
+        """
+
+    /// The options each mode takes, and the values they need.
+    static let flags: Set<String> = ["--quick", "--tick", "--privacy", "--language", "--setup", "--help", "-h", "--read-only"]
+    static let valued: Set<String> = [
+        "--rounds", "--events", "--read-events", "--workload", "--side", "--cases", "--commands", "--db", "--synchronous", "--process",
+    ]
+
     static func main() async throws {
         let arguments = CommandLine.arguments
+        if arguments.contains("--help") || arguments.contains("-h") {
+            print(usage)
+            return
+        }
+        var index = 1
+        while index < arguments.count {
+            let argument = arguments[index]
+            if valued.contains(argument) {
+                guard index + 1 < arguments.count else {
+                    FileHandle.standardError.write(Data("aso-bench: \(argument) needs a value.\n\n\(usage)\n".utf8))
+                    exit(2)
+                }
+                index += 2
+            } else if flags.contains(argument) {
+                index += 1
+            } else {
+                FileHandle.standardError.write(Data("aso-bench: unknown option '\(argument)'.\n\n\(usage)\n".utf8))
+                exit(2)
+            }
+        }
         let quick = arguments.contains("--quick")
         func value(_ name: String, _ fallback: Int) -> Int {
             guard let index = arguments.firstIndex(of: name), index + 1 < arguments.count else { return fallback }

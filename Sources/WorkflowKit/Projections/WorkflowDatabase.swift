@@ -38,6 +38,7 @@ public final class WorkflowDatabase: Sendable {
                 (ReminderProjection.migrationID, { @Sendable db in try ReminderProjection.migrate(db) }),
                 (CaseKeys.migrationID, { @Sendable db in try CaseKeys.migrate(db) }),
                 (CaseProjection.erasedMigrationID, { @Sendable db in try CaseProjection.migrateErased(db) }),
+                (ReminderProjection.supersededMigrationID, { @Sendable db in try ReminderProjection.migrateSuperseded(db) }),
             ])
         events.transactionHooks = [CaseProjections(reminders: reminders), CaseKeys(pending: pendingCaseKeys)]
         let sample = try events.pool.writeWithoutTransaction { db in

@@ -344,13 +344,6 @@ public enum CaseDecider {
             emit(.responsibilityHandedOver(ResponsibilityHandedOver(from: state.responsibleWorker, to: worker, on: today)))
         }
 
-        mutating func closeCase(reason: String) {
-            for task in state.openTasks {
-                emit(.taskCancelled(TaskCancelled(task: task.task, reason: "The case closed.", on: today)))
-            }
-            emit(.caseClosed(CaseClosed(reason: reason, on: today)))
-        }
-
         mutating func migrate(to target: ProcessDefinition) throws {
             guard target.id == definition.id else {
                 throw CommandRefused(

@@ -1,6 +1,14 @@
 import Foundation
 
 extension CaseDecider.Run {
+    /// Closes the case: its open tasks are cancelled.
+    mutating func closeCase(reason: String) {
+        for task in state.openTasks {
+            emit(.taskCancelled(TaskCancelled(task: task.task, reason: "The case closed.", on: today)))
+        }
+        emit(.caseClosed(CaseClosed(reason: reason, on: today)))
+    }
+
     /// Reopens a closed case: into the state its final state names in `reopen:`, or,
     /// for a case closed by the close command while it worked in a state, into that
     /// state again. Its history, fields and consent stay as they were; the state's

@@ -27,6 +27,7 @@ struct ASOEngine: AsyncParsableCommand {
             DiscloseCommand.self,
             HandoverCommand.self,
             CloseCommand.self,
+            ReopenCommand.self,
             EraseCommand.self,
             RetentionCommand.self,
             DocumentCommand.self,

@@ -180,3 +180,22 @@ struct CloseCommand: AsyncParsableCommand {
         try await execute(.close(reason: reason), on: caseID, global: global)
     }
 }
+
+/// `aso-engine reopen CASE --reason TEXT`.
+struct ReopenCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "reopen",
+        abstract: "Reopen a closed case (e.g. the client came back after contact was lost); its history stays.")
+
+    @Argument(help: ArgumentHelp("The case id.", valueName: "case"))
+    var caseID: String
+
+    @Option(name: .long, help: ArgumentHelp("Why the case reopens (no personal data).", valueName: "text"))
+    var reason: String
+
+    @OptionGroup var global: GlobalOptions
+
+    func run() async throws {
+        try await execute(.reopen(reason: reason), on: caseID, global: global)
+    }
+}

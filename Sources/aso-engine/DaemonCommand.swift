@@ -13,7 +13,8 @@ struct DaemonCommand: AsyncParsableCommand {
         discussion: """
             Sinks (repeatable --sink): 'stdout' (a readable line per reminder), 'jsonl:PATH' (one JSON \
             object per line), 'webhook:URL' (HTTP POST with an Idempotency-Key header, retried with \
-            backoff), 'exec:COMMAND' (the JSON on the command's standard input). SIGTERM or SIGINT \
+            backoff), 'exec:COMMAND' (the JSON on the command's standard input), 'digest:DIR' (one \
+            file per role and day, DIR/YYYY-MM-DD-ROLE.txt, listing everything due). SIGTERM or SIGINT \
             finish the delivery in flight, then exit 0. Once a day (and at start) it also erases the \
             personal data of closed cases whose retention period has ended, as 'aso-engine retention' does.
             """)
@@ -79,8 +80,9 @@ struct DaemonCommand: AsyncParsableCommand {
             if spec.hasPrefix("exec:"), spec.count > 5 {
                 return CommandSink(command: String(spec.dropFirst(5)), passing: sinkEnvironment, timeout: .seconds(sinkTimeout))
             }
+            if spec.hasPrefix("digest:"), spec.count > 7 { return DigestSink(directory: String(spec.dropFirst(7))) }
             throw ValidationError(
-                "Unknown sink '\(SinkNames.redacting(spec))': use stdout, jsonl:PATH, webhook:https://HOST/PATH or exec:COMMAND.")
+                "Unknown sink '\(SinkNames.redacting(spec))': use stdout, jsonl:PATH, webhook:https://HOST/PATH, exec:COMMAND or digest:DIR.")
         }
     }
 

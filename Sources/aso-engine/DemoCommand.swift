@@ -88,6 +88,7 @@ struct DemoCommand: AsyncParsableCommand {
               tasks overdue at end    \(summary.tasksOverdueAtEnd)
               reminders delivered     \(summary.reminders) (\(summary.lateReminders) late)
               escalations             \(summary.escalations)
+              reminders per case-month \(String(format: "%.1f", summary.remindersPerCaseMonth)) (goal: at most 4, about one a week per open case)
               housed before release   \(summary.housedBeforeRelease) of \(summary.housedBeforeRelease + summary.notHousedBeforeRelease) recorded
               housing forms agreed    \(summary.housingForms.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
               refused commands        \(summary.refusals)

@@ -56,6 +56,8 @@ extension CaseEvent {
             return "responsibility handed over from \(handover.from ?? "nobody") to \(handover.to)"
         case .caseClosed(let closed):
             return "case closed: \(closed.reason)"
+        case .caseReopened(let reopened):
+            return "case reopened from the state '\(reopened.from)': \(reopened.reason)"
         case .caseMigrated(let migrated):
             return "migrated from version \(migrated.from.prefix(12)) to \(migrated.to.prefix(12))"
         case .caseErased(let erased):

@@ -62,11 +62,38 @@ enum ProcessDiagram {
         return line + ")"
     }
 
+    /// The lines for a state's tasks. Tasks that differ only in the one party they
+    /// involve (one invitation per party: same id prefix, role, due date and
+    /// repetition) are drawn as one line when there are three or more of them.
+    static func taskLines(_ state: StateDefinition) -> [String] {
+        func key(_ task: TaskDefinition) -> String? {
+            guard task.involves.count == 1, let dash = task.id.firstIndex(of: "-") else { return nil }
+            return [String(task.id[..<dash]), task.role, task.due?.text ?? "", task.repeatRule == nil ? "" : "repeats"]
+                .joined(separator: "\u{1F}")
+        }
+        var groups: [String: [TaskDefinition]] = [:]
+        for task in state.tasks { if let key = key(task) { groups[key, default: []].append(task) } }
+        var lines: [String] = []
+        var drawn: Set<String> = []
+        for task in state.tasks {
+            guard let key = key(task), let group = groups[key], group.count >= 3 else {
+                lines.append(taskLine(task))
+                continue
+            }
+            guard drawn.insert(key).inserted, let dash = task.id.firstIndex(of: "-") else { continue }
+            var line = "\(task.id[..<dash])-PARTY (\(task.role)"
+            if let due = task.due { line += ", due \(due.text)" }
+            if task.repeatRule != nil { line += ", repeats" }
+            lines.append(line + "), one for each of \(group.count) parties; only those the consent names are open")
+        }
+        return lines
+    }
+
     static func mermaid(_ definition: ProcessDefinition) -> String {
         var lines = ["---", "title: \(quoted(definition.title))", "---", "stateDiagram-v2"]
         for state in definition.states {
             lines.append("    state \"\(quoted(state.title))\" as \(node(state.id))")
-            for task in state.tasks { lines.append("    \(node(state.id)) : \(quoted(taskLine(task)).replacingOccurrences(of: ":", with: "·"))") }
+            for line in taskLines(state) { lines.append("    \(node(state.id)) : \(quoted(line).replacingOccurrences(of: ":", with: "·"))") }
         }
         if let initial = definition.initialState { lines.append("    [*] --> \(node(initial.id))") }
         if let fast = definition.fastTrack {
@@ -90,7 +117,7 @@ enum ProcessDiagram {
         var lines = ["digraph \"\(escape(definition.id))\" {", "  label=\"\(escape(definition.title))\";", "  rankdir=TB;", "  node [shape=box, style=rounded];"]
         lines.append("  \"__start\" [shape=point];")
         for state in definition.states {
-            let tasks = state.tasks.map { "\\l• " + escape(taskLine($0)) }.joined()
+            let tasks = taskLines(state).map { "\\l• " + escape($0) }.joined()
             let shape = state.final ? ", peripheries=2" : ""
             lines.append("  \"\(escape(state.id))\" [label=\"\(escape(state.title))\(tasks)\(tasks.isEmpty ? "" : "\\l")\"\(shape)];")
         }

@@ -37,7 +37,8 @@ struct ReportCommand: AsyncParsableCommand {
                     [
                         "process": figures.process, "casesOpened": figures.casesOpened, "casesClosed": figures.casesClosed,
                         "fastTracked": figures.fastTracked, "tasksOnTime": figures.tasksOnTime, "tasksLate": figures.tasksLate,
-                        "escalations": figures.escalations, "values": figures.values,
+                        "escalations": figures.escalations, "values": figures.values, "closedIn": figures.closedIn,
+                        "casesReopened": figures.casesReopened,
                         "workingDaysFromOpening": figures.workingDaysFromOpening.mapValues { days in
                             ["cases": days.count, "median": median(days) as Any, "mean": mean(days) as Any]
                         },
@@ -56,6 +57,10 @@ struct ReportCommand: AsyncParsableCommand {
                 ["cases closed", "\(figures.casesClosed)"], ["tasks done on time", "\(figures.tasksOnTime)"],
                 ["tasks done late", "\(figures.tasksLate)"], ["escalations", "\(figures.escalations)"],
             ]
+            for (state, count) in figures.closedIn.sorted(by: { $0.key < $1.key }) where state != "closed" {
+                rows.append(["cases closed in '\(state)'", "\(count)"])
+            }
+            if figures.casesReopened > 0 { rows.append(["cases reopened", "\(figures.casesReopened)"]) }
             for (field, counts) in figures.values.sorted(by: { $0.key < $1.key }) {
                 rows.append([field, counts.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")])
             }

@@ -41,7 +41,7 @@ struct AccessLogCommandTests {
         let log = try Self.run(["access-log", "a"], in: directory)
         #expect(log.status == 0, "\(log.stderr)")
         for line in [
-            "legal basis  Statutory duty: the wellbeing services county's social welfare under the Social",
+            "legal basis  Statutory duty: the Criminal Sanctions Agency's",
             "consent      given on 2026-06-10, naming adult-social-work, prison",
             "2026-06-12T12:00:00+03:00  ben   show                         releaseDate",
             "2026-06-13T12:00:00+03:00  carl  client asked for the record  -",

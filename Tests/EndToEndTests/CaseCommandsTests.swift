@@ -111,7 +111,8 @@ struct CaseCommandsTests {
         let overdueInOctober = try session.json(["tasks", "--overdue"], now: "2026-10-24") as? [[String: Any]]
         #expect(overdueInOctober?.compactMap { $0["task"] as? String } == ["ask-consent", "map-housing"])
         let overdueInNovember = try session.json(["tasks", "--overdue"], now: "2026-11-10") as? [[String: Any]]
-        #expect(overdueInNovember?.compactMap { $0["task"] as? String } == ["ask-consent", "map-housing", "map-housing-fast"])
+        #expect(
+            overdueInNovember?.compactMap { $0["task"] as? String } == ["ask-consent", "map-housing", "ask-consent-fast", "map-housing-fast"])
         let byRole = try session.json(["tasks", "--role", "chair"]) as? [[String: Any]]
         #expect(byRole?.isEmpty == true)
         let dueBefore = try session.json(["tasks", "--due-before", "2026-11-01"]) as? [[String: Any]]
@@ -128,7 +129,7 @@ struct CaseCommandsTests {
         #expect(refused.stdout.isEmpty)
         #expect(
             refused.stderr
-                == "The event 'meeting-held' is not allowed in state 'mapping' of case 'vat-1'; allowed there: consent-given, client-declined.\n")
+                == "The event 'meeting-held' is not allowed in state 'mapping' of case 'vat-1'; allowed there: consent-given, client-declined, contact-lost.\n")
         #expect(try session.history("vat-1") == before)
 
         let unknown = try session.run(["show", "no-such-case"])
@@ -171,13 +172,15 @@ struct CaseCommandsTests {
         let given = try session.ok(["consent", "vat-1", "--parties", "prison,landlord"], now: "2026-06-10")
         #expect(given.stdout.contains("consent given, naming landlord, prison"))
         #expect(given.stdout.contains("entered state 'notify' from 'mapping' on 'consent-given'"))
-        // invite-parties involves adult-social-work, which this consent does not name.
-        let invite = try session.tasks(of: "vat-1").first { $0["task"] as? String == "invite-parties" }
+        // One invitation per party: the one to adult social work, which this consent does not name, is suspended.
+        let tasks = try session.tasks(of: "vat-1")
+        let invite = tasks.first { $0["task"] as? String == "invite-adult-social-work" }
         #expect(invite?["suspended"] as? Bool == true)
+        #expect(tasks.first { $0["task"] as? String == "invite-landlord" }?["suspended"] as? Bool == false)
         let before = try session.history("vat-1")
-        let refused = try session.run(["complete", "vat-1", "invite-parties"], now: "2026-06-11")
+        let refused = try session.run(["complete", "vat-1", "invite-adult-social-work"], now: "2026-06-11")
         #expect(refused.status == 1)
-        #expect(refused.stderr.contains("Task 'invite-parties' is suspended"))
+        #expect(refused.stderr.contains("Task 'invite-adult-social-work' is suspended"))
         let outside = try session.run(["share", "vat-1", "adult-social-work", "--purpose", "advance information"])
         #expect(outside.status == 1)
         #expect(outside.stderr == "The client's consent does not name 'adult-social-work'; nothing may be disclosed to it.\n")
@@ -187,8 +190,8 @@ struct CaseCommandsTests {
         #expect(try session.history("vat-1").last?.contains("information disclosed to 'prison': advance information") == true)
 
         try session.ok(["consent", "vat-1", "--parties", "prison,adult-social-work"], now: "2026-06-12")
-        #expect(try session.history("vat-1").contains { $0.contains("task 'invite-parties' resumed") })
-        try session.ok(["complete", "vat-1", "invite-parties"], now: "2026-06-15")
+        #expect(try session.history("vat-1").contains { $0.contains("task 'invite-adult-social-work' resumed") })
+        try session.ok(["complete", "vat-1", "invite-adult-social-work"], now: "2026-06-15")
         let withdrawn = try session.ok(["consent", "vat-1", "--withdraw"], now: "2026-06-16")
         #expect(withdrawn.stdout.contains("consent withdrawn"))
         let shown = try session.json(["show", "vat-1"]) as? [String: Any]

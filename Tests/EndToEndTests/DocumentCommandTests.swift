@@ -215,7 +215,8 @@ struct DocumentCommandTests {
             "To: Prison (prison)", "## Case \(Self.a.id)", "## Case \(Self.b.id)", "- Release date: \(Self.b.releaseDate)",
             "- Housing form agreed: not recorded", "Who does what, by when:",
             "- Notify the group leader — Responsible worker (prison or community sanctions office), due 2026-06-12",
-            "- Invite the parties the client named and send them advance information — Group leader, due 2026-06-25 (on hold: consent)",
+            "- Invite the prison and send it advance information — Group leader, due 2026-06-25",
+            "- Invite Kela and send it advance information — Group leader, due 2026-06-25 (on hold: consent)",
             "prison: 2 clients (\(Self.a.id), \(Self.b.id))",
         ] {
             #expect(result.stdout.contains(line), "missing '\(line)' in\n\(result.stdout)")
@@ -361,10 +362,10 @@ struct DocumentCommandTests {
         try fixture.succeed(
             ["open", "vat-generic", "--case", "vat-2", "--set", "releaseDate=2027-01-21", "--legal-basis", basis], now: "2026-06-01")
 
-        let processBasis = "legal basis Statutory duty: the wellbeing services county's social welfare under the Social Welfare Act (1301/2014)"
+        let processBasis = "legal basis Statutory duty: the Criminal Sanctions Agency's release planning under the Imprisonment Act (767/2005"
         let first = try fixture.succeed(["show", "vat-1"]).stdout
         #expect(first.contains(processBasis), "\(first)")
-        #expect(first.contains("GDPR art. 6(1)(c) and 9(2)(h)."))
+        #expect(first.contains("the Social Welfare Act (1301/2014)") && first.contains("GDPR art. 6(1)(c), 9(2)(h), and art. 10"))
         let second = try fixture.succeed(["show", "vat-2"]).stdout
         #expect(second.contains("legal basis \(basis)\n"), "\(second)")
         #expect(!second.contains("Social Welfare Act (1301/2014)"))
@@ -374,7 +375,7 @@ struct DocumentCommandTests {
         let json = try fixture.succeed(["access-log", "vat-2", "--json"]).stdout
         let object = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
         #expect(object["legalBasis"] as? String == basis)
-        #expect(try fixture.succeed(["access-log", "vat-1"]).stdout.contains("legal basis  Statutory duty: the wellbeing services county's"))
+        #expect(try fixture.succeed(["access-log", "vat-1"]).stdout.contains("legal basis  Statutory duty: the Criminal Sanctions Agency's"))
     }
 
     @Test("a case named twice is one client in each copy and one disclosure per party")

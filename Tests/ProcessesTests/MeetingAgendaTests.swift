@@ -48,7 +48,11 @@ struct MeetingAgendaTests {
         let states = try await Self.cases(["2026-12-01", "2026-12-02"], consent: [["prison", "kela"], ["adult-social-work"]])
         let agenda = MeetingAgendaPlugin().agenda(for: states, definition: try Self.vatGeneric(), meeting: LocalDate("2026-07-07")!)
         #expect(agenda.clients[0].invite == ["kela", "prison"])
-        #expect(agenda.clients[0].notInvited == ["adult-social-work"])
+        // One invitation per party: every party the consent does not name is listed as not invited.
+        #expect(
+            agenda.clients[0].notInvited == [
+                "adult-social-work", "debt-counselling", "landlord", "parish", "substance-and-mental-health", "supported-housing",
+            ])
         #expect(agenda.clients[1].invite == ["adult-social-work"])
         for client in agenda.clients {
             let consent = states.first { $0.id == client.caseID }?.consent ?? []

@@ -33,10 +33,18 @@ public struct DemoSimulation: Sendable {
         public var reminders = 0
         public var lateReminders = 0
         public var escalations = 0
+        /// The days each case was open, summed over the cases (for the rate below).
+        public var caseDaysOpen = 0
         public var housedBeforeRelease = 0
         public var notHousedBeforeRelease = 0
         public var housingForms: [String: Int] = [:]
         public var refusals = 0
+
+        /// Reminders and escalations delivered per open case per month (30 days):
+        /// what one case costs its workers' attention.
+        public var remindersPerCaseMonth: Double {
+            caseDaysOpen == 0 ? 0 : Double(reminders) / (Double(caseDaysOpen) / 30)
+        }
     }
 
     /// Progress at the end of a simulated month.
@@ -119,6 +127,7 @@ public struct DemoSimulation: Sendable {
             // 12:00: workers do their work.
             clock.set(calendar.instant(today, hour: 12, minute: 0))
             try await work(today: today, engine: engine, worker: worker, plan: &plan, random: &random, summary: &summary)
+            summary.caseDaysOpen += try await database.cases(includeClosed: false).count
             if today.month != month.month || offset == options.days - 1 {
                 let open = try await database.cases(includeClosed: false).count
                 onProgress(Progress(month: month, openCases: open, reminders: sink.count, escalations: sink.escalations))

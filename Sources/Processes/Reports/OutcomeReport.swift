@@ -15,6 +15,10 @@ public struct OutcomeReport: Sendable {
         public var tasksOnTime = 0
         public var tasksLate = 0
         public var escalations = 0
+        /// Cases closed in the period, by the state they closed in (e.g. `contact-lost`).
+        public var closedIn: [String: Int] = [:]
+        /// Cases reopened in the period (e.g. a client who lost contact came back).
+        public var casesReopened = 0
         /// For each reported yes/no or choice field: value → number of cases.
         public var values: [String: [String: Int]] = [:]
         /// For each reported date field: working days from opening, one entry per case.
@@ -68,6 +72,9 @@ public struct OutcomeReport: Sendable {
                 if opened.fastTrack != nil { figures.fastTracked += 1 }
             case .caseClosed(let closed) where inPeriod(closed.on):
                 figures.casesClosed += 1
+                figures.closedIn[next.state, default: 0] += 1
+            case .caseReopened(let reopened) where inPeriod(reopened.on):
+                figures.casesReopened += 1
             case .taskCompleted(let done) where inPeriod(done.on):
                 if done.late { figures.tasksLate += 1 } else { figures.tasksOnTime += 1 }
             default:

@@ -76,6 +76,7 @@ extension ProcessDefinition {
             ("title", scalar(state.title)),
             ("initial", state.initial ? scalar("true") : nil),
             ("final", state.final ? scalar("true") : nil),
+            ("reopen", state.reopen.map { scalar($0) }),
             ("tasks", state.tasks.isEmpty ? nil : map(state.tasks.map { ($0.id, taskNode($0)) })),
             ("on", transitions.isEmpty ? nil : map(transitions)),
         ])
@@ -90,7 +91,8 @@ extension ProcessDefinition {
             ("dueOnDayOff", task.dueOnDayOff == .nextWorkingDay ? nil : scalar(task.dueOnDayOff.rawValue)),
             ("remind", task.reminders.isEmpty ? nil : list(task.reminders.map(\.description))),
             ("escalate", task.escalation.isEmpty ? nil : Node(task.escalation.map { rung in
-                map([("to", scalar(rung.to)), ("after", scalar("\(rung.after) overdue")), ("every", rung.every.map { scalar($0.description) })])
+                map([("to", scalar(rung.to)), ("after", scalar("\(rung.after) overdue")), ("every", rung.every.map { scalar($0.description) }),
+                    ("times", rung.times.map { scalar(String($0)) })])
             })),
             ("involves", task.involves.isEmpty ? nil : list(task.involves)),
             ("outcomes", task.outcomes.isEmpty ? nil : list(task.outcomes)),

@@ -3,14 +3,22 @@ extension ProcessReader {
         guard let node else { return [] }
         guard let pairs = mapping(node, "states", what: "'states'") else { return [] }
         var result: [StateDefinition] = []
+        var reopenTargets: [(target: String, node: SourceNode)] = []
         for (key, value) in pairs {
             let path = "states.\(key.name)"
             checkID(key, kind: "state")
             var state = StateDefinition(id: key.name, title: key.name)
-            guard mapping(value, path, allowed: ["title", "description", "initial", "final", "tasks", "on"], what: "the state '\(key.name)'") != nil else { continue }
+            guard mapping(value, path, allowed: ["title", "description", "initial", "final", "reopen", "tasks", "on"], what: "the state '\(key.name)'") != nil else { continue }
             state.title = string(value["title"], what: "'title'") ?? key.name
             state.initial = bool(value["initial"], what: "'initial'") ?? false
             state.final = bool(value["final"], what: "'final'") ?? false
+            if let reopenNode = value["reopen"], let target = string(reopenNode, what: "'reopen'") {
+                state.reopen = target
+                reopenTargets.append((target, reopenNode))
+                if !state.final {
+                    error("'reopen' of the state '\(key.name)' belongs to a final state: only a closed case is reopened.", at: reopenNode.location)
+                }
+            }
             if let tasks = value["tasks"], let taskPairs = mapping(tasks, "\(path).tasks", what: "'tasks' of the state '\(key.name)'") {
                 for (taskKey, taskValue) in taskPairs {
                     checkID(taskKey, kind: "task")
@@ -23,6 +31,9 @@ extension ProcessReader {
                 }
             }
             result.append(state)
+        }
+        for (target, node) in reopenTargets where !result.contains(where: { $0.id == target && !$0.final }) {
+            error("'reopen' names the state '\(target)', which is not a state of the process that a case can work in.", at: node.location)
         }
         return result
     }
@@ -73,7 +84,7 @@ extension ProcessReader {
         if let escalate = node["escalate"] {
             let rungs: [(SourceNode, String)] = escalate.items.map { $0.enumerated().map { ($1, "\(path).escalate.\($0)") } } ?? [(escalate, "\(path).escalate")]
             for (rung, rungPath) in rungs {
-                guard mapping(rung, rungPath, allowed: ["to", "after", "every"], what: "'escalate' of the task '\(id)'") != nil, !rung.isNull else { continue }
+                guard mapping(rung, rungPath, allowed: ["to", "after", "every", "times"], what: "'escalate' of the task '\(id)'") != nil, !rung.isNull else { continue }
                 guard let to = string(rung["to"], what: "'to'") else {
                     error("'escalate' of the task '\(id)' needs 'to:' naming the role told.", at: rung.location)
                     continue
@@ -88,7 +99,18 @@ extension ProcessReader {
                     every = duration(text, at: everyNode, what: "'every'")
                     if every?.amount == 0 { error("'every' must be more than zero.", at: everyNode.location) }
                 }
-                task.escalation.append(EscalationRule(to: to, after: after, every: every))
+                var times: Int?
+                if let timesNode = rung["times"], let text = string(timesNode, what: "'times'") {
+                    if let count = Int(text), count > 0 {
+                        times = count
+                    } else {
+                        error("'times' of the task '\(id)' must be a whole number more than zero, not '\(text)'.", at: timesNode.location)
+                    }
+                    if every == nil, times.map({ $0 > 1 }) == true {
+                        error("'times' of the task '\(id)' is more than 1 but the rung has no 'every': say how often to repeat.", at: timesNode.location)
+                    }
+                }
+                task.escalation.append(EscalationRule(to: to, after: after, every: every, times: times))
             }
         }
         task.involves = stringList(node["involves"], "\(path).involves", what: "'involves'")

@@ -13,6 +13,9 @@ public struct StateDefinition: Sendable, Hashable, Codable, Identifiable {
     public var tasks: [TaskDefinition]
     /// The ways out, in the order they are tried.
     public var transitions: [Transition]
+    /// For a final state: the state a case closed here goes back to when it is
+    /// reopened (e.g. a client who lost contact comes back); nil: it cannot be.
+    public var reopen: String?
 
     /// Creates a value from its parts (see the properties for their meaning).
     public init(id: String, title: String, initial: Bool = false, final: Bool = false, tasks: [TaskDefinition] = [], transitions: [Transition] = []) {

@@ -100,12 +100,16 @@ public struct EscalationRule: Sendable, Hashable, Codable {
     public var after: DateDuration
     /// How often to repeat while the task stays overdue (nil: once).
     public var every: DateDuration?
+    /// How many times this rung tells its role in all, counting the first (nil: no
+    /// bound while the task stays overdue; a rung without `every` tells once).
+    public var times: Int?
 
     /// Creates a value from its parts (see the properties for their meaning).
-    public init(to: String, after: DateDuration, every: DateDuration? = nil) {
+    public init(to: String, after: DateDuration, every: DateDuration? = nil, times: Int? = nil) {
         self.to = to
         self.after = after
         self.every = every
+        self.times = times
     }
 }
 
@@ -121,6 +125,29 @@ extension EscalationRule {
     /// tells only once), moved to a working day.
     public func nextDate(after previous: LocalDate, calendar: any BusinessCalendar) -> LocalDate? {
         every.map { calendar.nextWorkingDay(onOrAfter: $0.apply(to: previous, calendar: calendar)) }
+    }
+
+    /// Every day this rung tells its role for a task due on `due`, in order, up to
+    /// and including the first day after `through` (or all of them when the rung
+    /// is bounded by ``times``). A rung with `every` and no `times` goes on while
+    /// the task stays overdue: the list stops after `through`.
+    public func dates(due: LocalDate, through: LocalDate, calendar: any BusinessCalendar) -> [LocalDate] {
+        var dates = [firstDate(due: due, calendar: calendar)]
+        while let last = dates.last, last <= through, times.map({ dates.count < $0 }) ?? true,
+            let next = nextDate(after: last, calendar: calendar), next > last
+        {
+            dates.append(next)
+        }
+        return dates
+    }
+
+    /// The day after `previous` this rung tells its role again for a task due on
+    /// `due`, or nil when the rung does not repeat or has told its role ``times`` times.
+    public func nextDate(after previous: LocalDate, due: LocalDate, calendar: any BusinessCalendar) -> LocalDate? {
+        guard let times else { return nextDate(after: previous, calendar: calendar) }
+        let sequence = dates(due: due, through: previous, calendar: calendar)
+        guard sequence.filter({ $0 <= previous }).count < times, let next = sequence.first(where: { $0 > previous }) else { return nil }
+        return next
     }
 }
 

@@ -69,7 +69,7 @@ extension ProcessDefinition {
             for rule in task.escalation {
                 let date = rule.firstDate(due: due, calendar: calendar)
                 escalations.append(EscalationStep(role: rule.to, date: date, rule: rule))
-                explanation.append("escalation: \(date) = the first working day after \(due) + \(rule.after) overdue, to the role '\(rule.to)'\(rule.every.map { ", then every \($0)" } ?? "")")
+                explanation.append("escalation: \(date) = the first working day after \(due) + \(rule.after) overdue, to the role '\(rule.to)'\(rule.every.map { ", then every \($0)" } ?? "")\(rule.times.map { ", \($0) times in all" } ?? "")")
             }
         }
         return TaskSchedule(

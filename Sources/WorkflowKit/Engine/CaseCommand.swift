@@ -19,6 +19,9 @@ public enum CaseCommand: Sendable, Hashable {
     case handOver(to: String)
     /// Close the case.
     case close(reason: String)
+    /// Reopen a closed case (e.g. the client came back): it goes back to the state its
+    /// final state names in `reopen:`, with its history, fields and consent as they were.
+    case reopen(reason: String)
     /// Move the case to another version of its definition.
     case migrate(to: ProcessDefinition)
 
@@ -34,6 +37,7 @@ public enum CaseCommand: Sendable, Hashable {
         case .disclose: "disclose"
         case .handOver: "handover"
         case .close: "close"
+        case .reopen: "reopen"
         case .migrate: "migrate"
         }
     }

@@ -45,6 +45,10 @@ public enum CaseDecider {
                 throw CommandRefused(
                     .erased, "Case '\(state.id)' was erased (\(erased.reason)); the command '\(command.name)' is not allowed.")
             }
+            if case .reopen(let reason) = command {
+                try reopen(reason: reason)
+                return
+            }
             if state.isClosed {
                 throw CommandRefused(
                     .closed, "Case '\(state.id)' is closed (\(state.closed!.reason)); the command '\(command.name)' is not allowed.")
@@ -68,6 +72,8 @@ public enum CaseDecider {
                 try handOver(to: worker)
             case .close(let reason):
                 closeCase(reason: reason)
+            case .reopen:
+                break
             case .migrate(let target):
                 try migrate(to: target)
             }
@@ -336,13 +342,6 @@ public enum CaseDecider {
                 throw CommandRefused(.invalidValue, "'\(worker)' is already responsible for case '\(state.id)'.")
             }
             emit(.responsibilityHandedOver(ResponsibilityHandedOver(from: state.responsibleWorker, to: worker, on: today)))
-        }
-
-        mutating func closeCase(reason: String) {
-            for task in state.openTasks {
-                emit(.taskCancelled(TaskCancelled(task: task.task, reason: "The case closed.", on: today)))
-            }
-            emit(.caseClosed(CaseClosed(reason: reason, on: today)))
         }
 
         mutating func migrate(to target: ProcessDefinition) throws {

@@ -31,6 +31,7 @@ extension CaseEvent {
         case .caseClosed(let body): payload = try Self.encoder.encode(body)
         case .caseMigrated(let body): payload = try Self.encoder.encode(body)
         case .caseErased(let body): payload = try Self.encoder.encode(body)
+        case .caseReopened(let body): payload = try Self.encoder.encode(body)
         }
         return NewEvent(type: typeName, schemaVersion: Self.schemaVersion, payload: payload)
     }
@@ -58,6 +59,7 @@ extension CaseEvent {
         case "CaseClosed": self = .caseClosed(try decoder.decode(CaseClosed.self, from: data))
         case "CaseMigrated": self = .caseMigrated(try decoder.decode(CaseMigrated.self, from: data))
         case "CaseErased": self = .caseErased(try decoder.decode(CaseErased.self, from: data))
+        case "CaseReopened": self = .caseReopened(try decoder.decode(CaseReopened.self, from: data))
         default: return nil
         }
     }

@@ -24,6 +24,7 @@ public enum CaseEvent: Sendable, Hashable {
     case caseClosed(CaseClosed)
     case caseMigrated(CaseMigrated)
     case caseErased(CaseErased)
+    case caseReopened(CaseReopened)
 
     /// The type name the event log stores.
     public var typeName: String {
@@ -44,6 +45,7 @@ public enum CaseEvent: Sendable, Hashable {
         case .responsibilityHandedOver: "ResponsibilityHandedOver"
         case .caseClosed: "CaseClosed"
         case .caseMigrated: "CaseMigrated"
+        case .caseReopened: "CaseReopened"
         case .caseErased: "CaseErased"
         }
     }
@@ -179,6 +181,15 @@ public struct ResponsibilityHandedOver: Sendable, Hashable, Codable {
 
 /// The case closed.
 public struct CaseClosed: Sendable, Hashable, Codable {
+    public var reason: String
+    public var on: LocalDate
+}
+
+/// A closed case was reopened: it is open again, in the state it was reopened into.
+public struct CaseReopened: Sendable, Hashable, Codable {
+    /// The final state the case was closed in.
+    public var from: String
+    /// Why; never personal data.
     public var reason: String
     public var on: LocalDate
 }

@@ -59,6 +59,8 @@ extension CaseState {
             next.responsibleWorker = handover.to
         case .caseClosed(let closed):
             next.closed = closed
+        case .caseReopened:
+            next.closed = nil
         case .caseMigrated(let migrated):
             next.definition = migrated.to
         case .caseErased(let erased):

@@ -119,6 +119,8 @@ enum CaseProjection {
             try db.execute(
                 sql: "UPDATE cases SET closed_on = ?, closed_reason = ? WHERE case_id = ?",
                 arguments: [closed.on.description, closed.reason, id])
+        case .caseReopened:
+            try db.execute(sql: "UPDATE cases SET closed_on = NULL, closed_reason = NULL WHERE case_id = ?", arguments: [id])
         case .caseMigrated(let migrated):
             try db.execute(sql: "UPDATE cases SET definition = ? WHERE case_id = ?", arguments: [migrated.to, id])
         case .caseErased(let erased):

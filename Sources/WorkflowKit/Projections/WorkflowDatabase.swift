@@ -40,6 +40,7 @@ public final class WorkflowDatabase: Sendable {
                 (CaseProjection.erasedMigrationID, { @Sendable db in try CaseProjection.migrateErased(db) }),
                 (Self.settingsMigrationID, { @Sendable db in try Self.migrateSettings(db) }),
                 (ChainKey.migrationID, { @Sendable db in try ChainKey.migrate(db) }),
+                (ReminderProjection.supersededMigrationID, { @Sendable db in try ReminderProjection.migrateSuperseded(db) }),
             ])
         events.transactionHooks = [CaseProjections(reminders: reminders), CaseKeys(pending: pendingCaseKeys)]
         for file in events.tightenedFiles {

@@ -41,6 +41,9 @@ public struct Reminder: Sendable, Hashable, Codable {
     public var fireAt: Int64
     /// For escalations: the rung of the ladder (0 for the first rule).
     public var rung: Int?
+    /// How many earlier reminders of the same task and rung this one stands for: they
+    /// fell due while no daemon ran and were collapsed into this one (not part of the id).
+    public var superseded: Int = 0
 
     public init(
         caseID: StreamID, process: String, task: String, title: String, occurrence: Int, role: String,
@@ -84,7 +87,8 @@ public struct Delivery: Sendable, Hashable {
 
     /// The JSON object sinks send: `id`, `case`, `process`, `task`, `title`, `occurrence`,
     /// `role`, `kind`, `due`, `at` (when it was meant to fire, ISO-8601 UTC),
-    /// `deliveredAt`, `late`, and `rung` for escalations.
+    /// `deliveredAt`, `late`, `rung` for escalations, and `superseded` (how many missed
+    /// reminders of the same task and rung this one replaces) when there were any.
     public var json: Data {
         var object: [String: Any] = [
             "id": reminder.id, "case": reminder.caseID.rawValue, "process": reminder.process, "task": reminder.task,
@@ -93,14 +97,16 @@ public struct Delivery: Sendable, Hashable {
             "at": Self.iso8601(reminder.fireAt), "deliveredAt": Self.iso8601(deliveredAt), "late": late,
         ]
         if let rung = reminder.rung { object["rung"] = rung }
+        if reminder.superseded > 0 { object["superseded"] = reminder.superseded }
         return (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
     }
 
     /// One readable line: `[late] 2026-10-23 08:00 due: case c-1 task map-housing (responsible-worker), due 2026-10-23`.
     public var line: String {
         let due = reminder.due.map { ", due \($0)" } ?? ""
+        let superseded = reminder.superseded > 0 ? ", replaces \(reminder.superseded) missed" : ""
         return "\(late ? "LATE " : "")\(Self.iso8601(reminder.fireAt)) \(reminder.kind.rawValue): case \(Identifier.printable(reminder.caseID.rawValue)) "
-            + "task \(Identifier.printable(reminder.task)) (\(Identifier.printable(reminder.role)))\(due) [\(reminder.id)]"
+            + "task \(Identifier.printable(reminder.task)) (\(Identifier.printable(reminder.role)))\(due)\(superseded) [\(reminder.id)]"
     }
 
     static func iso8601(_ milliseconds: Int64) -> String {

@@ -8,7 +8,9 @@ public import Logging
 /// least once; one that was due while no daemon ran is delivered at the next tick,
 /// marked late; several daemons on one database never deliver the same reminder while
 /// its claimant is alive (claims lapse after `lease`, so that a crashed daemon's
-/// reminders are delivered again, with the same id).
+/// reminders are delivered again, with the same id). After a downtime, each open
+/// task's rung gets its latest missed reminder once, not every one it missed
+/// (``collapsesLateReminders``).
 public struct ReminderDaemon: Sendable {
     public let database: WorkflowDatabase
     public let sinks: [any ReminderSink]
@@ -22,6 +24,13 @@ public struct ReminderDaemon: Sendable {
     public var maximumSleep: Duration = .seconds(60)
     /// How many reminders one claim takes.
     public var batchSize = 64
+    /// When true (the default), each tick first folds the reminders missed during a
+    /// downtime (more than ``catchUpAfter`` late) of each open task's rung into the
+    /// latest one (``WorkflowDatabase/collapseLateReminders(now:lateAfter:)``).
+    public var collapsesLateReminders = true
+    /// How late a reminder must be to count as missed during a downtime, in
+    /// milliseconds: a day and a half, so that a daemon that runs once a day never folds.
+    public var catchUpAfter: Int64 = 36 * 60 * 60 * 1000
     private let now: @Sendable () -> Int64
     private let logger: Logger
 
@@ -44,6 +53,10 @@ public struct ReminderDaemon: Sendable {
     @discardableResult
     public func tick(isStopping: @Sendable () -> Bool = { false }) async throws -> [Delivery] {
         var delivered: [Delivery] = []
+        if collapsesLateReminders {
+            let collapsed = try await database.collapseLateReminders(now: now(), lateAfter: catchUpAfter)
+            if collapsed > 0 { logger.notice("late reminders collapsed into the latest of each task's rung", metadata: ["reminders.collapsed": "\(collapsed)"]) }
+        }
         while true {
             let time = now()
             let batch = try await database.claimDueReminders(now: time, daemon: id, lease: lease, limit: batchSize)

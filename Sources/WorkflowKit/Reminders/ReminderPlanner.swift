@@ -64,7 +64,8 @@ public struct ReminderPlanner: Sendable {
     public func next(after reminder: Reminder, definition: ProcessDefinition, calendar: any BusinessCalendar) -> Reminder? {
         guard reminder.kind == .escalation, let rung = reminder.rung,
             let task = definition.task(reminder.task)?.task, rung < task.escalation.count,
-            let date = task.escalation[rung].nextDate(after: reminder.fireOn, calendar: calendar), date > reminder.fireOn
+            let date = next(rule: task.escalation[rung], after: reminder.fireOn, due: reminder.due, calendar: calendar),
+            date > reminder.fireOn
         else { return nil }
         let instance = TaskInstance(
             caseID: reminder.caseID, task: reminder.task, occurrence: reminder.occurrence, role: reminder.role,
@@ -72,7 +73,29 @@ public struct ReminderPlanner: Sendable {
         return make(instance, task: task, definition: definition, kind: .escalation, role: reminder.role, on: date, calendar: calendar, rung: rung)
     }
 
-    private func make(
+    private func next(rule: EscalationRule, after previous: LocalDate, due: LocalDate?, calendar: any BusinessCalendar) -> LocalDate? {
+        guard let due else { return rule.nextDate(after: previous, calendar: calendar) }
+        return rule.nextDate(after: previous, due: due, calendar: calendar)
+    }
+
+    /// The reminder that replaces `reminder` and every later one of its rung that is
+    /// due at `now` (milliseconds since 1970): for a repeating escalation rung, its
+    /// last day whose time has come (within the rung's `times`); otherwise the reminder
+    /// itself. It carries `superseded` so that the message can say what it stands for.
+    func latest(
+        replacing reminder: Reminder, superseded: Int, now: Int64, definition: ProcessDefinition, calendar: any BusinessCalendar
+    ) -> Reminder {
+        var latest = reminder
+        var skipped = 0
+        while let next = next(after: latest, definition: definition, calendar: calendar), next.fireAt <= now {
+            latest = next
+            skipped += 1
+        }
+        latest.superseded = superseded + skipped
+        return latest
+    }
+
+    func make(
         _ instance: TaskInstance, task: TaskDefinition, definition: ProcessDefinition, kind: ReminderKind, role: String,
         on date: LocalDate, calendar: any BusinessCalendar, rung: Int? = nil
     ) -> Reminder {

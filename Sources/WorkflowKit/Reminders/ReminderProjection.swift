@@ -89,23 +89,23 @@ final class ReminderProjection: Sendable {
         try insert(planner.plan(instance, definition: definition, calendar: calendar, from: from), in: db)
     }
 
-    private func insert(_ reminders: [Reminder], in db: Database) throws {
+    func insert(_ reminders: [Reminder], in db: Database) throws {
         let statement = try db.cachedStatement(
             sql: """
-                INSERT OR IGNORE INTO reminders (id, case_id, process, task, title, occurrence, role, kind, due, fire_on, fire_at, rung)
-                SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM reminders_delivered WHERE id = ?)
+                INSERT OR IGNORE INTO reminders (id, case_id, process, task, title, occurrence, role, kind, due, fire_on, fire_at, rung, superseded)
+                SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM reminders_delivered WHERE id = ?)
                 """)
         for reminder in reminders {
             try statement.execute(arguments: [
                 reminder.id, reminder.caseID.rawValue, reminder.process, reminder.task, reminder.title, reminder.occurrence,
                 reminder.role, reminder.kind.rawValue, reminder.due?.description, reminder.fireOn.description, reminder.fireAt,
-                reminder.rung, reminder.id,
+                reminder.rung, reminder.superseded, reminder.id,
             ])
         }
     }
 
     /// The definition a case follows, decoded once per content hash, with its calendar.
-    private func definition(of caseID: String, in db: Database) throws -> (ProcessDefinition, any BusinessCalendar)? {
+    func definition(of caseID: String, in db: Database) throws -> (ProcessDefinition, any BusinessCalendar)? {
         guard let hash = try String.fetchOne(db, sql: "SELECT definition FROM cases WHERE case_id = ?", arguments: [caseID])
         else { return nil }
         var definition = definitions.withLock { $0[hash] }
@@ -127,6 +127,7 @@ final class ReminderProjection: Sendable {
             occurrence: row["occurrence"], role: row["role"], kind: kind, due: (row["due"] as String?).flatMap(LocalDate.init),
             fireOn: fireOn, fireAt: row["fire_at"], rung: row["rung"])
         reminder.id = row["id"]
+        reminder.superseded = row["superseded"] ?? 0
         return reminder
     }
 }

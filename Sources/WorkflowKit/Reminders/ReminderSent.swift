@@ -14,6 +14,8 @@ public struct ReminderSent: Sendable, Hashable, Codable {
     public var fireAt: Int64
     public var deliveredAt: Int64
     public var late: Bool
+    /// How many missed reminders of the same task and rung this one replaced (nil: none).
+    public var superseded: Int?
 
     public init(_ delivery: Delivery) {
         let reminder = delivery.reminder
@@ -28,5 +30,6 @@ public struct ReminderSent: Sendable, Hashable, Codable {
         fireAt = reminder.fireAt
         deliveredAt = delivery.deliveredAt
         late = delivery.late
+        superseded = reminder.superseded > 0 ? reminder.superseded : nil
     }
 }

@@ -16,7 +16,7 @@ struct ASOJoensuuScenarioTests {
     /// The invitations of the notify state, by the party each one involves.
     static let invitations = [
         "invite-prison", "invite-joensuun-kodit", "invite-josna", "invite-city-housing-office", "invite-adult-social-work",
-        "invite-substance-abuse-services", "invite-mental-health-services", "invite-parish-diaconal-work", "invite-te-office",
+        "invite-substance-abuse-services", "invite-mental-health-services", "invite-parish-diaconal-work", "invite-employment-services",
         "invite-viadia", "invite-debt-counselling", "invite-kris", "invite-supported-housing", "invite-substance-rehabilitation",
     ]
     /// The parties the client names in the consent form.
@@ -66,6 +66,8 @@ struct ASOJoensuuScenarioTests {
             // + 2 and + 5 working days, skipping Christmas Eve, Christmas Day and Boxing Day.
             "notify-chair": "due 2026-12-22",
             "book-meeting": "due 2026-12-29",
+            "contact-wellbeing-county": "due 2026-12-29",
+            "collect-advance-information": "due 2026-12-29",
             // The meeting date is not known yet: no due date.
             "prepare-client": "no due date",
         ]
@@ -81,6 +83,14 @@ struct ASOJoensuuScenarioTests {
             "2026-12-21", .disclose(party: "josna", purpose: "invitation and advance information"), by: chair, code: .noConsent,
             mentions: ["'josna'"])
         try await scenario.run("2026-12-21", .complete(task: "notify-chair"), by: worker)
+        // The case is made pending at the wellbeing services county, and the advance information collected.
+        try await scenario.run("2026-12-22", .complete(task: "contact-wellbeing-county"), by: worker)
+        try await scenario.run(
+            "2026-12-22",
+            .complete(
+                task: "collect-advance-information",
+                outcomes: ["housingWishes": .text("a small flat near the centre"), "creditRecord": .text("payment-defaults")]),
+            by: worker)
 
         // The chair books the meeting of Wednesday 20 January 2027: invitations and preparation get due dates.
         let booked = try await scenario.run(
@@ -90,6 +100,8 @@ struct ASOJoensuuScenarioTests {
         #expect(booked.rescheduled["invite-prison"]?.previousDue == nil)
         expected["notify-chair"] = nil
         expected["book-meeting"] = nil
+        expected["contact-wellbeing-county"] = nil
+        expected["collect-advance-information"] = nil
         expected["prepare-client"] = "due 2027-01-19"
         for invitation in Self.invitations {
             expected[invitation] = unnamed.contains(invitation) ? "due 2027-01-13, suspended" : "due 2027-01-13"

@@ -40,9 +40,9 @@ struct ChildWelfareKuopioScenarioTests {
             code: .noConsent, mentions: ["does not name 'adult-social-work'"])
 
         // On Wednesday 5 May 2027, the day before Ascension Day, the young person gives
-        // permission to contact adult social work and to invite an experience expert.
+        // permission to contact adult social work.
         let permission = try await scenario.run(
-            "2027-05-05", .giveConsent(parties: ["aftercare", "adult-social-work", "experience-expert"]), by: aftercare)
+            "2027-05-05", .giveConsent(parties: ["aftercare", "adult-social-work"]), by: aftercare)
         #expect(permission.state.state == "preparation")
         let preparation = try await scenario.tasks()
         #expect(
@@ -51,7 +51,6 @@ struct ChildWelfareKuopioScenarioTests {
                 "contact-youth-team": "due 2027-05-13",
                 // 1 month before the 18th birthday (later than 10 working days after the permission).
                 "name-adult-social-worker": "due 2027-05-26",
-                "invite-experience-expert": "due 2027-05-26",
                 // 2 weeks before the birthday is Saturday 12 June: due on Monday 14 June.
                 "arrange-small-meeting": "due 2027-06-14",
             ])
@@ -67,8 +66,6 @@ struct ChildWelfareKuopioScenarioTests {
         try await scenario.run("2027-05-07", .complete(task: "contact-youth-team"), by: aftercare)
         try await scenario.run(
             "2027-05-20", .complete(task: "name-adult-social-worker", outcomes: ["adultWorkerNamedOn": day("2027-05-20")]), by: youthTeam)
-        try await scenario.run("2027-05-24", .disclose(party: "experience-expert", purpose: "invitation to the small meeting"), by: aftercare)
-        try await scenario.run("2027-05-24", .complete(task: "invite-experience-expert"), by: aftercare)
         try await scenario.run("2027-06-01", .complete(task: "arrange-small-meeting"), by: aftercare)
         #expect(try await scenario.tasks().isEmpty)
 
@@ -79,7 +76,7 @@ struct ChildWelfareKuopioScenarioTests {
         #expect(
             try await scenario.tasks() == [
                 "write-agreement": "due 2027-06-17",
-                "follow-up-meeting": "due 2027-08-10",
+                "check-in": "due 2027-08-10",
                 // Aftercare ends at 23 (26 June 2032); the check 3 months before falls on
                 // Good Friday 2032, so it is due after Easter Monday.
                 "before-aftercare-ends": "from 2031-12-26 due 2032-03-30",
@@ -95,10 +92,10 @@ struct ChildWelfareKuopioScenarioTests {
             "2027-06-16",
             .complete(
                 task: "write-agreement",
-                outcomes: ["youngPersonTookPart": .bool(true), "experienceExpertTookPart": .bool(true), "agreementWritten": .bool(true)]),
+                outcomes: ["youngPersonTookPart": .bool(true), "agreementWritten": .bool(true)]),
             by: adultWorker)
         try await scenario.run(
-            "2027-08-10", .complete(task: "follow-up-meeting", outcomes: ["feedbackCollected": .bool(true), "housingSecured": .bool(true)]),
+            "2027-08-10", .complete(task: "check-in", outcomes: ["feedbackCollected": .bool(true), "housingSecured": .bool(true)]),
             by: adultWorker)
         #expect(try await scenario.tasks() == ["before-aftercare-ends": "from 2031-12-26 due 2032-03-30"])
 
@@ -118,7 +115,7 @@ struct ChildWelfareKuopioScenarioTests {
         let namedOn = try #require(fields["adultWorkerNamedOn"])
         #expect(namedOn == day("2027-05-20"))
         #expect(ScenarioCase.date("2027-05-20") < birthday)
-        #expect(fields["youngPersonTookPart"] == .bool(true) && fields["experienceExpertTookPart"] == .bool(true))
+        #expect(fields["youngPersonTookPart"] == .bool(true))
         #expect(fields["housingSecured"] == .bool(true) && fields["stayedInAdultServices"] == .bool(true))
         #expect(ended.state.completedTasks.filter(\.late).isEmpty)
     }

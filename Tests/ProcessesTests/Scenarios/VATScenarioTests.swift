@@ -54,10 +54,20 @@ struct VATScenarioTests {
         let consent = try await scenario.run(
             "2027-02-10", .giveConsent(parties: ["prison", "adult-social-work", "landlord", "kela"]), by: anna)
         #expect(consent.state.state == "notify")
+        // One invitation per party: those the consent names are open, the others suspended.
         #expect(
             try await scenario.tasks() == [
                 "notify-chair": "due 2027-02-12",
-                "invite-parties": "due 2027-02-24",
+                "contact-wellbeing-county": "due 2027-02-17",
+                "collect-advance-information": "due 2027-02-17",
+                "invite-prison": "due 2027-02-24",
+                "invite-adult-social-work": "due 2027-02-24",
+                "invite-landlord": "due 2027-02-24",
+                "invite-kela": "due 2027-02-24",
+                "invite-substance-and-mental-health": "due 2027-02-24, suspended",
+                "invite-supported-housing": "due 2027-02-24, suspended",
+                "invite-parish": "due 2027-02-24, suspended",
+                "invite-debt-counselling": "due 2027-02-24, suspended",
                 "prepare-client": "due 2027-02-24",
             ])
         try await scenario.refused(
@@ -90,13 +100,18 @@ struct VATScenarioTests {
 
         try await scenario.run("2027-02-22", .disclose(party: "adult-social-work", purpose: "invitation and advance information"), by: chair)
         try await scenario.run("2027-02-22", .disclose(party: "landlord", purpose: "invitation and advance information"), by: chair)
-        try await scenario.run("2027-02-22", .complete(task: "invite-parties"), by: chair)
+        for invitation in ["invite-prison", "invite-adult-social-work", "invite-landlord", "invite-kela"] {
+            try await scenario.run("2027-02-22", .complete(task: invitation), by: chair)
+        }
         try await scenario.run("2027-02-24", .complete(task: "prepare-client"), by: ben)
 
         // Steps 4-5: the meeting on Wednesday 3 March 2027 and the joint assessment.
         let meeting = try await scenario.run("2027-03-03", .fire(event: "meeting-held"), by: chair)
         #expect(meeting.state.state == "meeting-done")
-        #expect(try await scenario.tasks() == ["agree-actions": "due 2027-03-05", "write-memo": "due 2027-03-10"])
+        #expect(
+            try await scenario.tasks() == [
+                "record-meeting": "due 2027-03-04", "agree-actions": "due 2027-03-05", "write-memo": "due 2027-03-10",
+            ])
         try await scenario.run(
             "2027-03-04", .complete(task: "agree-actions", outcomes: ["housingForm": .text("independent"), "supportLinked": .bool(true)]),
             by: chair)
@@ -105,14 +120,21 @@ struct VATScenarioTests {
         try await scenario.run("2027-03-09", .complete(task: "write-memo"), by: chair)
         let memo = try await scenario.run("2027-03-09", .fire(event: "memo-sent"), by: chair)
         #expect(memo.state.state == "follow-up")
-        #expect(try await scenario.tasks() == ["follow-up-housing": "due 2027-04-09"])
+        // Before release (26 May 2027): the service-need assessment 10 working days
+        // before (Ascension Day, 6 May, is not counted), the ID card a month before,
+        // strong e-identification 5 working days before.
+        #expect(
+            try await scenario.tasks() == [
+                "follow-up-housing": "due 2027-04-09", "service-need-assessment": "due 2027-05-12",
+                "id-card": "due 2027-04-26", "strong-identification": "due 2027-05-19",
+            ])
         try await scenario.run("2027-04-08", .complete(task: "follow-up-housing"), by: ben)
         // 9 May 2027 is a Sunday.
-        #expect(try await scenario.tasks() == ["follow-up-housing": "due 2027-05-10"])
+        #expect(try await scenario.tasks()["follow-up-housing"] == "due 2027-05-10")
         try await scenario.run(
             "2027-05-07", .complete(task: "follow-up-housing", outcomes: ["housedBeforeRelease": .bool(true)]), by: ben)
         // Counted from the first's 9 April, not from the moved 10 May.
-        #expect(try await scenario.tasks() == ["follow-up-housing": "due 2027-06-09"])
+        #expect(try await scenario.tasks()["follow-up-housing"] == "due 2027-06-09")
 
         let closed = try await scenario.run("2027-06-15", .fire(event: "case-closed"), by: ben)
         #expect(closed.state.isClosed && closed.state.state == "closed")
@@ -166,35 +188,55 @@ struct VATScenarioTests {
         let consent = try await scenario.run(
             "2026-12-23", .giveConsent(parties: ["prison", "adult-social-work", "municipal-rental", "peer-support"]), by: anna)
         #expect(consent.state.state == "notify")
+        // This example has no parish, so no invitation to one; it adds its own parties' invitations.
         #expect(
             try await scenario.tasks() == [
                 "notify-chair": "due 2027-01-05",
-                "invite-parties": "due 2027-01-18",
+                "contact-wellbeing-county": "due 2027-01-11",
+                "collect-advance-information": "due 2027-01-11",
+                "invite-prison": "due 2027-01-18",
+                "invite-adult-social-work": "due 2027-01-18",
+                "invite-municipal-rental": "due 2027-01-18",
+                "invite-peer-support": "due 2027-01-18",
+                "invite-substance-and-mental-health": "due 2027-01-18, suspended",
+                "invite-landlord": "due 2027-01-18, suspended",
+                "invite-supported-housing": "due 2027-01-18, suspended",
+                "invite-kela": "due 2027-01-18, suspended",
+                "invite-debt-counselling": "due 2027-01-18, suspended",
                 "prepare-client": "due 2027-01-18",
             ])
         try await scenario.run("2027-01-05", .complete(task: "notify-chair"), by: anna)
         try await scenario.run("2027-01-14", .disclose(party: "municipal-rental", purpose: "invitation and advance information"), by: chair)
         try await scenario.run("2027-01-14", .disclose(party: "adult-social-work", purpose: "invitation and advance information"), by: chair)
-        try await scenario.run("2027-01-14", .complete(task: "invite-parties"), by: chair)
+        try await scenario.run("2027-01-14", .complete(task: "invite-municipal-rental"), by: chair)
+        try await scenario.run("2027-01-14", .complete(task: "invite-adult-social-work"), by: chair)
         try await scenario.run("2027-01-18", .complete(task: "prepare-client"), by: anna)
 
         let meeting = try await scenario.run("2027-01-20", .fire(event: "meeting-held"), by: chair)
         #expect(meeting.state.state == "meeting-done")
-        #expect(try await scenario.tasks() == ["agree-actions": "due 2027-01-22", "write-memo": "due 2027-01-27"])
+        #expect(
+            try await scenario.tasks() == [
+                "record-meeting": "due 2027-01-21", "agree-actions": "due 2027-01-22", "write-memo": "due 2027-01-27",
+            ])
         try await scenario.run(
             "2027-01-21", .complete(task: "agree-actions", outcomes: ["housingForm": .text("supported"), "supportLinked": .bool(true)]),
             by: chair)
         try await scenario.run("2027-01-26", .complete(task: "write-memo"), by: chair)
         try await scenario.run("2027-01-26", .fire(event: "memo-sent"), by: chair)
-        #expect(try await scenario.tasks() == ["follow-up-housing": "due 2027-02-26"])
+        // Release on 31 March 2027: 28 February is a Sunday; Good Friday and Easter Monday are days off.
+        #expect(
+            try await scenario.tasks() == [
+                "follow-up-housing": "due 2027-02-26", "service-need-assessment": "due 2027-03-15",
+                "id-card": "due 2027-03-01", "strong-identification": "due 2027-03-22",
+            ])
 
         // The second follow-up would fall on Good Friday 2027: due after Easter Monday.
         try await scenario.run("2027-02-25", .complete(task: "follow-up-housing"), by: anna)
-        #expect(try await scenario.tasks() == ["follow-up-housing": "due 2027-03-30"])
+        #expect(try await scenario.tasks()["follow-up-housing"] == "due 2027-03-30")
         try await scenario.run(
             "2027-03-30", .complete(task: "follow-up-housing", outcomes: ["housedBeforeRelease": .bool(true)]), by: anna)
         // Counted from the first's 26 February, not from the moved 30 March.
-        #expect(try await scenario.tasks() == ["follow-up-housing": "due 2027-04-26"])
+        #expect(try await scenario.tasks()["follow-up-housing"] == "due 2027-04-26")
 
         let closed = try await scenario.run("2027-04-20", .fire(event: "case-closed"), by: anna)
         #expect(closed.state.state == "closed" && closed.state.isClosed)
@@ -218,25 +260,29 @@ struct VATScenarioTests {
         // the leader (1 working day in Vaasa) is due on Monday 27 July.
         let consent = try await scenario.run("2026-07-10", .giveConsent(parties: ["prison", "adult-social-work", "swedish-support"]), by: anna)
         #expect(consent.state.state == "notify")
-        #expect(
-            try await scenario.tasks() == [
-                "notify-chair": "due 2026-07-27",
-                "invite-parties": "due 2026-08-07",
-                "prepare-client": "due 2026-08-07",
-            ])
+        let invited = ["invite-prison", "invite-adult-social-work", "invite-swedish-support"]
+        let notInvited = [
+            "invite-substance-and-mental-health", "invite-landlord", "invite-supported-housing", "invite-parish", "invite-kela",
+            "invite-debt-counselling", "invite-municipal-rental",
+        ]
+        var expected = [
+            "notify-chair": "due 2026-07-27", "contact-wellbeing-county": "due 2026-07-31",
+            "collect-advance-information": "due 2026-07-31", "prepare-client": "due 2026-08-07",
+        ]
+        for task in invited { expected[task] = "due 2026-08-07" }
+        for task in notInvited { expected[task] = "due 2026-08-07, suspended" }
+        #expect(try await scenario.tasks() == expected)
         try await scenario.run("2026-07-27", .complete(task: "notify-chair"), by: anna)
 
-        // The client withdraws consent: the invitation, which involves adult social work, is suspended.
+        // The client withdraws consent: the invitations, which involve the named parties, are suspended.
         let withdrawn = try await scenario.run("2026-07-28", .withdrawConsent, by: anna)
-        #expect(withdrawn.suspended == ["invite-parties": "The client withdrew consent."])
+        #expect(withdrawn.suspended == Dictionary(uniqueKeysWithValues: invited.map { ($0, "The client withdrew consent.") }))
         #expect(withdrawn.state.consent == nil)
-        #expect(
-            try await scenario.tasks() == [
-                "invite-parties": "due 2026-08-07, suspended",
-                "prepare-client": "due 2026-08-07",
-            ])
+        expected["notify-chair"] = nil
+        for task in invited { expected[task] = "due 2026-08-07, suspended" }
+        #expect(try await scenario.tasks() == expected)
         let suspendedRows = try await scenario.database.tasks(TaskQuery(caseID: scenario.id)).filter(\.suspended)
-        #expect(suspendedRows.map(\.task) == ["invite-parties"])
+        #expect(Set(suspendedRows.map(\.task)) == Set(invited + notInvited))
         // Nothing may be disclosed now, and the suspended invitation cannot be completed.
         try await scenario.refused(
             "2026-07-29", .disclose(party: "adult-social-work", purpose: "invitation and advance information"), by: chair,
@@ -245,14 +291,15 @@ struct VATScenarioTests {
             "2026-07-29", .disclose(party: "prison", purpose: "advance information"), by: chair, code: .noConsent,
             mentions: ["no consent in force", "'prison'"])
         try await scenario.refused(
-            "2026-07-29", .complete(task: "invite-parties"), by: chair, code: .noConsent, mentions: ["'invite-parties'", "suspended"])
+            "2026-07-29", .complete(task: "invite-adult-social-work"), by: chair, code: .noConsent,
+            mentions: ["'invite-adult-social-work'", "suspended"])
         try await scenario.refused("2026-07-29", .withdrawConsent, by: anna, code: .noConsent, mentions: ["no consent in force to withdraw"])
         #expect(try await scenario.history().filter { $0.typeName == "InformationDisclosed" }.isEmpty)
 
         // The client declines to go on: the case closes, the suspended invitation never sent.
         let declined = try await scenario.run("2026-07-31", .fire(event: "client-declined"), by: anna)
         #expect(declined.state.state == "closed" && declined.state.isClosed)
-        #expect(declined.cancelled == ["invite-parties", "prepare-client"])
+        #expect(Set(declined.cancelled) == Set(invited + notInvited + ["contact-wellbeing-county", "collect-advance-information", "prepare-client"]))
         #expect(try await scenario.tasks().isEmpty)
         #expect(try await scenario.summary().closedOn == ScenarioCase.date("2026-07-31"))
     }

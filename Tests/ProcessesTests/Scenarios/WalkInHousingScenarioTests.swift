@@ -41,6 +41,8 @@ struct WalkInHousingScenarioTests {
             try await scenario.tasks() == [
                 "map-acute-need": "due 2026-04-07",
                 "make-plan": "due 2026-04-08",
+                "ask-consent": "due 2026-04-08",
+                "digital-access": "due 2026-04-14",
                 "apply-social-assistance": "due 2026-04-14",
                 "apply-housing-allowance": "due 2026-04-14",
                 "wellbeing-questionnaire": "due 2026-04-21",
@@ -56,6 +58,13 @@ struct WalkInHousingScenarioTests {
         // Acute needs first, then the plan and the Kela applications.
         try await scenario.run("2026-04-07", .complete(task: "map-acute-need"), by: counsellor)
         try await scenario.run("2026-04-08", .complete(task: "make-plan"), by: counsellor)
+        // Asked which parties may be contacted: the client wants to think it over.
+        try await scenario.run("2026-04-08", .complete(task: "ask-consent"), by: counsellor)
+        // No online bank credentials: the Kela applications are made on the office's client computer.
+        try await scenario.run(
+            "2026-04-10",
+            .complete(task: "digital-access", outcomes: ["bankCredentials": .bool(false), "usedClientComputer": .bool(true)]),
+            by: counsellor)
         try await scenario.run(
             "2026-04-10", .complete(task: "apply-social-assistance", outcomes: ["socialAssistance": .text("applied")]), by: counsellor)
         try await scenario.run(

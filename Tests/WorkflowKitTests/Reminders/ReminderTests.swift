@@ -25,21 +25,21 @@ struct ReminderTests {
             caseID: "c-1", task: "map-housing", occurrence: 1, role: "responsible-worker",
             earliest: LocalDate("2026-06-23"), due: LocalDate("2026-10-23"))
         let reminders = ReminderPlanner().plan(instance, definition: definition, calendar: Self.calendar, from: LocalDate("2026-06-01")!)
-        #expect(reminders.map(\.kind) == [.windowOpens, .dueSoon, .due, .escalation])
-        #expect(reminders.map(\.fireOn.description) == ["2026-06-23", "2026-10-16", "2026-10-23", "2026-10-26"])
-        #expect(reminders.map(\.role) == ["responsible-worker", "responsible-worker", "responsible-worker", "chair"])
+        #expect(reminders.map(\.kind) == [.windowOpens, .dueSoon, .due, .escalation, .escalation])
+        #expect(reminders.map(\.fireOn.description) == ["2026-06-23", "2026-10-16", "2026-10-23", "2026-10-28", "2026-11-09"])
+        #expect(reminders.map(\.role) == ["responsible-worker", "responsible-worker", "responsible-worker", "chair", "unit-manager"])
+        #expect(reminders.map(\.rung) == [nil, nil, nil, 0, 1])
         #expect(reminders[0].fireAt == Self.at("2026-06-23"))
         // Stable ids: planning again gives the same ids; a different instant gives another.
         let again = ReminderPlanner().plan(instance, definition: definition, calendar: Self.calendar, from: LocalDate("2026-06-01")!)
         #expect(again.map(\.id) == reminders.map(\.id))
-        #expect(Set(reminders.map(\.id)).count == 4)
-        // The escalation repeats every 2 working days.
-        let next = try #require(ReminderPlanner().next(after: reminders[3], definition: definition, calendar: Self.calendar))
-        #expect(next.fireOn.description == "2026-10-28")
-        #expect(next.kind == .escalation && next.rung == 0)
+        #expect(Set(reminders.map(\.id)).count == 5)
+        // Each rung tells its role once ('times: 1'): the ladder climbs and stops.
+        #expect(ReminderPlanner().next(after: reminders[3], definition: definition, calendar: Self.calendar) == nil)
+        #expect(ReminderPlanner().next(after: reminders[4], definition: definition, calendar: Self.calendar) == nil)
         // Reminders whose day has passed when the task opens are not planned, except escalation.
         let late = ReminderPlanner().plan(instance, definition: definition, calendar: Self.calendar, from: LocalDate("2026-10-20")!)
-        #expect(late.map(\.kind) == [.due, .escalation])
+        #expect(late.map(\.kind) == [.due, .escalation, .escalation])
     }
 
     @Test("the daemon delivers each reminder once, late ones marked, and escalates until the task is done")
@@ -56,7 +56,7 @@ struct ReminderTests {
             "map-housing window-opens 2026-06-23",
             "ask-consent due-soon 2026-10-16", "map-housing due-soon 2026-10-16",
             "ask-consent due 2026-10-23", "map-housing due 2026-10-23",
-            "map-housing escalation 2026-10-26",
+            "map-housing escalation 2026-10-28", "map-housing escalation 2026-11-09",
         ])
 
         let sink = CollectingSink()
@@ -69,15 +69,21 @@ struct ReminderTests {
         #expect(first.allSatisfy { !$0.late })
         #expect(try await daemon.tick().isEmpty)
 
-        // The daemon was down from October 1st to the 27th: everything missed comes, late.
-        time.set(milliseconds: Self.at("2026-10-27", hour: 10))
+        // The daemon was down from October 1st to the 28th: of each task's missed
+        // reminders the latest comes, late, saying how many it replaces; and the
+        // ladder's first rung, to the chair.
+        time.set(milliseconds: Self.at("2026-10-28", hour: 10))
         let missed = try await daemon.tick()
-        #expect(missed.count == 5)
+        #expect(missed.map { "\($0.reminder.task) \($0.reminder.kind.rawValue) \($0.reminder.superseded)" }.sorted() == [
+            "ask-consent due 1", "map-housing due 1", "map-housing escalation 0",
+        ])
         #expect(missed.allSatisfy { $0.late })
         #expect(missed.filter { $0.reminder.kind == .escalation }.map(\.reminder.role) == ["chair"])
-        // The ladder's next rung is two working days after the last.
+        // The chair is told once; the ladder's next rung is the unit manager's.
         let after = try await database.pendingReminders(caseID: "c-1")
-        #expect(after.map { "\($0.task) \($0.kind.rawValue) \($0.fireOn)" } == ["map-housing escalation 2026-10-28"])
+        #expect(after.map { "\($0.task) \($0.kind.rawValue) \($0.fireOn) \($0.role)" } == [
+            "map-housing escalation 2026-11-09 unit-manager",
+        ])
 
         // Doing the task drops its pending reminders.
         try await engine.execute(.complete(task: "map-housing"), on: "c-1", by: Acting("worker:anna"))
@@ -87,7 +93,7 @@ struct ReminderTests {
 
         // Every delivery is in the log once, as the daemon's event in the case's stream.
         let sent = try await database.events.read(stream: "c-1").collect().filter { $0.type == "ReminderSent" }
-        #expect(sent.count == 6)
+        #expect(sent.count == 4)
         #expect(sent.allSatisfy { $0.metadata.actor == "d1" })
         #expect(Set(sink.deliveries.map(\.reminder.id)).count == sink.deliveries.count)
         #expect(try await database.events.verify().isIntact)
@@ -106,7 +112,8 @@ struct ReminderTests {
         // 2027-01-29 - 2 months is Sunday 2026-11-29: the due date moves to Monday.
         let moved = try await database.pendingReminders(caseID: "c-2").filter { $0.task == "map-housing" }
         #expect(moved.map { "\($0.kind.rawValue) \($0.fireOn)" } == [
-            "window-opens 2026-07-29", "due-soon 2026-11-23", "due 2026-11-30", "escalation 2026-12-01",
+            "window-opens 2026-07-29", "due-soon 2026-11-23", "due 2026-11-30", "escalation 2026-12-03",
+            "escalation 2026-12-15",
         ])
 
         let sink = CollectingSink()
@@ -155,9 +162,10 @@ struct ReminderTests {
         }
         let all = sinks.0.deliveries + sinks.1.deliveries
         #expect(Set(all.map(\.reminder.id)).count == all.count)
-        // Nothing was done, so every planned reminder came, and escalations repeated.
+        // Nothing was done, so every planned reminder came, and each rung of the
+        // ladders told its role once (the built-in ladders climb and stop).
         #expect(all.filter { $0.reminder.kind != .escalation }.count == planned.count - plannedEscalations)
-        #expect(all.filter { $0.reminder.kind == .escalation }.count > plannedEscalations)
+        #expect(all.filter { $0.reminder.kind == .escalation }.count == plannedEscalations)
         let sentEvents = try await database.events.readAll(after: 0).collect().filter { $0.type == "ReminderSent" }
         #expect(sentEvents.count == all.count)
     }

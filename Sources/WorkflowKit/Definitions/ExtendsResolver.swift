@@ -11,6 +11,10 @@ struct ExtendsResolver {
     private var siblingsRead: Set<String> = []
     private var inCycle: Set<Int> = []
     private(set) var diagnostics: [Diagnostic] = []
+    /// The sources whose merge with their base found errors.
+    private(set) var mergeFailed: Set<Int> = []
+    /// New ids of each extending source that are close to ids of its base.
+    private(set) var nearMisses: [Int: [SourceNode.NearMiss]] = [:]
 
     /// How many sources were given; later ones are files found beside them.
     private let givenCount: Int
@@ -27,6 +31,7 @@ struct ExtendsResolver {
     private mutating func tree(_ index: Int) -> SourceNode? {
         if let cached = parsed[index] { return cached }
         var (node, problems) = SourceNode.parse(sources[index].text, file: sources[index].file)
+        problems = problems.map { $0.explainingIndentation(in: sources[index].text) }
         if index >= givenCount {
             siblingProblems[index] = problems
             problems = []
@@ -85,13 +90,36 @@ struct ExtendsResolver {
             resolved[index] = (nil, [])
             return (nil, [])
         }
-        var warnings: [Diagnostic] = []
-        let merged = SourceNode.merge(base: baseTree, override: root.removingExtends, warnings: &warnings)
-        diagnostics += warnings
+        var problems: [Diagnostic] = []
         let baseID = parsed[baseIndex]??["process"]?.scalar ?? target
+        let lines = sources[index].text.split(separator: "\n", omittingEmptySubsequences: false)
+        let context = SourceNode.MergeContext(baseID: baseID, isWrittenEmpty: { Self.isWrittenEmpty($0, lines: lines) })
+        var misses: [SourceNode.NearMiss] = []
+        let merged = SourceNode.merge(base: baseTree, override: root.removingExtends, context: context, diagnostics: &problems, nearMisses: &misses)
+        nearMisses[index] = misses
+        diagnostics += problems
+        if problems.containsErrors { mergeFailed.insert(index) }
         let result = (Optional(merged), [baseID] + base.chain)
         resolved[index] = result
         return result
+    }
+
+    /// Whether `key` is written with nothing after its colon (or only a comment),
+    /// rather than with `null` or `~`.
+    static func isWrittenEmpty(_ key: SourceNode.Key, lines: [Substring]) -> Bool {
+        let line = key.location.line
+        guard line >= 1, line <= lines.count else { return false }
+        let scalars = Array(lines[line - 1].unicodeScalars)
+        let start = key.location.column - 1
+        guard start >= 0, start < scalars.count else { return false }
+        guard let colon = scalars[start...].firstIndex(of: ":") else { return false }
+        let rest = String(String.UnicodeScalarView(scalars[(colon + 1)...])).trimmedSpaces
+        return rest.isEmpty || rest.hasPrefix("#")
+    }
+
+    /// Where `extends:` is written in source `index`.
+    func extendsLocation(_ index: Int) -> FileLocation? {
+        parsed[index]??.keyEntry("extends")?.location
     }
 
     /// The source index of the process `target` names: a relative path when it

@@ -298,8 +298,14 @@ struct ProcessValidator {
             checkReference(party, in: partyIDs, kind: "party", context: "in the consent of the example '\(name)'", path: "\(path).given.consent.\(i)")
         }
         let taskIDs = definition.states.flatMap { $0.tasks.map(\.id) }
+        let roleIDs = definition.roles.map(\.id)
         for task in example.expect.tasks.keys.sorted() {
             checkReference(task, in: taskIDs, kind: "task", context: "in the example '\(name)'", path: "\(path).expect.tasks.\(task)", atKey: true)
+            for (i, escalation) in (example.expect.tasks[task]?.escalations ?? []).enumerated() {
+                checkReference(
+                    escalation.role, in: roleIDs, kind: "role", context: "in the escalations the example '\(name)' expects",
+                    path: "\(path).expect.tasks.\(task).escalations.\(i).to")
+            }
         }
     }
 }

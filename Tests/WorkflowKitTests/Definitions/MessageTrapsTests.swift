@@ -127,6 +127,13 @@ extension ProcessLanguageTests {
             ])
         }
 
+        @Test func anExpectedEscalationNamesAKnownRole() {
+            let library = ProcessLanguageTests.load(Self.process + Self.examples.replacingOccurrences(of: "DUE", with: "2027-06-28").replacingOccurrences(of: "to: head, on", with: "to: haed, on"))
+            #expect(ProcessLanguageTests.errors(library) == [
+                "32:21: Unknown role 'haed' in the escalations the example 'Released after Midsummer 2027' expects (did you mean 'head'?).",
+            ])
+        }
+
         @Test func anExampleExpectingADueDateOnADayOffIsToldItMoves() {
             let library = ProcessLanguageTests.load(Self.process + Self.examples.replacingOccurrences(of: "DUE", with: "2027-06-25"))
             #expect(ProcessLanguageTests.errors(library) == [

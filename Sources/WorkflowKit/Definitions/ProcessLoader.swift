@@ -130,15 +130,15 @@ public struct ProcessLoader: Sendable {
             files: sources.map(\.file), exampleResults: allResults, processesFailingOnlyExamples: failingExamplesOnly)
     }
 
-    /// `found` with the near misses of an extending file added: a new task whose
-    /// id is close to one of the base's, and which has errors, is reported as
-    /// that mistake (an error naming the first of them) instead of its errors,
-    /// which only lead to completing the unintended new task. Other near misses
-    /// are warnings.
+    /// `found` with the near misses of an extending file added: a new task (or
+    /// state, role, …) whose id is close to one of the base's, and which has
+    /// errors, is reported as that mistake (an error naming the first of them)
+    /// instead of its errors, which only lead to completing the unintended new
+    /// entry. Other near misses are warnings.
     static func explainingNearMisses(_ nearMisses: [SourceNode.NearMiss], in found: [Diagnostic]) -> [Diagnostic] {
         var result = found
         for miss in nearMisses {
-            let related = miss.kind == "task" ? result.filter { $0.message.lowercased().contains("task '\(miss.id)'") } : []
+            let related = result.filter { $0.message.lowercased().contains("\(miss.kind) '\(miss.id.lowercased())'") }
             let errors = related.filter { $0.severity == .error }
             if let first = errors.sorted(by: { ($0.line, $0.column) < ($1.line, $1.column) }).first {
                 result.removeAll { related.contains($0) }

@@ -69,6 +69,20 @@ extension ProcessLanguageTests {
             #expect(library.process(id: "region") == nil)
         }
 
+        @Test func aMisspeltStateIdIsNamedInsteadOfTheNewStatesProblems() {
+            let library = Self.load("""
+                process: region
+                extends: base
+                states:
+                  strat:
+                    title: Start here
+
+                """)
+            #expect(ProcessLanguageTests.errors(library) == [
+                "4:3: This adds a new state 'strat', which is incomplete (the state 'strat' is not final and has no way out; add 'on:' with an event that leads on, or mark it 'final: true'); did you mean to change 'start' of 'base'?",
+            ])
+        }
+
         @Test func aCompleteNewTaskCloseToABaseTaskIsAWarning() throws {
             let library = Self.load("""
                 process: region

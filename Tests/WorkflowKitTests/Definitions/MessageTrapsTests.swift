@@ -64,6 +64,13 @@ extension ProcessLanguageTests {
             ])
         }
 
+        @Test func aMisspeltUnitInAReminderGetsASuggestion() {
+            let library = ProcessLanguageTests.load(Self.variant("[2 working days before due]", "[2 workng days before due]"))
+            #expect(ProcessLanguageTests.errors(library) == [
+                "16:18: The reminder '2 workng days before due' is not understood: Unknown unit 'workng' (did you mean 'working days'?); durations are written e.g. '5 working days', '2 months'.",
+            ])
+        }
+
         @Test func aBadDueExpressionIsNotHiddenByFollowOnErrors() {
             let library = ProcessLanguageTests.load(Self.variant("releaseDate - 1 month", "releaseDate - 1 month)"))
             let errors = ProcessLanguageTests.errors(library)

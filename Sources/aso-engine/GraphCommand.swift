@@ -35,7 +35,7 @@ enum ProcessArgument {
     /// that make it valid. Without it (`open`, `migrate`) such a process is refused.
     static func definition(_ argument: String, options: ProcessOptions, inspecting: Bool = false) throws -> ProcessDefinition {
         if argument.hasSuffix(".yaml") || argument.hasSuffix(".yml") {
-            let library = ProcessLoader().load(paths: [argument])
+            let library = fileLoader().load(paths: [argument])
             for diagnostic in library.diagnostics where diagnostic.severity == .error { printError(diagnostic.description) }
             if let loaded = library.processes.first(where: { $0.file == argument }) ?? library.processes.first {
                 return loaded.definition

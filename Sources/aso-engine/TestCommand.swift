@@ -16,7 +16,7 @@ struct TestCommand: ParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() throws {
-        let library = ProcessLoader().load(paths: paths.isEmpty ? [defaultProcessFolder()] : paths)
+        let library = fileLoader().load(paths: paths.isEmpty ? [defaultProcessFolder()] : paths)
         let results = library.exampleResults
         let failedExamples = Set(results.filter { !$0.passed }.map(\.reportedAt))
         // Problems other than the failing examples themselves stop the files they are in.

@@ -80,6 +80,41 @@ import WorkflowKitTesting
         #expect(output.stderr.isEmpty, "the failure is not repeated as another error: \(output.stderr)")
     }
 
+    /// A region's file in its own folder, extending a built-in process.
+    static let region = """
+        process: vat-region
+        extends: vat-generic
+        title: Housing before release (our region)
+        states:
+          mapping:
+            tasks:
+              map-housing:
+                due: releaseDate - 3 months
+        examples:
+          - name: Due three months before release
+            given: { fields: { releaseDate: 2026-12-23 }, openedOn: 2026-06-01 }
+            expect: { tasks: { map-housing: { due: 2026-09-23 } } }
+
+        """
+
+    @Test func aRegionsOwnFolderExtendsTheBuiltInProcesses() throws {
+        let directory = try TemporaryDirectory()
+        try FileManager.default.createDirectory(at: directory.url.appendingPathComponent("my-region"), withIntermediateDirectories: true)
+        try Data(Self.region.utf8).write(to: directory.url.appendingPathComponent("my-region/vat-region.yaml"))
+        let validate = try run(["validate", "my-region"], in: directory)
+        #expect(validate.status == 0, "\(validate.stderr)")
+        #expect(validate.stdout == "1 process valid in 1 file (0 warnings).\n")
+        let test = try run(["test", "my-region"], in: directory)
+        #expect(test.stdout.hasPrefix("PASS vat-region: Due three months before release\n"), "\(test.stdout)\(test.stderr)")
+
+        let misspelt = Self.region.replacingOccurrences(of: "extends: vat-generic", with: "extends: vat-generc")
+        try Data(misspelt.utf8).write(to: directory.url.appendingPathComponent("my-region/vat-region.yaml"))
+        let wrong = try run(["validate", "my-region"], in: directory)
+        #expect(wrong.status == 1)
+        #expect(wrong.stderr.hasPrefix(
+            "my-region/vat-region.yaml:2:10: error: 'extends: vat-generc' names no process found beside this file (did you mean 'vat-generic'?).\n"), "\(wrong.stderr)")
+    }
+
     @Test func evalUsesTheProcessCalendarAndSaysWhereADueDateMoves() throws {
         let directory = try folder()
         let plain = try run(["eval", "releaseDate - 1 month", "--set", "releaseDate=2027-07-25"], in: directory)

@@ -22,10 +22,14 @@ struct ExtendsResolver {
     /// file turns out to be the base of a given one.
     private var siblingProblems: [Int: [Diagnostic]] = [:]
 
-    init(sources: [ProcessLoader.Source], readsSiblings: Bool) {
+    /// Directories searched, after the file's own, for a process extended by id.
+    private let baseDirectories: [String]
+
+    init(sources: [ProcessLoader.Source], readsSiblings: Bool, baseDirectories: [String] = []) {
         self.sources = sources
         self.readsSiblings = readsSiblings
         self.givenCount = sources.count
+        self.baseDirectories = baseDirectories
     }
 
     private mutating func tree(_ index: Int) -> SourceNode? {
@@ -62,7 +66,9 @@ struct ExtendsResolver {
         let found = find(target, from: file)
         if let found, let problems = siblingProblems.removeValue(forKey: found) { diagnostics += problems }
         guard let baseIndex = found else {
-            let known = sources.indices.compactMap { parsed[$0]??["process"]?.scalar }
+            let builtIn = baseDirectories.flatMap { (try? FileManager.default.contentsOfDirectory(atPath: $0)) ?? [] }
+                .filter { $0.hasSuffix(".yaml") }.map { String($0.dropLast(".yaml".count)) }
+            let known = sources.indices.compactMap { parsed[$0]??["process"]?.scalar } + (readsSiblings ? builtIn : [])
             let hint = Spelling.suggestion(for: target, among: known).map { " (did you mean '\($0)'?)" } ?? ""
             diagnostics.append(.error("'extends: \(target)' names no process found beside this file\(hint).", at: extendsNode.location))
             resolved[index] = (nil, [])
@@ -136,7 +142,24 @@ struct ExtendsResolver {
             return sources.count - 1
         }
         for index in sources.indices where tree(index)?["process"]?.scalar == target { return index }
-        guard readsSiblings, !siblingsRead.contains(directory) else { return nil }
+        guard readsSiblings else { return nil }
+        if let found = findBeside(target, in: directory) { return found }
+        // Then the base directories (the built-in processes), by file name.
+        for base in baseDirectories {
+            for name in ["\(target).yaml", "\(target).yml"] {
+                let path = (base as NSString).appendingPathComponent(name)
+                let known = Set(sources.map { ($0.file as NSString).standardizingPath })
+                guard !known.contains((path as NSString).standardizingPath), let data = FileManager.default.contents(atPath: path) else { continue }
+                sources.append(.init(file: path, text: String(decoding: data, as: UTF8.self)))
+                if tree(sources.count - 1)?["process"]?.scalar == target { return sources.count - 1 }
+            }
+        }
+        return nil
+    }
+
+    /// The source index of the process `target` among the files of `directory`.
+    private mutating func findBeside(_ target: String, in directory: String) -> Int? {
+        guard !siblingsRead.contains(directory) else { return nil }
         siblingsRead.insert(directory)
         let known = Set(sources.map { ($0.file as NSString).standardizingPath })
         // By convention the file is named after the process: use it even when it has errors.

@@ -12,9 +12,14 @@ public struct ProcessLoader: Sendable {
     /// The calendars process files may name with `calendar:`.
     public var calendars: CalendarRegistry
 
+    /// Directories searched for a process that a file `extends` by id when it is
+    /// not beside the file (e.g. the built-in processes); used by ``load(paths:)``.
+    public var baseDirectories: [String]
+
     /// Creates a value from its parts (see the properties for their meaning).
-    public init(calendars: CalendarRegistry = .standard) {
+    public init(calendars: CalendarRegistry = .standard, baseDirectories: [String] = []) {
         self.calendars = calendars
+        self.baseDirectories = baseDirectories
     }
 
     /// One process file's text, named by the path shown in diagnostics.
@@ -73,7 +78,7 @@ public struct ProcessLoader: Sendable {
     }
 
     func load(sources: [Source], readingSiblings: Bool) -> ProcessLibrary {
-        var resolver = ExtendsResolver(sources: sources, readsSiblings: readingSiblings)
+        var resolver = ExtendsResolver(sources: sources, readsSiblings: readingSiblings, baseDirectories: readingSiblings ? baseDirectories : [])
         var diagnostics: [Diagnostic] = []
         var processes: [LoadedProcess] = []
         var failingExamplesOnly: [LoadedProcess] = []

@@ -99,7 +99,12 @@ struct ExtendsResolver {
         var problems: [Diagnostic] = []
         let baseID = parsed[baseIndex]??["process"]?.scalar ?? target
         let lines = sources[index].text.split(separator: "\n", omittingEmptySubsequences: false)
-        let context = SourceNode.MergeContext(baseID: baseID, isWrittenEmpty: { Self.isWrittenEmpty($0, lines: lines) })
+        var taskStates: [String: String] = [:]
+        for (state, value) in baseTree["states"]?.pairs ?? [] {
+            for (task, _) in value["tasks"]?.pairs ?? [] { taskStates[task.name] = state.name }
+        }
+        let context = SourceNode.MergeContext(
+            baseID: baseID, isWrittenEmpty: { Self.isWrittenEmpty($0, lines: lines) }, baseTaskStates: taskStates)
         var misses: [SourceNode.NearMiss] = []
         let merged = SourceNode.merge(base: baseTree, override: root.removingExtends, context: context, diagnostics: &problems, nearMisses: &misses)
         nearMisses[index] = misses

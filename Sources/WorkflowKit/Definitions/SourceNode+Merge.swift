@@ -6,6 +6,9 @@ extension SourceNode {
         /// Whether the value of a key was left empty (nothing after the colon), as
         /// opposed to written `null` or `~`.
         var isWrittenEmpty: (Key) -> Bool = { _ in false }
+        /// The state of each task of the base, to catch a misspelt task id written
+        /// under another state.
+        var baseTaskStates: [String: String] = [:]
     }
 
     /// A new id of an extending file close to one of its base's: probably a typo.
@@ -22,11 +25,13 @@ extension SourceNode {
         var place: String
         /// The id of the extended process.
         var baseID: String
+        /// Where the base's id is, when not in the same place: " (in the state 'x')".
+        var nearPlace = ""
 
         /// The sentence saying so; `problem` is the first error of the new entry, if any.
         func message(problem: String? = nil) -> String {
             let incomplete = problem.map { ", which is incomplete (\($0.prefix(1).lowercased() + $0.dropFirst().trimmingSuffix("."))" + ")" } ?? ""
-            return "This adds a new \(kind) '\(id)'\(place)\(incomplete); did you mean to change '\(near)' of '\(baseID)'?"
+            return "This adds a new \(kind) '\(id)'\(place)\(incomplete); did you mean to change '\(near)' of '\(baseID)'\(nearPlace)?"
         }
     }
 
@@ -72,12 +77,28 @@ extension SourceNode {
                     let existing = result.map(\.key.name)
                     if let near = Spelling.suggestion(for: key.name, among: existing) {
                         nearMisses.append(NearMiss(kind: kind, id: key.name, near: near, location: key.location, place: describePlace(path), baseID: context.baseID))
+                    } else if kind == "task" {
+                        checkTaskInAnotherState(key, path: path, context: context, nearMisses: &nearMisses)
                     }
+                }
+                if idKind(under: childPath) == "task" {
+                    // A whole 'tasks:' the base's state does not have.
+                    for (task, _) in value.pairs ?? [] { checkTaskInAnotherState(task, path: childPath, context: context, nearMisses: &nearMisses) }
                 }
                 result.append((key, value))
             }
         }
         return SourceNode(kind: .mapping(result), location: override.location)
+    }
+
+    /// Records a new task whose id is close to a task the base has in another state.
+    private static func checkTaskInAnotherState(_ key: Key, path: String, context: MergeContext, nearMisses: inout [NearMiss]) {
+        guard let near = Spelling.suggestion(for: key.name, among: context.baseTaskStates.keys), near != key.name,
+            let state = context.baseTaskStates[near]
+        else { return }
+        nearMisses.append(NearMiss(
+            kind: "task", id: key.name, near: near, location: key.location, place: describePlace(path), baseID: context.baseID,
+            nearPlace: " (in the state '\(state)')"))
     }
 
     /// The kind of id the keys under `path` are: "task" under `states.x.tasks`.

@@ -69,6 +69,21 @@ extension ProcessLanguageTests {
             #expect(library.process(id: "region") == nil)
         }
 
+        @Test func aMisspeltTaskIdUnderAnotherStateNamesThatState() {
+            let library = Self.load("""
+                process: region
+                extends: base
+                states:
+                  end:
+                    tasks:
+                      write-meno: { due: openedOn + 3 working days }
+
+                """)
+            #expect(ProcessLanguageTests.errors(library) == [
+                "6:7: This adds a new task 'write-meno' in the state 'end', which is incomplete (the task 'write-meno' needs a 'role' naming who owns it); did you mean to change 'write-memo' of 'base' (in the state 'start')?",
+            ])
+        }
+
         @Test func aMisspeltStateIdIsNamedInsteadOfTheNewStatesProblems() {
             let library = Self.load("""
                 process: region

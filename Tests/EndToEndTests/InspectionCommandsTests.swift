@@ -115,6 +115,17 @@ import WorkflowKitTesting
             "my-region/vat-region.yaml:2:10: error: 'extends: vat-generc' names no process found beside this file (did you mean 'vat-generic'?).\n"), "\(wrong.stderr)")
     }
 
+    /// The `eval --process` output shown in docs/process-language.md is what the command prints.
+    @Test func theDocumentedEvalOutputIsCurrent() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let page = try String(contentsOf: root.appendingPathComponent("docs/process-language.md"), encoding: .utf8)
+        let command = "$ aso-engine eval 'releaseDate - 2 months' --set releaseDate=2027-08-27 --process vat-turku\n"
+        let shown = try #require(page.components(separatedBy: command).dropFirst().first?.components(separatedBy: "```").first)
+        let output = try run(["eval", "releaseDate - 2 months", "--set", "releaseDate=2027-08-27", "--process", "vat-turku"], in: try TemporaryDirectory())
+        #expect(output.status == 0, "\(output.stderr)")
+        #expect(output.stdout == shown)
+    }
+
     @Test func evalUsesTheProcessCalendarAndSaysWhereADueDateMoves() throws {
         let directory = try folder()
         let plain = try run(["eval", "releaseDate - 1 month", "--set", "releaseDate=2027-07-25"], in: directory)

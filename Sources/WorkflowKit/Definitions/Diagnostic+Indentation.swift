@@ -9,7 +9,9 @@ extension Diagnostic {
     /// after the value it could not end, while the mistake is often the line
     /// before. Says which line to check, and places the diagnostic there.
     func explainingIndentation(in text: String) -> Diagnostic {
-        guard severity == .error, message.contains(Self.mappingValuesProblem) else { return self }
+        guard severity == .error else { return self }
+        if message.contains(Self.expectedKeyProblem) { return explainingMisalignedKey(in: text) }
+        guard message.contains(Self.mappingValuesProblem) else { return self }
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         func isContent(_ index: Int) -> Bool {
             let trimmed = lines[index].trimmedSpaces
@@ -33,6 +35,31 @@ extension Diagnostic {
         return Diagnostic(
             .error,
             "Check the indentation of line \(line): it is indented further than line \(previous + 1) above it, so it is read as part of the value\(owner) on that line (the YAML error: \(Self.mappingValuesProblem)).",
+            at: FileLocation(file: file, line: line, column: indent(errorLine) + 1))
+    }
+
+    /// The YAML error a key indented unlike its neighbours produces.
+    static let expectedKeyProblem = "did not find expected key"
+
+    /// libyaml's "did not find expected key" at a key that lines up with no key
+    /// above it: says so, naming the column of the key on the line before.
+    private func explainingMisalignedKey(in text: String) -> Diagnostic {
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let errorLine = line - 1
+        guard errorLine > 0, errorLine < lines.count, let key = Self.key(of: lines[errorLine]) else { return self }
+        func isContent(_ index: Int) -> Bool {
+            let trimmed = lines[index].trimmedSpaces
+            return !trimmed.isEmpty && !trimmed.hasPrefix("#")
+        }
+        func indent(_ index: Int) -> Int { lines[index].prefix { $0 == " " }.count }
+        guard let previous = (0..<errorLine).last(where: isContent), let previousKey = Self.key(of: lines[previous]),
+            indent(previous) != indent(errorLine)
+        else { return self }
+        let keyColumns = Set((0..<errorLine).filter(isContent).map(indent))
+        guard !keyColumns.contains(indent(errorLine)) else { return self }
+        return Diagnostic(
+            .error,
+            "Check the indentation of line \(line): '\(key):' starts at column \(indent(errorLine) + 1), in line with no key above it ('\(previousKey):' on line \(previous + 1) starts at column \(indent(previous) + 1)); the keys of one mapping start in the same column (the YAML error: \(Self.expectedKeyProblem)).",
             at: FileLocation(file: file, line: line, column: indent(errorLine) + 1))
     }
 

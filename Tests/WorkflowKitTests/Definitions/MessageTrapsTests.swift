@@ -53,6 +53,13 @@ extension ProcessLanguageTests {
             ])
         }
 
+        @Test func aKeyInLineWithNoOtherNamesItsColumn() {
+            let slipped = Self.variant("        role: worker", "       role: worker")
+            #expect(ProcessLanguageTests.errors(ProcessLanguageTests.load(slipped)) == [
+                "14:8: Check the indentation of line 14: 'role:' starts at column 8, in line with no key above it ('title:' on line 13 starts at column 9); the keys of one mapping start in the same column (the YAML error: did not find expected key).",
+            ])
+        }
+
         @Test func aMisspeltUnitGetsASuggestionAndNoFollowOnErrors() {
             let library = ProcessLanguageTests.load(Self.variant("releaseDate - 1 month", "releaseDate - 7 workng days"))
             #expect(ProcessLanguageTests.errors(library) == [

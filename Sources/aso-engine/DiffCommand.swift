@@ -25,7 +25,7 @@ struct DiffCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
-        let target = try ProcessArgument.definition(second ?? first, options: processOptions)
+        let target = try ProcessArgument.definition(second ?? first, options: processOptions, inspecting: true)
         let engine = FileManager.default.fileExists(atPath: global.db) ? try global.makeEngine(changesData: false) : nil
         if second == nil && engine == nil {
             throw fail("There is no event log at '\(global.db)' to compare '\(first)' with; give OLD and NEW, or --db.")
@@ -43,7 +43,7 @@ struct DiffCommand: AsyncParsableCommand {
         }
         var diffs: [ProcessDiff] = []
         if second != nil {
-            diffs = [ProcessDiff(from: try ProcessArgument.definition(first, options: processOptions), to: target)]
+            diffs = [ProcessDiff(from: try ProcessArgument.definition(first, options: processOptions, inspecting: true), to: target)]
         } else {
             diffs = runningVersions.values.filter { $0.contentHash != target.contentHash }.sorted { $0.contentHash < $1.contentHash }
                 .map { ProcessDiff(from: $0, to: target) }

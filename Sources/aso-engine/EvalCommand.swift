@@ -10,8 +10,11 @@ struct EvalCommand: ParsableCommand {
         abstract: "Evaluate a date or guard expression and explain the result.",
         discussion: """
             Values given with --set are typed by their form: 2026-12-23 is a date, 12 a number, \
-            true/false yes/no, anything else text. Example:
+            true/false yes/no, anything else text. Working days are counted in --calendar (fi, \
+            without any region's closed days) unless --process names a process (an id or a file), \
+            whose fields, events, calendar and closed days are then used. Examples:
               aso-engine eval 'd + 2 working days' --set d=2026-12-23
+              aso-engine eval 'releaseDate - 2 months' --set releaseDate=2027-08-27 --process vat-turku
             """)
 
     @Argument(help: ArgumentHelp("The expression, e.g. 'releaseDate - 2 months'.", valueName: "expr"))
@@ -32,7 +35,7 @@ struct EvalCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("The calendar that counts working days.", valueName: "id"))
     var calendar: String = "fi"
 
-    @Option(name: .long, help: ArgumentHelp("Check and evaluate in this process: its fields, events and calendar.", valueName: "process"))
+    @Option(name: .long, help: ArgumentHelp("Check and evaluate in this process (an id or a file): its fields, events, calendar and closed days.", valueName: "process"))
     var process: String?
 
     @OptionGroup var processOptions: ProcessOptions
@@ -70,10 +73,7 @@ struct EvalCommand: ParsableCommand {
         var environment = ExpressionEnvironment(fields: fields.mapValues { $0.type }, checksReferences: false)
         var businessCalendar: any BusinessCalendar
         if let process {
-            let catalog = try processOptions.loadCatalog()
-            guard let definition = catalog.definition(id: process) else {
-                throw fail("There is no valid process '\(process)' in \(processOptions.source).")
-            }
+            let definition = try ProcessArgument.definition(process, options: processOptions, inspecting: true)
             environment = definition.expressionEnvironment
             guard let made = definition.makeCalendar() else { throw fail("The calendar '\(definition.calendar)' is not known.") }
             businessCalendar = made
@@ -93,6 +93,13 @@ struct EvalCommand: ParsableCommand {
         var evaluation = parsed.evaluate(in: context)
         if case .date(let result)? = evaluation.value {
             evaluation.steps.append(businessCalendar.explainDay(result))
+            if !businessCalendar.isWorkingDay(result) {
+                let next = businessCalendar.nextWorkingDay(onOrAfter: result)
+                evaluation.steps.append("As a due date it moves to the next working day, \(next.weekday) \(next) (unless the task has 'dueOnDayOff: keep').")
+            }
+            if self.process == nil {
+                evaluation.steps.append("No region's closed days are counted; give --process ID to use a process's calendar and closed days.")
+            }
         }
         if global.json {
             let object: [String: Any] = [

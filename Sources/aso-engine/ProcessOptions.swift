@@ -44,3 +44,9 @@ func defaultProcessFolder() -> String {
     }
     return ProcessCatalog.builtInDirectory ?? ProcessCatalog.defaultDirectory
 }
+
+/// The loader for process files given on the command line: a file that extends a
+/// process by id finds it beside itself, or else among the built-in processes.
+func fileLoader() -> ProcessLoader {
+    ProcessLoader(baseDirectories: ProcessCatalog.builtInDirectory.map { [$0] } ?? [])
+}

@@ -17,7 +17,7 @@ struct ResolveCommand: ParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() throws {
-        let definition = try ProcessArgument.definition(process, options: processOptions)
+        let definition = try ProcessArgument.definition(process, options: processOptions, inspecting: true)
         if global.json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]

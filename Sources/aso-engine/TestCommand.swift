@@ -16,15 +16,16 @@ struct TestCommand: ParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() throws {
-        let library = ProcessLoader().load(paths: paths.isEmpty ? [defaultProcessFolder()] : paths)
+        let library = fileLoader().load(paths: paths.isEmpty ? [defaultProcessFolder()] : paths)
         let results = library.exampleResults
-        let failedExamples = Set(results.filter { !$0.passed }.map(\.location))
+        let failedExamples = Set(results.filter { !$0.passed }.map(\.reportedAt))
         // Problems other than the failing examples themselves stop the files they are in.
         let otherErrors = library.diagnostics.filter { $0.severity == .error && !failedExamples.contains($0.location) }
         for diagnostic in otherErrors { printError(diagnostic.description) }
         if global.json {
             let rows: [[String: Any]] = results.map {
-                ["process": $0.process, "name": $0.name, "location": $0.location.description, "passed": $0.passed, "failures": $0.failures]
+                ["process": $0.process, "name": $0.name, "location": $0.location.description, "passed": $0.passed, "failures": $0.failures,
+                 "inheritedFrom": $0.inheritedFrom.map { $0 as Any } ?? NSNull()]
             }
             let data = try JSONSerialization.data(withJSONObject: rows, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
             print(String(decoding: data, as: UTF8.self))
@@ -35,8 +36,11 @@ struct TestCommand: ParsableCommand {
             if result.passed {
                 print("PASS \(result.process): \(result.name)")
             } else {
-                print("FAIL \(result.process): \(result.name) (\(result.location))")
+                let file = library.processesFailingOnlyExamples.first { $0.definition.id == result.process }?.file ?? result.reportedAt.file
+                let origin = result.inheritedFrom.map { "inherited from \($0), written at \(result.location)" } ?? result.location.description
+                print("FAIL \(result.process): \(result.name) (\(origin))")
                 for failure in result.failures { print("     \(failure)") }
+                if let advice = result.replacementAdvice(file: file) { print("     \(advice)") }
             }
         }
         let failed = results.filter { !$0.passed }.count

@@ -19,7 +19,7 @@ struct ValidateCommand: ParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() throws {
-        let library = ProcessLoader().load(paths: paths.isEmpty ? [defaultProcessFolder()] : paths)
+        let library = fileLoader().load(paths: paths.isEmpty ? [defaultProcessFolder()] : paths)
         let shown = library.diagnostics.filter { !noWarnings || $0.severity == .error }
         if global.json {
             struct Report: Encodable {

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The outcome of checking one example written in a process file.
 public struct ExampleResult: Sendable, Hashable {
     /// The process the example belongs to.
@@ -10,9 +12,38 @@ public struct ExampleResult: Sendable, Hashable {
     public var failures: [String]
     /// The state the case ended in.
     public var state: String?
+    /// The process the example was inherited from, when it is written in the
+    /// extended process's file rather than in this process's own.
+    public var inheritedFrom: String?
+    /// Where a failure is reported: the example itself, or for an inherited
+    /// example the `extends:` line of the process that inherits it.
+    public var reportedAt: FileLocation
+
+    init(process: String, name: String, location: FileLocation, failures: [String], state: String?) {
+        self.process = process
+        self.name = name
+        self.location = location
+        self.failures = failures
+        self.state = state
+        self.reportedAt = location
+    }
 
     /// Whether every expectation held.
     public var passed: Bool { failures.isEmpty }
+
+    /// The sentence saying how to replace an inherited example, for `file`.
+    public func replacementAdvice(file: String) -> String? {
+        guard let base = inheritedFrom else { return nil }
+        let name = (file as NSString).lastPathComponent
+        return "This example is inherited from '\(base)' (written at \(location)); an extending file inherits the examples of its base until it has its own 'examples:'. Write 'examples:' in \(name), copying the base's and adapting their dates to this process, to replace them."
+    }
+
+    /// The error reported when the example fails, for the process in `file`.
+    func failureMessage(file: String) -> String {
+        let failed = "The example '\(name)' fails: \(failures.joined(separator: "; "))."
+        guard let advice = replacementAdvice(file: file) else { return failed }
+        return "The inherited example '\(name)' fails for '\(process)': \(failures.joined(separator: "; ")). " + advice
+    }
 }
 
 extension ProcessDefinition {
@@ -51,15 +82,40 @@ extension ProcessDefinition {
             let schedule = self.schedule(of: task, in: context)
             func show(_ date: LocalDate?) -> String { date?.description ?? "none" }
             if let due = expected.due, due != schedule.due {
-                failures.append("task '\(taskID)': expected due \(due), got \(show(schedule.due))")
+                var failure = "task '\(taskID)': expected due \(due), got \(show(schedule.due))"
+                if !calendar.isWorkingDay(due), task.dueOnDayOff == .nextWorkingDay, schedule.due == calendar.nextWorkingDay(onOrAfter: due) {
+                    failure += " (\(calendar.explainDay(due).dropLast()); a due date on a day off moves to the next working day, \(schedule.due.map { "\($0.weekday) \($0)" } ?? ""))"
+                }
+                failures.append(failure)
             }
             if let earliest = expected.earliest, earliest != schedule.earliest {
                 failures.append("task '\(taskID)': expected earliest \(earliest), got \(show(schedule.earliest))")
+            }
+            if let expectedEscalations = expected.escalations {
+                // Every escalation when no rung repeats; else those up to the last date listed.
+                let repeats = task.escalation.contains { $0.every != nil }
+                let got = Self.escalations(of: schedule, through: repeats ? expectedEscalations.map(\.date).max() : nil, calendar: calendar)
+                if got != expectedEscalations {
+                    failures.append("task '\(taskID)': expected escalations [\(expectedEscalations.map(\.description).joined(separator: ", "))], got [\(got.map(\.description).joined(separator: ", "))]")
+                }
             }
             if let reminders = expected.reminders, reminders.sorted() != schedule.reminders {
                 failures.append("task '\(taskID)': expected reminders [\(reminders.map(\.description).joined(separator: ", "))], got [\(schedule.reminders.map(\.description).joined(separator: ", "))]")
             }
         }
         return (failures, state?.id)
+    }
+
+    /// Every escalation of `schedule` on or before `last` (nil: all; at most 1000), by date (then role).
+    static func escalations(of schedule: TaskSchedule, through last: LocalDate?, calendar: any BusinessCalendar) -> [ProcessExample.Escalation] {
+        var result: [ProcessExample.Escalation] = []
+        for step in schedule.escalations {
+            var date: LocalDate? = step.date
+            while let current = date, last.map({ current <= $0 }) ?? true, result.count < 1000 {
+                result.append(.init(role: step.role, date: current))
+                date = step.rule.nextDate(after: current, calendar: calendar)
+            }
+        }
+        return result.sorted { ($0.date, $0.role) < ($1.date, $1.role) }
     }
 }

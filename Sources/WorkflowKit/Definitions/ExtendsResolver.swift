@@ -11,6 +11,10 @@ struct ExtendsResolver {
     private var siblingsRead: Set<String> = []
     private var inCycle: Set<Int> = []
     private(set) var diagnostics: [Diagnostic] = []
+    /// The sources whose merge with their base found errors.
+    private(set) var mergeFailed: Set<Int> = []
+    /// New ids of each extending source that are close to ids of its base.
+    private(set) var nearMisses: [Int: [SourceNode.NearMiss]] = [:]
 
     /// How many sources were given; later ones are files found beside them.
     private let givenCount: Int
@@ -18,15 +22,20 @@ struct ExtendsResolver {
     /// file turns out to be the base of a given one.
     private var siblingProblems: [Int: [Diagnostic]] = [:]
 
-    init(sources: [ProcessLoader.Source], readsSiblings: Bool) {
+    /// Directories searched, after the file's own, for a process extended by id.
+    private let baseDirectories: [String]
+
+    init(sources: [ProcessLoader.Source], readsSiblings: Bool, baseDirectories: [String] = []) {
         self.sources = sources
         self.readsSiblings = readsSiblings
         self.givenCount = sources.count
+        self.baseDirectories = baseDirectories
     }
 
     private mutating func tree(_ index: Int) -> SourceNode? {
         if let cached = parsed[index] { return cached }
         var (node, problems) = SourceNode.parse(sources[index].text, file: sources[index].file)
+        problems = problems.map { $0.explainingIndentation(in: sources[index].text) }
         if index >= givenCount {
             siblingProblems[index] = problems
             problems = []
@@ -57,7 +66,9 @@ struct ExtendsResolver {
         let found = find(target, from: file)
         if let found, let problems = siblingProblems.removeValue(forKey: found) { diagnostics += problems }
         guard let baseIndex = found else {
-            let known = sources.indices.compactMap { parsed[$0]??["process"]?.scalar }
+            let builtIn = baseDirectories.flatMap { (try? FileManager.default.contentsOfDirectory(atPath: $0)) ?? [] }
+                .filter { $0.hasSuffix(".yaml") }.map { String($0.dropLast(".yaml".count)) }
+            let known = sources.indices.compactMap { parsed[$0]??["process"]?.scalar } + (readsSiblings ? builtIn : [])
             let hint = Spelling.suggestion(for: target, among: known).map { " (did you mean '\($0)'?)" } ?? ""
             diagnostics.append(.error("'extends: \(target)' names no process found beside this file\(hint).", at: extendsNode.location))
             resolved[index] = (nil, [])
@@ -85,13 +96,41 @@ struct ExtendsResolver {
             resolved[index] = (nil, [])
             return (nil, [])
         }
-        var warnings: [Diagnostic] = []
-        let merged = SourceNode.merge(base: baseTree, override: root.removingExtends, warnings: &warnings)
-        diagnostics += warnings
+        var problems: [Diagnostic] = []
         let baseID = parsed[baseIndex]??["process"]?.scalar ?? target
+        let lines = sources[index].text.split(separator: "\n", omittingEmptySubsequences: false)
+        var taskStates: [String: String] = [:]
+        for (state, value) in baseTree["states"]?.pairs ?? [] {
+            for (task, _) in value["tasks"]?.pairs ?? [] { taskStates[task.name] = state.name }
+        }
+        let context = SourceNode.MergeContext(
+            baseID: baseID, isWrittenEmpty: { Self.isWrittenEmpty($0, lines: lines) }, baseTaskStates: taskStates)
+        var misses: [SourceNode.NearMiss] = []
+        let merged = SourceNode.merge(base: baseTree, override: root.removingExtends, context: context, diagnostics: &problems, nearMisses: &misses)
+        nearMisses[index] = misses
+        diagnostics += problems
+        if problems.containsErrors { mergeFailed.insert(index) }
         let result = (Optional(merged), [baseID] + base.chain)
         resolved[index] = result
         return result
+    }
+
+    /// Whether `key` is written with nothing after its colon (or only a comment),
+    /// rather than with `null` or `~`.
+    static func isWrittenEmpty(_ key: SourceNode.Key, lines: [Substring]) -> Bool {
+        let line = key.location.line
+        guard line >= 1, line <= lines.count else { return false }
+        let scalars = Array(lines[line - 1].unicodeScalars)
+        let start = key.location.column - 1
+        guard start >= 0, start < scalars.count else { return false }
+        guard let colon = scalars[start...].firstIndex(of: ":") else { return false }
+        let rest = String(String.UnicodeScalarView(scalars[(colon + 1)...])).trimmedSpaces
+        return rest.isEmpty || rest.hasPrefix("#")
+    }
+
+    /// Where `extends:` is written in source `index`.
+    func extendsLocation(_ index: Int) -> FileLocation? {
+        parsed[index]??.keyEntry("extends")?.location
     }
 
     /// The source index of the process `target` names: a relative path when it
@@ -108,7 +147,24 @@ struct ExtendsResolver {
             return sources.count - 1
         }
         for index in sources.indices where tree(index)?["process"]?.scalar == target { return index }
-        guard readsSiblings, !siblingsRead.contains(directory) else { return nil }
+        guard readsSiblings else { return nil }
+        if let found = findBeside(target, in: directory) { return found }
+        // Then the base directories (the built-in processes), by file name.
+        for base in baseDirectories {
+            for name in ["\(target).yaml", "\(target).yml"] {
+                let path = (base as NSString).appendingPathComponent(name)
+                let known = Set(sources.map { ($0.file as NSString).standardizingPath })
+                guard !known.contains((path as NSString).standardizingPath), let data = FileManager.default.contents(atPath: path) else { continue }
+                sources.append(.init(file: path, text: String(decoding: data, as: UTF8.self)))
+                if tree(sources.count - 1)?["process"]?.scalar == target { return sources.count - 1 }
+            }
+        }
+        return nil
+    }
+
+    /// The source index of the process `target` among the files of `directory`.
+    private mutating func findBeside(_ target: String, in directory: String) -> Int? {
+        guard !siblingsRead.contains(directory) else { return nil }
         siblingsRead.insert(directory)
         let known = Set(sources.map { ($0.file as NSString).standardizingPath })
         // By convention the file is named after the process: use it even when it has errors.

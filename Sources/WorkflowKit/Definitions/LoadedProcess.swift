@@ -35,4 +35,16 @@ public struct ProcessLibrary: Sendable {
     /// The results of every example that ran, including those of processes
     /// whose examples fail (examples run only in files without other errors).
     public var exampleResults: [ExampleResult]
+
+    /// Processes whose only errors are failing examples: complete and consistent,
+    /// so the inspection tools (`resolve`, `graph`, `eval`, `diff`) can show them,
+    /// but not valid, so no case may be opened or migrated with them.
+    public var processesFailingOnlyExamples: [LoadedProcess]
+
+    /// The process with `id` as far as it can be inspected: a valid one, or one
+    /// whose only errors are failing examples (then `examplesFail` is true).
+    public func inspectableProcess(id: String) -> (process: LoadedProcess, examplesFail: Bool)? {
+        if let valid = process(id: id) { return (valid, false) }
+        return processesFailingOnlyExamples.first { $0.definition.id == id }.map { ($0, true) }
+    }
 }

@@ -5,7 +5,7 @@ extension ProcessDefinition {
     /// resolved: a complete process file that loads to the same definition
     /// (same ``contentHash``). What `aso-engine resolve` prints.
     public var resolvedYAML: String {
-        let body = (try? Yams.serialize(node: yamlNode, width: -1, sortKeys: false)) ?? ""
+        let body = (try? Yams.serialize(node: yamlNode, width: -1, allowUnicode: true, sortKeys: false)) ?? ""
         return "# The process '\(id)' with everything it extends resolved.\n" + body
     }
 

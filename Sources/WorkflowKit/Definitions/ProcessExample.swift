@@ -53,12 +53,31 @@ public struct ProcessExample: Sendable, Hashable, Codable {
         public var due: LocalDate?
         /// The expected reminder dates, in any order.
         public var reminders: [LocalDate]?
+        /// Every escalation expected up to the last date listed, in order: a
+        /// rung that repeats (`every`) must be listed each time it tells its role.
+        public var escalations: [Escalation]?
         /// Creates a value from its parts (see the properties for their meaning).
-        public init(earliest: LocalDate? = nil, due: LocalDate? = nil, reminders: [LocalDate]? = nil) {
+        public init(earliest: LocalDate? = nil, due: LocalDate? = nil, reminders: [LocalDate]? = nil, escalations: [Escalation]? = nil) {
             self.earliest = earliest
             self.due = due
             self.reminders = reminders
+            self.escalations = escalations
         }
+    }
+
+    /// One expected escalation: the role told, and the day.
+    public struct Escalation: Sendable, Hashable, Codable, CustomStringConvertible {
+        /// The role told.
+        public var role: String
+        /// The day it is told.
+        public var date: LocalDate
+        /// Creates a value from its parts (see the properties for their meaning).
+        public init(role: String, date: LocalDate) {
+            self.role = role
+            self.date = date
+        }
+        /// `chair on 2027-07-01`.
+        public var description: String { "\(role) on \(date)" }
     }
 
     /// Creates a value from its parts (see the properties for their meaning).

@@ -12,9 +12,14 @@ public struct ProcessLoader: Sendable {
     /// The calendars process files may name with `calendar:`.
     public var calendars: CalendarRegistry
 
+    /// Directories searched for a process that a file `extends` by id when it is
+    /// not beside the file (e.g. the built-in processes); used by ``load(paths:)``.
+    public var baseDirectories: [String]
+
     /// Creates a value from its parts (see the properties for their meaning).
-    public init(calendars: CalendarRegistry = .standard) {
+    public init(calendars: CalendarRegistry = .standard, baseDirectories: [String] = []) {
         self.calendars = calendars
+        self.baseDirectories = baseDirectories
     }
 
     /// One process file's text, named by the path shown in diagnostics.
@@ -73,48 +78,80 @@ public struct ProcessLoader: Sendable {
     }
 
     func load(sources: [Source], readingSiblings: Bool) -> ProcessLibrary {
-        var resolver = ExtendsResolver(sources: sources, readsSiblings: readingSiblings)
+        var resolver = ExtendsResolver(sources: sources, readsSiblings: readingSiblings, baseDirectories: readingSiblings ? baseDirectories : [])
         var diagnostics: [Diagnostic] = []
         var processes: [LoadedProcess] = []
+        var failingExamplesOnly: [LoadedProcess] = []
         var seenIDs: [String: String] = [:]
         var allResults: [ExampleResult] = []
         for index in sources.indices {
             let resolved = resolver.resolve(index)
             guard let tree = resolved.tree else { continue }
-            var reader = ProcessReader(file: sources[index].file)
+            let file = sources[index].file
+            var reader = ProcessReader(file: file)
             let read = reader.read(tree)
-            diagnostics += reader.diagnostics
-            guard let definition = read else { continue }
+            guard let definition = read else {
+                diagnostics += reader.diagnostics
+                continue
+            }
             if let other = seenIDs[definition.id] {
+                diagnostics += reader.diagnostics
                 diagnostics.append(.error("The process id '\(definition.id)' is already used by '\(other)'; each process needs its own id.", at: reader.map.location(of: "process") ?? tree.location))
                 continue
             }
-            seenIDs[definition.id] = sources[index].file
+            seenIDs[definition.id] = file
             var validator = ProcessValidator(definition: definition, map: reader.map, calendars: calendars)
             validator.validate()
-            diagnostics += validator.diagnostics
-            guard !(reader.diagnostics + validator.diagnostics).containsErrors, let calendar = definition.makeCalendar(registry: calendars) else { continue }
-            var examplesPass = true
+            let found = reader.diagnostics + validator.diagnostics
+            diagnostics += Self.explainingNearMisses(resolver.nearMisses[index] ?? [], in: found)
+            guard !found.containsErrors, !resolver.mergeFailed.contains(index),
+                let calendar = definition.makeCalendar(registry: calendars)
+            else { continue }
             var results: [ExampleResult] = []
             for (exampleIndex, example) in definition.examples.enumerated() {
                 let run = definition.run(example, calendar: calendar)
                 let location = reader.map.location(of: "examples.\(exampleIndex)") ?? tree.location
-                let result = ExampleResult(process: definition.id, name: example.name, location: location, failures: run.failures, state: run.state)
-                results.append(result)
-                if !result.passed {
-                    examplesPass = false
-                    diagnostics.append(.error("The example '\(example.name)' fails: \(run.failures.joined(separator: "; ")).", at: location))
+                var result = ExampleResult(process: definition.id, name: example.name, location: location, failures: run.failures, state: run.state)
+                if location.file != file, let base = resolved.chain.first {
+                    result.inheritedFrom = base
+                    result.reportedAt = resolver.extendsLocation(index) ?? location
                 }
+                results.append(result)
+                if !result.passed { diagnostics.append(.error(result.failureMessage(file: file), at: result.reportedAt)) }
             }
             allResults += results
-            guard examplesPass else { continue }
-            processes.append(LoadedProcess(
-                definition: definition, file: sources[index].file, extendsChain: resolved.chain,
-                sourceMap: reader.map, exampleResults: results))
+            let loaded = LoadedProcess(
+                definition: definition, file: file, extendsChain: resolved.chain,
+                sourceMap: reader.map, exampleResults: results)
+            if results.allSatisfy(\.passed) {
+                processes.append(loaded)
+            } else {
+                failingExamplesOnly.append(loaded)
+            }
         }
         diagnostics += resolver.diagnostics
         return ProcessLibrary(
             processes: processes, diagnostics: Array(Set(diagnostics)).sortedByLocation(),
-            files: sources.map(\.file), exampleResults: allResults)
+            files: sources.map(\.file), exampleResults: allResults, processesFailingOnlyExamples: failingExamplesOnly)
+    }
+
+    /// `found` with the near misses of an extending file added: a new task (or
+    /// state, role, …) whose id is close to one of the base's, and which has
+    /// errors, is reported as that mistake (an error naming the first of them)
+    /// instead of its errors, which only lead to completing the unintended new
+    /// entry. Other near misses are warnings.
+    static func explainingNearMisses(_ nearMisses: [SourceNode.NearMiss], in found: [Diagnostic]) -> [Diagnostic] {
+        var result = found
+        for miss in nearMisses {
+            let related = result.filter { $0.message.lowercased().contains("\(miss.kind) '\(miss.id.lowercased())'") }
+            let errors = related.filter { $0.severity == .error }
+            if let first = errors.sorted(by: { ($0.line, $0.column) < ($1.line, $1.column) }).first {
+                result.removeAll { related.contains($0) }
+                result.append(.error(miss.message(problem: first.message), at: miss.location))
+            } else {
+                result.append(.warning(miss.message(), at: miss.location))
+            }
+        }
+        return result
     }
 }

@@ -8,6 +8,14 @@ extension ProcessReader {
     /// or has no process id.
     mutating func read(_ root: SourceNode) -> ProcessDefinition? {
         map.keys[""] = root.location
+        // A misspelt 'extends' makes the file a process of its own, missing most
+        // of what it needs: say only that, not the many errors that follow from it.
+        if root["extends"] == nil, let slip = root.pairs?.first(where: {
+            !Self.topLevelKeys.contains($0.key.name) && Spelling.suggestion(for: $0.key.name, among: ["extends"]) != nil
+        }) {
+            error("Unknown key '\(slip.key.name)' in a process file (did you mean 'extends'?); without 'extends' the file is read as a process of its own, so it is not checked further.", at: slip.key.location)
+            return nil
+        }
         guard mapping(root, "", allowed: Self.topLevelKeys, what: "a process file") != nil else { return nil }
         guard let idNode = root["process"], let id = string(idNode, what: "'process'") else {
             error("The file has no 'process:' line giving the process id, e.g. 'process: vat-generic'.", at: root.location)

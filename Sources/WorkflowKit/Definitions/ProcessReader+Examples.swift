@@ -56,17 +56,36 @@ extension ProcessReader {
             if let tasks = expectNode["tasks"], let pairs = mapping(tasks, "\(path).expect.tasks", what: "'tasks' of the example '\(name)'") {
                 for (key, value) in pairs {
                     let taskPath = "\(path).expect.tasks.\(key.name)"
-                    guard mapping(value, taskPath, allowed: ["earliest", "due", "reminders"], what: "the expected task '\(key.name)'") != nil else { continue }
+                    guard mapping(value, taskPath, allowed: ["earliest", "due", "reminders", "escalations"], what: "the expected task '\(key.name)'") != nil else { continue }
                     var expectation = ProcessExample.TaskExpectation()
                     expectation.earliest = value["earliest"].flatMap { date($0, what: "'earliest'") }
                     expectation.due = value["due"].flatMap { date($0, what: "'due'") }
                     if let reminders = value["reminders"] {
                         expectation.reminders = list(reminders, what: "'reminders'").compactMap { date($0, what: "Each reminder date") }
                     }
+                    if let escalations = value["escalations"] {
+                        expectation.escalations = readExpectedEscalations(escalations, "\(taskPath).escalations")
+                    }
                     example.expect.tasks[key.name] = expectation
                 }
             }
             result.append(example)
+        }
+        return result
+    }
+
+    /// `[ { to: chair, on: 2027-07-01 }, … ]`.
+    mutating func readExpectedEscalations(_ node: SourceNode, _ path: String) -> [ProcessExample.Escalation] {
+        var result: [ProcessExample.Escalation] = []
+        for (index, item) in list(node, what: "'escalations'").enumerated() {
+            guard mapping(item, "\(path).\(index)", allowed: ["to", "on"], what: "an expected escalation") != nil, !item.isNull else { continue }
+            guard let roleNode = item["to"], let role = string(roleNode, what: "'to'"), let dayNode = item["on"], let day = date(dayNode, what: "'on'") else {
+                if item["to"] == nil || item["on"] == nil {
+                    error("An expected escalation is written '{ to: role, on: YYYY-MM-DD }'.", at: item.location)
+                }
+                continue
+            }
+            result.append(.init(role: role, date: day))
         }
         return result
     }

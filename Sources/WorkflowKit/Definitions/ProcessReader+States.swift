@@ -149,9 +149,14 @@ extension ProcessReader {
             if rest == "on" || rest == "at" { return ReminderRule(anchor: anchor, offset: DateDuration(0, .days)) }
             for (word, sign) in [(" before", -1), (" after", 1)] where rest.hasSuffix(word) {
                 rest.removeLast(word.count)
-                if let expression = try? ProcessExpression(parsing: rest), let size = expression.durationLiteral, size.amount >= 0 {
-                    return ReminderRule(anchor: anchor, offset: DateDuration(sign * size.amount, size.unit))
-                }
+                do {
+                    if let size = try ProcessExpression(parsing: rest).durationLiteral, size.amount >= 0 {
+                        return ReminderRule(anchor: anchor, offset: DateDuration(sign * size.amount, size.unit))
+                    }
+                } catch where error.message.hasPrefix("Unknown unit") {
+                    self.error("The reminder '\(text)' is not understood: \(error.message)", at: node.location)
+                    return nil
+                } catch {}
             }
         }
         let hint = words.contains("overdue") ? " Repeated reminders after the due date belong in 'escalate', e.g. escalate: { to: chair, every: 2 working days }." : ""

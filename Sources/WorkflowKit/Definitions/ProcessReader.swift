@@ -1,3 +1,5 @@
+import Foundation
+
 /// Reads a resolved (already merged) positioned tree into a ``ProcessDefinition``,
 /// recording where everything was written and reporting malformed parts: wrong
 /// shapes, unknown keys (with "did you mean …?"), bad ids, unparsable expressions.
@@ -90,25 +92,60 @@ struct ProcessReader {
 
     mutating func duration(_ text: String, at node: SourceNode, what: String) -> DateDuration? {
         let trimmed = text.trimmedSpaces
-        if let expression = try? ProcessExpression(parsing: trimmed), let duration = expression.durationLiteral, duration.amount >= 0 {
-            return duration
-        }
+        do {
+            if let duration = try ProcessExpression(parsing: trimmed).durationLiteral, duration.amount >= 0 { return duration }
+        } catch where error.message.hasPrefix("Unknown unit") {
+            self.error("\(what) is not a duration: \(error.message)", at: node.location(ofOffset: error.offset))
+            return nil
+        } catch {}
         error("\(what) must be a duration such as '2 weeks' or '5 working days', not '\(trimmed)'.", at: node.location)
         return nil
     }
 
-    /// Checks an id's form: letters, digits and hyphens, starting with a letter.
+    /// Checks an id's form: ASCII letters, digits and hyphens, starting with a letter.
     mutating func checkID(_ key: SourceNode.Key, kind: String, allowHyphen: Bool = true) {
-        let scalars = Array(key.name.unicodeScalars)
-        let ok = !scalars.isEmpty && scalars.count <= 64
-            && (("a"..."z").contains(scalars[0]) || ("A"..."Z").contains(scalars[0]))
-            && scalars.allSatisfy { ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || (allowHyphen && $0 == "-") }
-        if !ok {
-            let rule = allowHyphen ? "letters, digits and '-'" : "letters and digits (no '-', because fields are used in expressions)"
-            error("The \(kind) id '\(key.name)' must start with a letter and contain only \(rule).", at: key.location)
+        if !Self.isValidID(key.name, allowHyphen: allowHyphen) {
+            let rule = allowHyphen ? "ASCII letters a–z and A–Z, digits and '-'" : "ASCII letters a–z and A–Z and digits, without '-' because fields are used in expressions"
+            let suggestion = Self.transliterated(key.name, allowHyphen: allowHyphen)
+            let hint = suggestion.map { " (e.g. '\($0)'); titles may use any letters" } ?? ""
+            error("The \(kind) id '\(key.name)' must start with a letter and contain only \(rule)\(hint).", at: key.location)
         } else if !allowHyphen, ExpressionParser.keywords.contains(key.name) || DurationUnit.unit(named: key.name) != nil {
             error("'\(key.name)' is a word of the expression language and cannot be a field id.", at: key.location)
         }
+    }
+
+    /// Whether `id` is a valid id: 1–64 ASCII letters, digits (and hyphens), starting with a letter.
+    static func isValidID(_ id: String, allowHyphen: Bool = true) -> Bool {
+        let scalars = Array(id.unicodeScalars)
+        return !scalars.isEmpty && scalars.count <= 64
+            && (("a"..."z").contains(scalars[0]) || ("A"..."Z").contains(scalars[0]))
+            && scalars.allSatisfy { ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || (allowHyphen && $0 == "-") }
+    }
+
+    /// A valid id written like `id`: Finnish and other accented letters
+    /// transliterated (ä → a, ö → o, å → a), spaces and '_' as '-' (in field ids,
+    /// which have no '-', the next letter capitalised); nil when none.
+    static func transliterated(_ id: String, allowHyphen: Bool) -> String? {
+        let special: [Character: String] = ["ä": "a", "Ä": "A", "ö": "o", "Ö": "O", "å": "a", "Å": "A", "ß": "ss", "æ": "ae", "ø": "o"]
+        var result = ""
+        var capitalizeNext = false
+        for character in id {
+            var piece: String
+            if let replacement = special[character] {
+                piece = replacement
+            } else if character == " " || character == "_" || character == "-" {
+                if allowHyphen { result += "-" } else { capitalizeNext = true }
+                continue
+            } else {
+                piece = String(character).folding(options: [.diacriticInsensitive], locale: nil)
+            }
+            if capitalizeNext {
+                piece = piece.prefix(1).uppercased() + piece.dropFirst()
+                capitalizeNext = false
+            }
+            result += piece
+        }
+        return result != id && isValidID(result, allowHyphen: allowHyphen) ? result : nil
     }
 }
 

@@ -23,7 +23,8 @@ struct ProcessValidator {
 
     /// `" (did you mean 'x'?)"` or "".
     private func hint(_ word: String, _ candidates: some Sequence<String>) -> String {
-        Spelling.suggestion(for: word, among: candidates).map { " (did you mean '\($0)'?)" } ?? ""
+        // An invalid id is reported where it is declared; never suggest it.
+        Spelling.suggestion(for: word, among: candidates.filter { ProcessReader.isValidID($0) }).map { " (did you mean '\($0)'?)" } ?? ""
     }
 
     private mutating func checkReference(_ id: String, in known: [String], kind: String, context: String, path: String, atKey: Bool = false) {
@@ -152,6 +153,7 @@ struct ProcessValidator {
         }
         checkReachability()
         checkUnused()
+        checkUnrecordedAnchors()
         for (index, example) in definition.examples.enumerated() {
             validate(example, index: index, stateIDs: stateIDs, eventIDs: eventIDs, partyIDs: partyIDs)
         }
@@ -179,18 +181,22 @@ struct ProcessValidator {
         checkExpression(task.earliest, "\(path).earliest", expected: .date, what: "The earliest start of the task '\(task.id)'")
         checkExpression(task.due, "\(path).due", expected: .date, what: "The due date of the task '\(task.id)'")
         checkExpression(task.repeatRule?.until, "\(path).repeat.until", expected: .bool, what: "'until' of the task '\(task.id)'")
-        if task.repeatRule != nil, task.due == nil {
+        // A rule that is written but could not be read was reported already;
+        // "has no 'due'" would only hide that message.
+        let hasDue = task.due != nil || map.values["\(path).due"].map { !$0.isNull } == true
+        let hasEarliest = task.earliest != nil || map.values["\(path).earliest"].map { !$0.isNull } == true
+        if task.repeatRule != nil, !hasDue {
             error("The repeating task '\(task.id)' needs a 'due' date for its first occurrence.", "\(path).repeat")
         }
         for (index, reminder) in task.reminders.enumerated() {
-            if reminder.anchor == .windowStart, task.earliest == nil {
+            if reminder.anchor == .windowStart, !hasEarliest {
                 error("The reminder '\(reminder)' of the task '\(task.id)' counts from the window start, but the task has no 'earliest'.", "\(path).remind.\(index)")
             }
-            if reminder.anchor == .due, task.due == nil {
+            if reminder.anchor == .due, !hasDue {
                 error("The reminder '\(reminder)' of the task '\(task.id)' counts from the due date, but the task has no 'due'.", "\(path).remind.\(index)")
             }
         }
-        if !task.escalation.isEmpty, task.due == nil {
+        if !task.escalation.isEmpty, !hasDue {
             error("The task '\(task.id)' escalates when overdue, but has no 'due' date.", "\(path).escalate")
         }
         if task.due != nil, task.reminders.isEmpty {
@@ -243,6 +249,27 @@ struct ProcessValidator {
         }
     }
 
+    /// Warns when a task's due date reads only fields that nothing in the process
+    /// gives a value: not required when a case is opened, recorded by no task, not
+    /// read by the fast-track condition when a case opens, and set by no example.
+    private mutating func checkUnrecordedAnchors() {
+        var recorded = Set(definition.states.flatMap { $0.tasks.flatMap(\.outcomes) })
+        recorded.formUnion(definition.fastTrack?.when.referencedFields ?? [])
+        recorded.formUnion(definition.examples.flatMap(\.fields.keys))
+        for state in definition.states {
+            for task in state.tasks {
+                guard let due = task.due else { continue }
+                let fields = due.referencedFields.filter { definition.field($0)?.type == .date }.sorted()
+                guard !fields.isEmpty, fields.allSatisfy({ definition.field($0)?.required == false && !recorded.contains($0) }) else { continue }
+                let named = fields.map { "'\($0)'" }.joined(separator: " and ")
+                let which = fields.count == 1 ? "the field \(named), which is" : "the fields \(named), which are"
+                warning(
+                    "The due date of the task '\(task.id)' ('\(due.text)') depends on \(which) not required when a case is opened and recorded by no task ('outcomes:'), so the task has no due date until someone records \(fields.count == 1 ? "it" : "them") with 'aso-engine record'; add \(fields.count == 1 ? "it" : "them") to the 'outcomes' of an earlier task, or mark \(fields.count == 1 ? "it" : "them") 'required: true'.",
+                    "states.\(state.id).tasks.\(task.id).due")
+            }
+        }
+    }
+
     private mutating func checkReachability() {
         guard let initial = definition.initialState else { return }
         var reached: Set<String> = [initial.id]
@@ -271,8 +298,14 @@ struct ProcessValidator {
             checkReference(party, in: partyIDs, kind: "party", context: "in the consent of the example '\(name)'", path: "\(path).given.consent.\(i)")
         }
         let taskIDs = definition.states.flatMap { $0.tasks.map(\.id) }
+        let roleIDs = definition.roles.map(\.id)
         for task in example.expect.tasks.keys.sorted() {
             checkReference(task, in: taskIDs, kind: "task", context: "in the example '\(name)'", path: "\(path).expect.tasks.\(task)", atKey: true)
+            for (i, escalation) in (example.expect.tasks[task]?.escalations ?? []).enumerated() {
+                checkReference(
+                    escalation.role, in: roleIDs, kind: "role", context: "in the escalations the example '\(name)' expects",
+                    path: "\(path).expect.tasks.\(task).escalations.\(i).to")
+            }
         }
     }
 }

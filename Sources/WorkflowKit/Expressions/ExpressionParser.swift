@@ -250,7 +250,15 @@ struct ExpressionParser {
             advance()
             return .workingDays
         }
-        guard let unit = DurationUnit.unit(named: word) else { return nil }
+        guard let unit = DurationUnit.unit(named: word) else {
+            // A word right after a number that is close to a unit is a misspelt unit.
+            let units = ["day", "days", "week", "weeks", "month", "months", "year", "years", "working"]
+            if !ExpressionParser.keywords.contains(word), let near = Spelling.suggestion(for: word, among: units) {
+                let meant = near == "working" ? "working days" : near
+                throw ExpressionError("Unknown unit '\(word)' (did you mean '\(meant)'?); durations are written e.g. '5 working days', '2 months'.", offset: current.offset)
+            }
+            return nil
+        }
         advance()
         return unit
     }

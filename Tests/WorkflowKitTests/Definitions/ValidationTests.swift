@@ -46,7 +46,7 @@ extension ProcessLanguageTests {
             ("to: end,", "to: start,", "20:3: The state 'end' cannot be reached: no transition leads to it from the initial state 'start'."),
             // reminders and ids
             ("remind: [on due]", "remind: [overdue every 2 days]", "17:18: The reminder 'overdue every 2 days' is not understood; write e.g. 'at window start', '5 working days before due' or 'on due'. Repeated reminders after the due date belong in 'escalate', e.g. escalate: { to: chair, every: 2 working days }."),
-            ("  releaseDate: {", "  release-date: {", "4:3: The field id 'release-date' must start with a letter and contain only letters and digits (no '-', because fields are used in expressions)."),
+            ("  releaseDate: {", "  release-date: {", "4:3: The field id 'release-date' must start with a letter and contain only ASCII letters a–z and A–Z and digits, without '-' because fields are used in expressions (e.g. 'releaseDate'); titles may use any letters."),
             ("states:\n  start:", "states:\n  start:\n    initial: true\n  start:", "11:3: The key 'start' appears more than once in the same mapping (first at line 9); each id must be unique."),
         ])
         func reportsTheProblemAtItsPlace(old: String, new: String, expected: String) {

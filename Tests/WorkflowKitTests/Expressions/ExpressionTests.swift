@@ -95,6 +95,9 @@ extension ProcessLanguageTests {
             ("(a + b", 6, "Expected ')' to close the '(' at column 1, found the end of the expression."),
             ("a b", 2, "Unexpected 'b' after a complete expression; is an operator missing?"),
             ("", 0, "The expression is empty."),
+            ("d + 1.5 days", 4, "A duration needs a whole number, e.g. '2 days'."),
+            ("d + 100000 years", 4, "A duration counts at most 99999 years; 100000 is more."),
+            ("d - 200000 weeks", 4, "A duration counts at most 99999 weeks; 200000 is more."),
         ])
         func syntaxErrors(text: String, offset: Int, message: String) {
             #expect(throws: ExpressionError(message, offset: offset)) { try ProcessExpression(parsing: text) }

@@ -23,7 +23,7 @@ public struct VersionConflict: Error, Sendable, Hashable, CustomStringConvertibl
 public struct EventStoreError: Error, Sendable, CustomStringConvertible {
     /// The kind of failure, to match on.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
-        private enum Value: String { case emptyAppend, commandReused, duplicateEventID, storage, upcast, corruptRow, invalidName }
+        private enum Value: String { case emptyAppend, commandReused, duplicateEventID, storage, upcast, corruptRow, invalidName, undecodable }
         private let value: Value
         private init(_ value: Value) { self.value = value }
 
@@ -41,6 +41,8 @@ public struct EventStoreError: Error, Sendable, CustomStringConvertible {
         public static let corruptRow = Code(.corruptRow)
         /// A name (checkpoint, stream) is empty or malformed.
         public static let invalidName = Code(.invalidName)
+        /// A stored event's payload could not be decoded as its type.
+        public static let undecodable = Code(.undecodable)
 
         public var description: String { value.rawValue }
     }

@@ -39,6 +39,11 @@ public final class SQLiteEventStore: EventStore {
         public var upcasters = Upcasters()
         /// The time stamped on appended events, in milliseconds since 1970.
         public var now: @Sendable () -> Int64 = { Int64((Date().timeIntervalSince1970 * 1000).rounded()) }
+        /// Called inside each write transaction after its appends (and the projections'
+        /// updates) are written and before `COMMIT`, with the results the appends will
+        /// return once committed. A seam for crash and fault tests: a process that dies
+        /// here has written, and acknowledged, none of them.
+        public var beforeCommit: (@Sendable (_ appends: [AppendResult]) -> Void)?
 
         public init() {}
     }
@@ -86,7 +91,8 @@ public final class SQLiteEventStore: EventStore {
         } catch {
             throw EventStoreError(.storage, "Cannot open the event log at '\(path)'.", underlying: error)
         }
-        committer = GroupCommitter(pool: pool, maximumGroupSize: options.maximumGroupSize, now: options.now)
+        committer = GroupCommitter(
+            pool: pool, maximumGroupSize: options.maximumGroupSize, now: options.now, beforeCommit: options.beforeCommit)
     }
 
     /// Transactions and appends committed by this store object so far.

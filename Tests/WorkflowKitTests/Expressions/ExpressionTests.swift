@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import WorkflowKit
@@ -81,6 +82,18 @@ extension ProcessLanguageTests {
             for text in [c.text, d.text, "x + 1 working day - 3 days", "event.consent-given + 2 working days", "consent.includes('prison') or known(x)"] {
                 let parsed = try ProcessExpression(parsing: text)
                 #expect(try ProcessExpression(parsing: parsed.text) == parsed, "\(text)")
+            }
+        }
+
+        /// Found by the expression fuzzer (fuzz/expression): a text holding a ' had a
+        /// canonical form that did not parse, so a stored definition with it could not be read back.
+        @Test func textWithAQuoteKeepsAParsableCanonicalForm() throws {
+            for (text, canonical) in [(#"".n'""#, #"".n'""#), (#"name == "O'Brien""#, #"name == "O'Brien""#), (#"'say "hi"'"#, #"'say "hi"'"#)] {
+                let parsed = try ProcessExpression(parsing: text)
+                #expect(parsed.text == canonical)
+                #expect(try ProcessExpression(parsing: parsed.text).text == canonical)
+                let decoded = try JSONDecoder().decode(ProcessExpression.self, from: try JSONEncoder().encode(parsed))
+                #expect(decoded == parsed)
             }
         }
 

@@ -62,7 +62,7 @@ extension ExpressionNode.Located {
         case .number(let value): return ExpressionValue.format(value)
         // The language has no escapes: a text holding a ' was written in "…" (a text
         // cannot hold both quotes), and its canonical form must parse back.
-        case .text(let text): return text.contains("'") ? "\"\(text)\"" : "'\(text)'"
+        case .text(let text): return text.unicodeScalars.contains("'") ? "\"\(text)\"" : "'\(text)'"
         case .bool(let value): return value ? "true" : "false"
         case .duration(let duration): return duration.description
         case .field(let id): return id

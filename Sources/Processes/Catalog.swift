@@ -67,7 +67,9 @@ public struct ProcessCatalog: Sendable {
 
     /// The `process:` id at the top level of a file, read without parsing the rest.
     static func processID(inFile path: String) -> String? {
-        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        // An oversized file is not read here; the loader refuses it with an error.
+        let size = ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.intValue
+        guard (size ?? 0) <= 1_048_576, let data = FileManager.default.contents(atPath: path) else { return nil }
         for line in String(decoding: data, as: UTF8.self).split(separator: "\n") where line.hasPrefix("process:") {
             let value = line.dropFirst("process:".count).split(separator: "#").first ?? ""
             let id = value.trimmingCharacters(in: CharacterSet(charactersIn: " \t\"'"))

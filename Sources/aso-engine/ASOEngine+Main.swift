@@ -4,10 +4,11 @@ import Foundation
 extension ASOEngine {
     /// Runs the command line with the project's exit codes: 0 success, 1 a user
     /// error (the command printed what and where), 2 usage (ArgumentParser's own
-    /// validation errors, which it would otherwise end with 64).
+    /// validation errors, which it would otherwise end with 64). Global options may
+    /// come before the subcommand (see ``GlobalOptions/movingLeadingOptions(_:)``).
     static func main() async {
         do {
-            var command = try parseAsRoot()
+            var command = try parseAsRoot(GlobalOptions.movingLeadingOptions(Array(CommandLine.arguments.dropFirst())))
             if var asyncCommand = command as? any AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {

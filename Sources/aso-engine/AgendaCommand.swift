@@ -111,6 +111,7 @@ struct AgendaCommand: AsyncParsableCommand {
                         ] as [String: Any]
                     },
                     "leftForNextMeeting": agenda.leftForNextMeeting.map(\.rawValue), "note": jsonOrNull(agenda.note),
+                    "alreadyReleased": agenda.alreadyReleased.map(\.rawValue),
                     "advanceInformationSent": (sent[agenda.process]?.documents ?? []).map { copy in
                         ["party": copy.party, "cases": copy.clients.map(\.caseID.rawValue)] as [String: Any]
                     },
@@ -134,6 +135,10 @@ struct AgendaCommand: AsyncParsableCommand {
             if let note = agenda.note { print("  \(note)") }
             if !agenda.leftForNextMeeting.isEmpty {
                 print("  left for the following meeting: \(agenda.leftForNextMeeting.map(\.rawValue).joined(separator: ", "))")
+            }
+            if !agenda.alreadyReleased.isEmpty {
+                print(
+                    "  not listed, released before the meeting (follow up outside it): \(agenda.alreadyReleased.map(\.rawValue).joined(separator: ", "))")
             }
             if advanceInformation != nil, withoutDocument.contains(agenda.process) {
                 print("  no advance information: process '\(agenda.process)' states no document 'advance-information'")

@@ -15,7 +15,8 @@ struct DaemonCommand: AsyncParsableCommand {
             object per line), 'webhook:URL' (HTTP POST with an Idempotency-Key header, retried with \
             backoff), 'exec:COMMAND' (the JSON on the command's standard input), 'digest:DIR' (one \
             file per role and day, DIR/YYYY-MM-DD-ROLE.txt, listing everything due). SIGTERM or SIGINT \
-            finish the delivery in flight, then exit 0. Once a day (and at start) it also erases the \
+            finish the delivery in flight, then exit 0. When --db does not exist yet, an empty event \
+            log is created there (as 'open' would), so that the daemon can start before the first case. Once a day (and at start) it also erases the \
             personal data of closed cases whose retention period has ended, as 'aso-engine retention' does.
             """)
 
@@ -94,7 +95,11 @@ struct DaemonCommand: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "aso-engine.daemon")
-        let database = try global.openDatabase()
+        // A service manager starts the daemon when the system is installed, before any
+        // case exists: it creates the event log then, as `open` would.
+        let existed = FileManager.default.fileExists(atPath: global.db)
+        let database = try global.openDatabase(create: true)
+        if !existed { logger.notice("created an empty event log", metadata: ["db": "\(global.db)"]) }
         let clock: @Sendable () -> Int64
         if global.now != nil {
             let fixed = try global.nowMilliseconds()

@@ -90,6 +90,7 @@ struct DiffCommand: AsyncParsableCommand {
             } else {
                 print("\(head):")
                 for change in impact.taskChanges { print("      \(change)") }
+                for change in impact.cadenceChanges { print("      \(change)") }
                 for task in impact.tasksNotOpened { print("      \(task): new in state '\(impact.state)'; migrating does not open it") }
             }
         }
@@ -101,6 +102,12 @@ extension MigrationImpact {
         [
             "case": caseID.rawValue, "state": state, "fromVersion": fromVersion, "canMigrate": canMigrate,
             "refusal": jsonOrNull(refusal), "affected": isAffected, "tasksNotOpened": tasksNotOpened,
+            "cadenceChanges": cadenceChanges.map { change -> [String: Any] in
+                [
+                    "task": change.task, "previousRule": jsonOrNull(change.previousRule), "rule": jsonOrNull(change.rule),
+                    "previousNextDue": jsonOrNull(change.previousNextDue), "nextDue": jsonOrNull(change.nextDue),
+                ]
+            },
             "taskChanges": taskChanges.map { change -> [String: Any] in
                 [
                     "task": change.task, "earliest": jsonOrNull(change.earliest), "due": jsonOrNull(change.due),

@@ -43,3 +43,32 @@ extension ParsableCommand {
         return ExitCode(1)
     }
 }
+
+extension GlobalOptions {
+    /// Options that may come before the subcommand's name (`aso-engine --db x.sqlite open …`),
+    /// with whether each takes a value.
+    static let leadingOptions: [String: Bool] = [
+        "--db": true, "--master-key-file": true, "--now": true, "--actor": true, "--processes": true, "--json": false,
+    ]
+
+    /// `arguments` with global options given before the subcommand moved after it (before
+    /// any `--`), where the subcommand parses them; anything else is left as it is.
+    static func movingLeadingOptions(_ arguments: [String]) -> [String] {
+        var leading: [String] = []
+        var rest = arguments[...]
+        while let first = rest.first {
+            let name = String(first.prefix { $0 != "=" })
+            guard let takesValue = leadingOptions[name] else { break }
+            leading.append(first)
+            rest = rest.dropFirst()
+            if takesValue && !first.contains("="), let value = rest.first {
+                leading.append(value)
+                rest = rest.dropFirst()
+            }
+        }
+        guard !leading.isEmpty, let command = rest.first, !command.hasPrefix("-") else { return arguments }
+        var moved = Array(rest)
+        moved.insert(contentsOf: leading, at: moved.firstIndex(of: "--") ?? moved.endIndex)
+        return moved
+    }
+}

@@ -4,16 +4,56 @@ import Processes
 import WorkflowKit
 
 /// `--processes DIR`: a folder of process files added to the built-in ones.
+///
+/// Without the option, a `processes` folder in the current directory is used when there
+/// is one (the folder a coordinator keeps their files in, which `validate` and `test`
+/// also check by default); else the built-in processes alone. A folder that is given
+/// but missing or unreadable is an error, never silently ignored.
 struct ProcessOptions: ParsableArguments {
     @Option(
-        name: .long,
+        name: .customLong("processes"),
         help: ArgumentHelp(
-            "A folder of process files that add to the built-in processes, or replace those with the same id.",
+            "A folder of process files that add to the built-in processes, or replace those with the same id (default: ./processes when it exists).",
             valueName: "dir"))
-    var processes: String?
+    var givenFolder: String?
+
+    /// The folder in use: the one given, or `processes` here when it exists.
+    var processes: String? {
+        givenFolder ?? (Self.isDirectory(ProcessCatalog.defaultDirectory) ? ProcessCatalog.defaultDirectory : nil)
+    }
 
     /// Where processes come from, for messages.
-    var source: String { processes.map { "'\($0)'" } ?? "the built-in processes" }
+    var source: String { processes.map { "the built-in processes and '\($0)'" } ?? "the built-in processes" }
+
+    /// A missing, dangling or unreadable folder ends the command with exit 1.
+    func validate() throws {
+        guard let givenFolder else { return }
+        if let problem = Self.problem(withFolder: givenFolder) { throw UserError(problem) }
+    }
+
+    /// Why `path` cannot be used as a folder of process files, or nil when it can.
+    static func problem(withFolder path: String) -> String? {
+        let manager = FileManager.default
+        if !manager.fileExists(atPath: path) {
+            if let target = try? manager.destinationOfSymbolicLink(atPath: path) {
+                return "The process folder '\(path)' (--processes) is a link to '\(target)', which does not exist."
+            }
+            return "There is no process folder '\(path)' (--processes)."
+        }
+        if !isDirectory(path) {
+            return path.hasSuffix(".yaml") || path.hasSuffix(".yml") || manager.isReadableFile(atPath: path)
+                ? nil : "The process file '\(path)' (--processes) cannot be read."
+        }
+        if (try? manager.contentsOfDirectory(atPath: path)) == nil {
+            return "The process folder '\(path)' (--processes) cannot be read."
+        }
+        return nil
+    }
+
+    static func isDirectory(_ path: String) -> Bool {
+        var isDirectory: ObjCBool = false
+        return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue
+    }
 
     /// Loads the catalog, or fails with the load's errors on standard error.
     func loadCatalog() throws -> ProcessCatalog {

@@ -9,7 +9,7 @@ import WorkflowKitTesting
 
 /// `aso-engine daemon` as real processes: webhooks to a real server on loopback,
 /// SIGKILL and restart, two daemons on one file, and SIGTERM.
-@Suite("aso-engine daemon", .serialized)
+@Suite("aso-engine daemon", .serialized, .timeLimit(.minutes(5)))
 struct DaemonTests {
     static let calendar = FinnishCalendar()
     static let processes = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()

@@ -68,6 +68,19 @@ struct MeetingAgendaTests {
         #expect(agenda.note?.contains("2–4") == true)
     }
 
+    @Test("a client released before the meeting is not on its agenda: named as already released instead")
+    func alreadyReleased() async throws {
+        let states = try await Self.cases(["2026-09-30", "2026-12-01", "2026-11-03", "2027-01-10"], consent: [["prison"], ["prison"], ["prison"], ["prison"]])
+        let agenda = MeetingAgendaPlugin().agenda(for: states, definition: try Self.vatGeneric(), meeting: LocalDate("2026-11-03")!)
+        // Released on the meeting's own day still counts as before release.
+        #expect(agenda.clients.map(\.caseID.rawValue) == ["c-2", "c-1", "c-3"])
+        #expect(agenda.alreadyReleased.map(\.rawValue) == ["c-0"])
+        #expect(agenda.leftForNextMeeting.isEmpty)
+        let earlier = MeetingAgendaPlugin().agenda(for: states, definition: try Self.vatGeneric(), meeting: LocalDate("2026-07-07")!)
+        #expect(earlier.alreadyReleased.isEmpty)
+        #expect(earlier.clients.map(\.caseID.rawValue) == ["c-0", "c-2", "c-1", "c-3"])
+    }
+
     @Test("the next meeting is the first Tuesday of a month, on a working day")
     func nextMeeting() {
         let plugin = MeetingAgendaPlugin()

@@ -33,11 +33,16 @@ public struct Agenda: Sendable, Hashable {
     public var leftForNextMeeting: [StreamID]
     /// Said when the meeting has fewer clients than the minimum.
     public var note: String?
+    /// Cases waiting for the meeting whose release date is before it: the client is
+    /// already out, so the group's planning "before release" comes too late. They are
+    /// not on the agenda; their workers follow them up outside the meeting.
+    public var alreadyReleased: [StreamID] = []
 }
 
 /// The ASO/VAT client steering group's meeting agenda (DOMAIN.md, steps 3–4): the
 /// meeting is monthly; 2–4 clients per meeting, those released soonest first; only
-/// cases that are ready — consent given and waiting for the meeting — are listed; each
+/// cases that are ready — consent given and waiting for the meeting, the client not
+/// released before the meeting (those are named in ``Agenda/alreadyReleased``) — are listed; each
 /// client's parties are invited, and advance information sent, only as the client's
 /// consent allows.
 public struct MeetingAgendaPlugin: AgendaPlugin {
@@ -79,7 +84,9 @@ public struct MeetingAgendaPlugin: AgendaPlugin {
     public func agenda(for cases: [CaseState], definition: ProcessDefinition, meeting date: LocalDate) -> Agenda {
         let readyStates = Set(definition.states.filter { $0.transitions.contains { $0.event == meetingEvent } }.map(\.id))
         let involved = Set(definition.states.flatMap(\.tasks).flatMap(\.involves))
-        let ready = cases.filter { !$0.isClosed && readyStates.contains($0.state) && $0.consent != nil && $0.process == definition.id }
+        let waiting = cases.filter { !$0.isClosed && readyStates.contains($0.state) && $0.consent != nil && $0.process == definition.id }
+        let released = { (state: CaseState) -> Bool in state.fields[orderField]?.date.map { $0 < date } ?? false }
+        let ready = waiting.filter { !released($0) }
             .sorted { first, second in
                 let a = first.fields[orderField]?.date ?? first.openedOn ?? date
                 let b = second.fields[orderField]?.date ?? second.openedOn ?? date
@@ -100,6 +107,6 @@ public struct MeetingAgendaPlugin: AgendaPlugin {
             : nil
         return Agenda(
             process: definition.id, meeting: date, clients: clients, leftForNextMeeting: ready.dropFirst(maximumClients).map(\.id),
-            note: note)
+            note: note, alreadyReleased: waiting.filter(released).map(\.id).sorted { $0.rawValue < $1.rawValue })
     }
 }

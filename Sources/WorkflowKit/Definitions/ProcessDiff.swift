@@ -240,12 +240,15 @@ public struct MigrationImpact: Sendable, Hashable {
     public var taskChanges: [TaskChange]
     /// Tasks the new version adds to the case's current state; moving does not open them.
     public var tasksNotOpened: [String]
+    /// Repeating open tasks whose cadence changes: the open occurrence keeps its dates,
+    /// the next one moves.
+    public var cadenceChanges: [CadenceChange] = []
 
     /// Whether the case can move to the new version.
     public var canMigrate: Bool { refusal == nil }
 
     /// Whether moving would change anything a worker sees.
-    public var isAffected: Bool { !canMigrate || !taskChanges.isEmpty || !tasksNotOpened.isEmpty }
+    public var isAffected: Bool { !canMigrate || !taskChanges.isEmpty || !tasksNotOpened.isEmpty || !cadenceChanges.isEmpty }
 
     /// What migrating `state` (following `current`) to `target` would do, decided
     /// exactly as the engine would on `today`; nothing is appended anywhere.
@@ -271,6 +274,9 @@ public struct MigrationImpact: Sendable, Hashable {
             let open = Set(state.openTasks.map(\.task))
             let before = Set(current.state(state.state)?.tasks.map(\.id) ?? [])
             tasksNotOpened = (target.state(state.state)?.tasks ?? []).map(\.id).filter { !open.contains($0) && !before.contains($0) }
+            let migrated = events.reduce(state) { $0.evolve($1) }
+            cadenceChanges = Self.cadenceChanges(
+                of: state, following: current, migrated: migrated, to: target, today: today, calendar: calendar)
         } catch let refused as CommandRefused {
             refusal = refused.message
         } catch {

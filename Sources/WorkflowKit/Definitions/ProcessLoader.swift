@@ -47,6 +47,15 @@ public struct ProcessLoader: Sendable {
             }
             let files = isDirectory.boolValue ? Self.processFiles(in: path) : [path]
             for file in files {
+                let size = ((try? FileManager.default.attributesOfItem(atPath: file))?[.size] as? NSNumber)?.intValue
+                if let size, size > YAMLBudget.maximumBytes {
+                    // Refused unread: a huge file would cost its size in memory before parsing.
+                    diagnostics.append(
+                        .error(
+                            "The file is \(size) bytes long; a process file may be at most \(YAMLBudget.maximumBytes) bytes.",
+                            at: FileLocation(file: file, line: 1, column: 1)))
+                    continue
+                }
                 guard let data = FileManager.default.contents(atPath: file) else {
                     diagnostics.append(.error("The file '\(file)' could not be read.", at: FileLocation(file: file, line: 0, column: 0)))
                     continue

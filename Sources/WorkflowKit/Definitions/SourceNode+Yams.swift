@@ -9,7 +9,10 @@ extension SourceNode {
     ///
     /// - Returns: The root (nil for an empty document) or the diagnostics that
     ///   explain why the text is not YAML a process file can use.
+    /// Text over the ``YAMLBudget`` (too large, aliases, too many values) is refused
+    /// before Yams composes it.
     static func parse(_ text: String, file: String) -> (node: SourceNode?, diagnostics: [Diagnostic]) {
+        if let refused = YAMLBudget().check(text, file: file) { return (nil, [refused]) }
         let root: Node?
         do {
             root = try Yams.compose(yaml: text)

@@ -37,29 +37,43 @@ extension CaseEvent {
     }
 
     /// Reads a stored event back; nil for a type that is not a case event.
+    ///
+    /// - Throws: ``EventStoreError`` with code `.undecodable`, naming the event's stream,
+    ///   version and position, when the payload does not fit its type.
     public init?(_ event: RecordedEvent) throws {
+        do {
+            guard let decoded = try Self.decoded(event) else { return nil }
+            self = decoded
+        } catch let error as EventStoreError {
+            throw error
+        } catch {
+            throw event.undecodable(error)
+        }
+    }
+
+    private static func decoded(_ event: RecordedEvent) throws -> CaseEvent? {
         let decoder = JSONDecoder()
         let data = event.payload
         switch event.type {
-        case "CaseOpened": self = .opened(try decoder.decode(CaseOpened.self, from: data))
-        case "FieldsRecorded": self = .fieldsRecorded(try decoder.decode(FieldsRecorded.self, from: data))
-        case "StateEntered": self = .stateEntered(try decoder.decode(StateEntered.self, from: data))
-        case "TaskOpened": self = .taskOpened(try decoder.decode(TaskOpened.self, from: data))
-        case "TaskRescheduled": self = .taskRescheduled(try decoder.decode(TaskRescheduled.self, from: data))
-        case "TaskCompleted": self = .taskCompleted(try decoder.decode(TaskCompleted.self, from: data))
-        case "TaskCancelled": self = .taskCancelled(try decoder.decode(TaskCancelled.self, from: data))
-        case "TaskSuspended": self = .taskSuspended(try decoder.decode(TaskSuspended.self, from: data))
-        case "TaskResumed": self = .taskResumed(try decoder.decode(TaskResumed.self, from: data))
-        case "EventOccurred": self = .eventOccurred(try decoder.decode(EventOccurred.self, from: data))
-        case "ConsentGiven": self = .consentGiven(try decoder.decode(ConsentGiven.self, from: data))
-        case "ConsentWithdrawn": self = .consentWithdrawn(try decoder.decode(ConsentWithdrawn.self, from: data))
-        case "InformationDisclosed": self = .informationDisclosed(try decoder.decode(InformationDisclosed.self, from: data))
+        case "CaseOpened": return .opened(try decoder.decode(CaseOpened.self, from: data))
+        case "FieldsRecorded": return .fieldsRecorded(try decoder.decode(FieldsRecorded.self, from: data))
+        case "StateEntered": return .stateEntered(try decoder.decode(StateEntered.self, from: data))
+        case "TaskOpened": return .taskOpened(try decoder.decode(TaskOpened.self, from: data))
+        case "TaskRescheduled": return .taskRescheduled(try decoder.decode(TaskRescheduled.self, from: data))
+        case "TaskCompleted": return .taskCompleted(try decoder.decode(TaskCompleted.self, from: data))
+        case "TaskCancelled": return .taskCancelled(try decoder.decode(TaskCancelled.self, from: data))
+        case "TaskSuspended": return .taskSuspended(try decoder.decode(TaskSuspended.self, from: data))
+        case "TaskResumed": return .taskResumed(try decoder.decode(TaskResumed.self, from: data))
+        case "EventOccurred": return .eventOccurred(try decoder.decode(EventOccurred.self, from: data))
+        case "ConsentGiven": return .consentGiven(try decoder.decode(ConsentGiven.self, from: data))
+        case "ConsentWithdrawn": return .consentWithdrawn(try decoder.decode(ConsentWithdrawn.self, from: data))
+        case "InformationDisclosed": return .informationDisclosed(try decoder.decode(InformationDisclosed.self, from: data))
         case "ResponsibilityHandedOver":
-            self = .responsibilityHandedOver(try decoder.decode(ResponsibilityHandedOver.self, from: data))
-        case "CaseClosed": self = .caseClosed(try decoder.decode(CaseClosed.self, from: data))
-        case "CaseMigrated": self = .caseMigrated(try decoder.decode(CaseMigrated.self, from: data))
-        case "CaseErased": self = .caseErased(try decoder.decode(CaseErased.self, from: data))
-        case "CaseReopened": self = .caseReopened(try decoder.decode(CaseReopened.self, from: data))
+            return .responsibilityHandedOver(try decoder.decode(ResponsibilityHandedOver.self, from: data))
+        case "CaseClosed": return .caseClosed(try decoder.decode(CaseClosed.self, from: data))
+        case "CaseMigrated": return .caseMigrated(try decoder.decode(CaseMigrated.self, from: data))
+        case "CaseErased": return .caseErased(try decoder.decode(CaseErased.self, from: data))
+        case "CaseReopened": return .caseReopened(try decoder.decode(CaseReopened.self, from: data))
         default: return nil
         }
     }

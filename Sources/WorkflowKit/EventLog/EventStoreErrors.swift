@@ -23,7 +23,9 @@ public struct VersionConflict: Error, Sendable, Hashable, CustomStringConvertibl
 public struct EventStoreError: Error, Sendable, CustomStringConvertible {
     /// The kind of failure, to match on.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
-        private enum Value: String { case emptyAppend, commandReused, duplicateEventID, storage, upcast, corruptRow, invalidName, unauthenticated, tampered }
+        private enum Value: String {
+            case emptyAppend, commandReused, duplicateEventID, storage, upcast, corruptRow, invalidName, unauthenticated, tampered, undecodable
+        }
         private let value: Value
         private init(_ value: Value) { self.value = value }
 
@@ -45,6 +47,8 @@ public struct EventStoreError: Error, Sendable, CustomStringConvertible {
         public static let unauthenticated = Code(.unauthenticated)
         /// The file was changed outside the store (e.g. its append-only triggers were dropped).
         public static let tampered = Code(.tampered)
+        /// A stored event's payload could not be decoded as its type.
+        public static let undecodable = Code(.undecodable)
 
         public var description: String { value.rawValue }
     }

@@ -75,8 +75,15 @@ public struct RecordedEvent: Sendable, Hashable {
     }
 
     /// Decodes the JSON payload.
+    ///
+    /// - Throws: ``EventStoreError`` with code `.undecodable`, naming the event's stream,
+    ///   version and position, when the payload does not fit `type`.
     public func decode<Payload: Decodable>(_ type: Payload.Type) throws -> Payload {
-        try JSONDecoder().decode(type, from: payload)
+        do {
+            return try JSONDecoder().decode(type, from: payload)
+        } catch {
+            throw undecodable(error)
+        }
     }
 }
 

@@ -60,7 +60,9 @@ extension ExpressionNode.Located {
         switch node {
         case .date(let date): return date.description
         case .number(let value): return ExpressionValue.format(value)
-        case .text(let text): return "'\(text)'"
+        // The language has no escapes: a text holding a ' was written in "…" (a text
+        // cannot hold both quotes), and its canonical form must parse back.
+        case .text(let text): return text.unicodeScalars.contains("'") ? "\"\(text)\"" : "'\(text)'"
         case .bool(let value): return value ? "true" : "false"
         case .duration(let duration): return duration.description
         case .field(let id): return id

@@ -19,6 +19,8 @@ struct ExpressionParser {
     private var position = 0
     private var depth = 0
     private static let maximumDepth = 48
+    /// The largest number a duration may count (of days, weeks, months or years).
+    static let maximumDurationAmount = 99_999
 
     static let keywords: Set<String> = ["and", "or", "not", "true", "false", "today", "openedOn", "event", "eventDate", "consent", "known", "min", "max", "working"]
     static let functions: Set<String> = ["known", "min", "max"]
@@ -178,8 +180,13 @@ struct ExpressionParser {
         case .number(let value):
             advance()
             if let unit = try parseUnit() {
-                guard value == value.rounded(), abs(value) < 100_000 else {
+                guard value == value.rounded() else {
                     throw ExpressionError("A duration needs a whole number, e.g. '2 \(unit.spelled(for: 2))'.", offset: offset)
+                }
+                guard abs(value) <= Double(Self.maximumDurationAmount) else {
+                    throw ExpressionError(
+                        "A duration counts at most \(Self.maximumDurationAmount) \(unit.spelled(for: 2)); \(abs(value) < 1e15 ? "\(Int(value))" : "\(value)") is more.",
+                        offset: offset)
                 }
                 if unit == .workingDays, value > 2500 {
                     throw ExpressionError("At most 2500 working days can be counted at once.", offset: offset)

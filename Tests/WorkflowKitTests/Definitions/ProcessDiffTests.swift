@@ -109,4 +109,29 @@ import WorkflowKit
         #expect(notOpened.tasksNotOpened == ["call"])
         #expect(notOpened.isAffected)
     }
+    /// A repeating task whose cadence changes keeps its open occurrence's dates, but
+    /// its next occurrence moves: the case is affected, and says how.
+    @Test func aCadenceChangeMovesTheNextOccurrence() throws {
+        let monthly = Self.base.replacingOccurrences(
+            of: "ask: { title: Ask, role: worker, due: releaseDate - 2 months }",
+            with: "ask: { title: Ask, role: worker, due: releaseDate - 2 months, repeat: { every: 1 month } }")
+        let old = try definition(monthly)
+        let calendar = try #require(old.makeCalendar())
+        let state = try openCase(old, calendar: calendar)
+        let today = LocalDate("2026-06-03")!
+
+        let fortnightly = try definition(monthly.replacingOccurrences(of: "every: 1 month", with: "every: 2 weeks"))
+        let impact = MigrationImpact(of: state, following: old, to: fortnightly, today: today, calendar: calendar)
+        #expect(impact.canMigrate)
+        #expect(impact.taskChanges.isEmpty)
+        #expect(impact.isAffected)
+        #expect(impact.cadenceChanges.map(\.description) == ["ask: next occurrence 2026-11-23 → 2026-11-06 (every 1 month → every 2 weeks)"])
+
+        let once = try definition(Self.base)
+        let stopped = MigrationImpact(of: state, following: old, to: once, today: today, calendar: calendar)
+        #expect(stopped.cadenceChanges.map(\.description) == ["ask: next occurrence 2026-11-23 → none (every 1 month → no repetition)"])
+
+        let same = MigrationImpact(of: state, following: old, to: try definition(monthly + "# a comment\n"), today: today, calendar: calendar)
+        #expect(same.cadenceChanges.isEmpty)
+    }
 }

@@ -206,7 +206,7 @@ struct EventStoreConformanceTests {
         #expect(try await store.verify().isIntact)
     }
 
-    @Test("a catch-up subscription delivers what is there, then new events as they commit", arguments: stores)
+    @Test("a catch-up subscription delivers what is there, then new events as they commit", .timeLimit(.minutes(1)), arguments: stores)
     func followCatchesUp(kind: EventStoreKind) async throws {
         let directory = try TemporaryDirectory()
         let store = try kind.makeStore(in: directory)
@@ -235,7 +235,7 @@ struct EventStoreConformanceTests {
         #expect(received == [3, 4, 5, 6, 7, 8])
     }
 
-    @Test("a durable subscription resumes after its saved checkpoint", arguments: stores)
+    @Test("a durable subscription resumes after its saved checkpoint", .timeLimit(.minutes(1)), arguments: stores)
     func durableCheckpoint(kind: EventStoreKind) async throws {
         let directory = try TemporaryDirectory()
         let store = try kind.makeStore(in: directory)

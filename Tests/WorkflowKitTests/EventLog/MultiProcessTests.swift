@@ -8,7 +8,7 @@ import WorkflowKitTesting
 #endif
 
 /// Several real OS processes on one log file: conflicts, interleaving and SIGKILL.
-@Suite("Event log across processes", .serialized)
+@Suite("Event log across processes", .serialized, .timeLimit(.minutes(5)))
 struct MultiProcessTests {
     /// A worker process whose standard output is collected until it exits.
     final class Worker: @unchecked Sendable {
@@ -19,9 +19,10 @@ struct MultiProcessTests {
         private var collected = Data()
         private var reader: Thread?
 
-        init(_ arguments: [String]) throws {
+        init(_ arguments: [String], environment: [String: String] = [:]) throws {
             process.executableURL = try BuiltProduct.url(named: "eventlog-worker")
             process.arguments = arguments
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
             process.standardOutput = output
             process.standardError = errors
             try process.run()
@@ -162,7 +163,7 @@ struct MultiProcessTests {
         print("sigkill: \(acknowledged.count) acknowledged batches, \(all.count) events after restart")
     }
 
-    @Test("a subscription in one process sees events appended by another")
+    @Test("a subscription in one process sees events appended by another", .timeLimit(.minutes(1)))
     func followAcrossProcesses() async throws {
         let directory = try TemporaryDirectory()
         let path = directory.path("events.sqlite")

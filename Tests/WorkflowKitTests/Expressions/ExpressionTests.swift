@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import WorkflowKit
@@ -84,6 +85,19 @@ extension ProcessLanguageTests {
             }
         }
 
+        /// Found by the expression fuzzer (fuzz/expression): a text holding a ' had a
+        /// canonical form that did not parse, so a stored definition with it could not be read
+        /// back; also when the ' is joined by a combining mark into one character.
+        @Test func textWithAQuoteKeepsAParsableCanonicalForm() throws {
+            for (text, canonical) in [(#"".n'""#, #"".n'""#), (#"name == "O'Brien""#, #"name == "O'Brien""#), (#"'say "hi"'"#, #"'say "hi"'"#), ("\"'\u{36D}\"", "\"'\u{36D}\"")] {
+                let parsed = try ProcessExpression(parsing: text)
+                #expect(parsed.text == canonical)
+                #expect(try ProcessExpression(parsing: parsed.text).text == canonical)
+                let decoded = try JSONDecoder().decode(ProcessExpression.self, from: try JSONEncoder().encode(parsed))
+                #expect(decoded == parsed)
+            }
+        }
+
         @Test(arguments: [
             ("releaseDate -", 13, "Expected a value, found the end of the expression."),
             ("a = b", 2, "A single '=' is not an operator; to compare, write '=='."),
@@ -95,6 +109,9 @@ extension ProcessLanguageTests {
             ("(a + b", 6, "Expected ')' to close the '(' at column 1, found the end of the expression."),
             ("a b", 2, "Unexpected 'b' after a complete expression; is an operator missing?"),
             ("", 0, "The expression is empty."),
+            ("d + 1.5 days", 4, "A duration needs a whole number, e.g. '2 days'."),
+            ("d + 100000 years", 4, "A duration counts at most 99999 years; 100000 is more."),
+            ("d - 200000 weeks", 4, "A duration counts at most 99999 weeks; 200000 is more."),
         ])
         func syntaxErrors(text: String, offset: Int, message: String) {
             #expect(throws: ExpressionError(message, offset: offset)) { try ProcessExpression(parsing: text) }

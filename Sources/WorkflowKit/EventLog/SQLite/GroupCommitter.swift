@@ -53,10 +53,19 @@ final class GroupCommitter: Sendable {
     private let now: @Sendable () -> Int64
     private let state = Mutex(State())
 
-    init(pool: DatabasePool, maximumGroupSize: Int, now: @escaping @Sendable () -> Int64) {
+    private let beforeCommit: (@Sendable ([AppendResult]) -> Void)?
+    /// The log's file, named in storage errors.
+    private let path: String
+
+    init(
+        pool: DatabasePool, maximumGroupSize: Int, now: @escaping @Sendable () -> Int64,
+        beforeCommit: (@Sendable ([AppendResult]) -> Void)? = nil
+    ) {
         self.pool = pool
+        self.path = pool.path
         self.maximumGroupSize = max(1, maximumGroupSize)
         self.now = now
+        self.beforeCommit = beforeCommit
     }
 
     var hooks: [any SQLiteTransactionHook] {
@@ -179,10 +188,11 @@ final class GroupCommitter: Sendable {
                             try statements.rollback.execute()
                             try statements.release.execute()
                             head = headBefore
-                            outcomes.append(.failure(Self.describe(error, for: request)))
+                            outcomes.append(.failure(describe(error, for: request)))
                         }
                     }
                 }
+                if let beforeCommit { beforeCommit(outcomes.compactMap { try? $0.get() }) }
                 try statements.commit.execute()
             } catch {
                 if db.isInsideTransaction { try? statements.rollbackTransaction.execute() }
@@ -190,10 +200,12 @@ final class GroupCommitter: Sendable {
             }
         } catch {
             if requests.count == 1 {
-                return [.failure(Self.describe(error, for: requests[0]))]
+                return [.failure(describe(error, for: requests[0]))]
             }
             let failure = EventStoreError(
-                .storage, "The event log could not commit a group of \(requests.count) appends.", underlying: error)
+                .storage,
+                "The event log could not commit a group of \(requests.count) appends\(Self.cause(of: error, path: path)); for each, \(Self.outcome(of: error)).",
+                underlying: error)
             return requests.map { _ in .failure(failure) }
         }
         return outcomes
@@ -292,7 +304,7 @@ final class GroupCommitter: Sendable {
     }
 
     /// Turns a failure inside one request's savepoint into the error its caller sees.
-    private static func describe(_ error: any Error, for request: AppendRequest) -> any Error {
+    private func describe(_ error: any Error, for request: AppendRequest) -> any Error {
         // A hook refusing the append (a stale master key) speaks for itself.
         if error is VersionConflict || error is EventStoreError || error is PrivacyError { return error }
         if let databaseError = error as? DatabaseError, databaseError.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE,
@@ -301,6 +313,39 @@ final class GroupCommitter: Sendable {
             return EventStoreError(
                 .duplicateEventID, "An event appended to stream '\(request.stream)' has an id that is already in the log.")
         }
-        return EventStoreError(.storage, "The append to stream '\(request.stream)' failed.", underlying: error)
+        return EventStoreError(
+            .storage, "The append to stream '\(request.stream)' failed\(Self.cause(of: error, path: path)); \(Self.outcome(of: error)).",
+            underlying: error)
+    }
+
+    /// What a failed append left behind. After a failed fsync the commit's frames may
+    /// still reach the disk, and a restart before the next commit can find them whole
+    /// (see docs/reliability.md): the caller must not assume either way.
+    static func outcome(of error: any Error) -> String {
+        if let error = error as? DatabaseError, error.extendedResultCode == .SQLITE_IOERR_FSYNC {
+            return "it was not acknowledged, and may be found whole in the log after a restart: retry it with the same command id"
+        }
+        return "nothing of it was written"
+    }
+
+    /// What failed below SQLite, and in which file: ": the disk is full writing the
+    /// event log '/var/lib/aso/cases.sqlite'" (empty for other errors).
+    static func cause(of error: any Error, path: String) -> String {
+        guard let error = error as? DatabaseError else { return "" }
+        let file = "the event log '\(path)' (or its write-ahead log '\(path)-wal')"
+        switch error.resultCode {
+        case .SQLITE_FULL:
+            return ": the disk is full writing \(file)"
+        case .SQLITE_IOERR:
+            if error.extendedResultCode == .SQLITE_IOERR_FSYNC {
+                return ": flushing \(file) to disk failed (fsync)"
+            }
+            if error.extendedResultCode == .SQLITE_IOERR_WRITE {
+                return ": writing \(file) failed with a disk I/O error"
+            }
+            return ": a disk I/O error on \(file)"
+        default:
+            return ""
+        }
     }
 }

@@ -43,6 +43,11 @@ public final class SQLiteEventStore: EventStore {
         /// Refuse to open a file whose append-only triggers were removed. Only a check of
         /// the file (`verify`) opens one anyway, to report it.
         public var refusesTamperedFile = true
+        /// Called inside each write transaction after its appends (and the projections'
+        /// updates) are written and before `COMMIT`, with the results the appends will
+        /// return once committed. A seam for crash and fault tests: a process that dies
+        /// here has written, and acknowledged, none of them.
+        public var beforeCommit: (@Sendable (_ appends: [AppendResult]) -> Void)?
 
         public init() {}
     }
@@ -104,7 +109,8 @@ public final class SQLiteEventStore: EventStore {
         } catch {
             throw EventStoreError(.storage, "Cannot open the event log at '\(path)'.", underlying: error)
         }
-        committer = GroupCommitter(pool: pool, maximumGroupSize: options.maximumGroupSize, now: options.now)
+        committer = GroupCommitter(
+            pool: pool, maximumGroupSize: options.maximumGroupSize, now: options.now, beforeCommit: options.beforeCommit)
     }
 
     /// Transactions and appends committed by this store object so far.

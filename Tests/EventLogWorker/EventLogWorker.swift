@@ -10,11 +10,15 @@ struct EventLogWorker {
     static func main() async {
         let arguments = Array(CommandLine.arguments.dropFirst())
         guard let mode = arguments.first else {
-            fail("usage: eventlog-worker contend|append-forever|batches --db PATH [options]")
+            fail("usage: eventlog-worker contend|append-forever|batches|crash-after-commit|crash-in-group|deliver --db PATH [options]")
         }
         let options = parseOptions(Array(arguments.dropFirst()))
         guard let path = options["db"] else { fail("--db is required") }
         do {
+            if mode.hasPrefix("crash-") || mode.hasPrefix("fault-") || mode == "deliver" {
+                try await runCrashMode(mode, path: path, options: options)
+                return
+            }
             let store = try SQLiteEventStore(path: path)
             switch mode {
             case "contend":

@@ -72,7 +72,7 @@ struct AccessControlTests {
         #expect(notLead.status == 1 && notLead.stderr.contains("needs the role 'responsible-worker'"), "\(notLead.stderr)")
         let closeByOther = try Self.run(["close", "vat-1", "--reason", "x"], as: "carl", now: "2026-06-11", in: directory)
         #expect(closeByOther.status == 1 && closeByOther.stderr.contains("is for its responsible worker"))
-        let chairTask = try Self.run(["complete", "vat-1", "invite-parties"], as: "anna", now: "2026-06-11", in: directory)
+        let chairTask = try Self.run(["complete", "vat-1", "invite-prison"], as: "anna", now: "2026-06-11", in: directory)
         #expect(chairTask.status == 1 && chairTask.stderr.contains("needs the role 'chair'"))
         let eraseByWorker = try Self.run(["erase", "vat-1", "--reason", "x"], as: "anna", now: "2026-06-11", in: directory)
         #expect(eraseByWorker.status == 1 && eraseByWorker.stderr.contains("needs the role 'coordinator'"))
@@ -80,7 +80,7 @@ struct AccessControlTests {
         #expect(try Self.run(["history", "vat-1"], as: "anna", now: "2026-06-11", in: directory).stdout == before)
 
         #expect(try Self.run(["complete", "vat-1", "notify-chair"], as: "anna", now: "2026-06-11", in: directory).status == 0)
-        let chair = try Self.run(["complete", "vat-1", "invite-parties"], as: "carl", now: "2026-06-12", in: directory)
+        let chair = try Self.run(["complete", "vat-1", "invite-prison"], as: "carl", now: "2026-06-12", in: directory)
         #expect(chair.status == 0, "\(chair.stderr)")
         #expect(try Self.run(["erase", "vat-1", "--reason", "Test of the rules."], as: "cora", now: "2026-06-13", in: directory).status == 0)
         let list = try Self.run(["principals", "list"], as: "anna", in: directory).stdout

@@ -17,7 +17,10 @@ struct LostContactCommandTests {
         let time = ManualTime(milliseconds: at("2026-03-02"))
         var options = SQLiteEventStore.Options()
         options.now = time.provider
-        let engine = Engine(database: try WorkflowDatabase(path: path, options: options), now: time.provider)
+        let database = try WorkflowDatabase(path: path, options: options)
+        // A simulation: the command line runs on it with --now.
+        try database.markAsSimulation()
+        let engine = Engine(database: database, now: time.provider)
         let worker = Acting("worker:anna")
         try await engine.open(definition, caseID: "lost", fields: ["releaseDate": .date(LocalDate("2026-10-01")!)], by: worker)
         try await engine.open(definition, caseID: "kept", fields: ["releaseDate": .date(LocalDate("2026-11-01")!)], by: worker)

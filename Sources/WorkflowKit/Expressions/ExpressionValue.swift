@@ -44,7 +44,10 @@ public enum ExpressionValue: Sendable, Hashable, Codable, CustomStringConvertibl
     public init(inferringFrom text: String) {
         if let date = LocalDate(text) {
             self = .date(date)
-        } else if let number = Double(text), text.allSatisfy({ $0.isNumber || $0 == "." || $0 == "-" }) {
+        } else if let number = Double(text), number.isFinite,
+            text.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == "." || $0 == "-" || $0 == "+" || $0 == "e" || $0 == "E") })
+        {
+            // Exponents too: a very large or small number prints as `1e+20`, which must read back as the number.
             self = .number(number)
         } else if text == "true" || text == "false" {
             self = .bool(text == "true")

@@ -153,5 +153,18 @@ extension ProcessLanguageTests {
             #expect(ExpressionValue(inferringFrom: "supported") == .text("supported"))
             #expect(ExpressionValue(inferringFrom: "2026-13-01") == .text("2026-13-01"))
         }
+
+        /// Found by the set-values fuzz target: a very large or small number printed as
+        /// `1e+20` was read back as text.
+        @Test(arguments: ["99999999999999999999", "0.0000001", "1e+20", "-2.5E-3"])
+        func numbersReadBackAsTheyPrint(text: String) {
+            let value = ExpressionValue(inferringFrom: text)
+            guard case .number = value else {
+                Issue.record("'\(text)' was typed as \(value), not as a number")
+                return
+            }
+            #expect(ExpressionValue(inferringFrom: value.description) == value)
+            #expect(ExpressionValue(inferringFrom: "1e400") == .text("1e400"))
+        }
     }
 }

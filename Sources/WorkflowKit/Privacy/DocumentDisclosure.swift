@@ -41,7 +41,8 @@ public struct DisclosedDocument: Sendable, Hashable {
             "# \(title)", "",
             "To: \(partyTitle) (\(Identifier.printable(party)))  ", "Date: \(on)  ", "Purpose: \(purpose)", "",
             "Only clients whose written consent names \(partyTitle) are included. The information is confidential "
-                + "(Act on the Status and Rights of Social Welfare Clients 812/2000); do not pass it on.",
+                + "(Act 703/2023 on the Processing of Client Data in Healthcare and Social Welfare, which replaced the "
+                + "confidentiality chapter of Act 812/2000 in 2024); do not pass it on.",
         ]
         for client in clients {
             // Ids are escaped and a value's line breaks indented, so that no id or value can

@@ -30,6 +30,28 @@ struct AccessGate {
         return gate.actor
     }
 
+    /// The cases of `ids` the actor may see (all of them while the directory is empty).
+    /// An actor outside the directory sees none.
+    func visible(_ ids: some Sequence<StreamID>) async throws -> Set<StreamID> {
+        guard policy.directory.isEnforced else { return Set(ids) }
+        guard policy.directory.principal(actor.id) != nil else { return [] }
+        let engine = Engine(database: database)
+        var visible: Set<StreamID> = []
+        for id in Set(ids) where policy.canSee(try await engine.load(id).0, actor: actor.id) {
+            visible.insert(id)
+        }
+        return visible
+    }
+
+    /// Whether a task list may show a task of role `role` in `process` to the actor even
+    /// where the actor does not see the case: a role holder sees the task (its case id,
+    /// dates and role), never the case. The responsible worker's tasks are the lead
+    /// organisation's, which sees the case anyway.
+    func holds(_ role: String, in process: String) -> Bool {
+        guard policy.directory.isEnforced else { return true }
+        return role != AccessPolicy.responsibleRole && policy.directory.principal(actor.id)?.holds(role, in: process) == true
+    }
+
     /// Ends the command unless the actor may run `command` on `state`.
     func authorize(_ command: CaseCommand, on state: CaseState) async throws {
         try await refusing(command.name, state) { try policy.authorize(command, on: state, by: actor.id) }

@@ -17,7 +17,10 @@ struct CasesCommand: AsyncParsableCommand {
 
     func run() async throws {
         let database = try global.openDatabase(changesData: false)
-        let cases = try await database.cases(process: process, includeClosed: !open)
+        let all = try await database.cases(process: process, includeClosed: !open)
+        // Only the cases the actor may see, once the directory names anyone.
+        let visible = try await AccessGate(database: database, actor: global.acting).visible(all.map(\.id))
+        let cases = all.filter { visible.contains($0.id) }
         if global.json {
             try printJSON(
                 cases.map { summary -> [String: Any] in
@@ -80,7 +83,12 @@ struct TasksCommand: AsyncParsableCommand {
         let query = TaskQuery(
             dueBefore: dueBefore.flatMap(LocalDate.init), overdueOn: overdue ? try global.today() : nil, role: role,
             process: process, caseID: caseID.map(caseStream))
-        let tasks = try await database.tasks(query)
+        let gate = try await AccessGate(database: database, actor: global.acting)
+        let all = try await database.tasks(query)
+        // A task of a case the actor may not see is listed only to a holder of its role:
+        // seeing a task in a list is not seeing the case.
+        let visible = try await gate.visible(all.map(\.caseID))
+        let tasks = all.filter { visible.contains($0.caseID) || gate.holds($0.role, in: $0.process) }
         if global.json {
             try printJSON(
                 tasks.map { task -> [String: Any] in

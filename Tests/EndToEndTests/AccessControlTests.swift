@@ -53,6 +53,11 @@ struct AccessControlTests {
         #expect(try Self.run(["consent", "vat-1", "--parties", "landlord,prison"], as: "anna", now: "2026-06-10", in: directory).status == 0)
         #expect(try Self.run(["show", "vat-1"], as: "lisa", now: "2026-06-11", in: directory).status == 0)
         #expect(try Self.run(["show", "vat-1"], as: "bob", now: "2026-06-11", in: directory).status == 1)
+        // Lists show only what each may see: the case to its lead organisation and the consent's parties.
+        #expect(try Self.run(["cases"], as: "lisa", now: "2026-06-11", in: directory).stdout.contains("vat-1"))
+        #expect(!(try Self.run(["cases"], as: "bob", now: "2026-06-11", in: directory).stdout.contains("vat-1")))
+        #expect(!(try Self.run(["tasks"], as: "bob", now: "2026-06-11", in: directory).stdout.contains("vat-1")))
+        #expect(!(try Self.run(["cases"], as: "mallory", now: "2026-06-11", in: directory).stdout.contains("vat-1")))
         #expect(try Self.run(["consent", "vat-1", "--withdraw"], as: "anna", now: "2026-06-12", in: directory).status == 0)
         #expect(try Self.run(["show", "vat-1"], as: "lisa", now: "2026-06-13", in: directory).status == 1)
     }
@@ -79,6 +84,9 @@ struct AccessControlTests {
         // Nothing was appended to the case by any refusal.
         #expect(try Self.run(["history", "vat-1"], as: "anna", now: "2026-06-11", in: directory).stdout == before)
 
+        // A chair of another case's consent party sees the tasks of the role, not the case.
+        let carlTasks = try Self.run(["tasks", "--role", "chair"], as: "carl", now: "2026-06-11", in: directory).stdout
+        #expect(carlTasks.contains("invite-prison"))
         #expect(try Self.run(["complete", "vat-1", "notify-chair"], as: "anna", now: "2026-06-11", in: directory).status == 0)
         let chair = try Self.run(["complete", "vat-1", "invite-prison"], as: "carl", now: "2026-06-12", in: directory)
         #expect(chair.status == 0, "\(chair.stderr)")

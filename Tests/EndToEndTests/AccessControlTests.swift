@@ -108,4 +108,35 @@ struct AccessControlTests {
             #expect(result.status == 0 && !result.stdout.isEmpty, "\(line): \(result.stderr)")
         }
     }
+
+    @Test("reminders name the people who hold their role for the case; a role nobody holds is reported")
+    func remindersNamePeople() throws {
+        let directory = try TemporaryDirectory()
+        try Self.directory(in: directory)
+        let opened = try Self.run(
+            ["open", "vat-generic", "--case", "vat-1", "--set", "releaseDate=2026-09-02", "--worker", "anna"], as: "anna", now: "2026-03-02",
+            in: directory)
+        #expect(opened.status == 0, "\(opened.stderr)")
+        #expect(try Self.run(["consent", "vat-1", "--parties", "prison"], as: "anna", now: "2026-03-03", in: directory).status == 0)
+        // Nobody holds 'chair' any longer: its reminders name no one, and the daemon says so.
+        #expect(try Self.run(["principals", "remove", "carl", "--reason", "Left."], as: "cora", in: directory).status == 0)
+        let out = directory.path("reminders.jsonl")
+        let daemon = try Self.run(["daemon", "--once", "--no-retention", "--sink", "jsonl:\(out)"], as: "daemon", now: "2026-06-15T09:00", in: directory)
+        #expect(daemon.status == 0, "\(daemon.stderr)")
+        let lines = try String(contentsOfFile: out, encoding: .utf8).split(separator: "\n")
+        let objects = lines.compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        #expect(!objects.isEmpty)
+        for object in objects {
+            let recipients = try #require(object["recipients"] as? [String], "\(object)")
+            switch object["role"] as? String {
+            case "responsible-worker": #expect(recipients == ["anna"])
+            case "chair": #expect(recipients.isEmpty && object["vacant"] as? Bool == true)
+            default: break
+            }
+        }
+        #expect(objects.contains { $0["role"] as? String == "responsible-worker" })
+        if objects.contains(where: { $0["role"] as? String == "chair" }) {
+            #expect(daemon.stderr.contains("nobody holds the reminder's role"))
+        }
+    }
 }

@@ -79,10 +79,16 @@ public struct Delivery: Sendable, Hashable {
     /// True when it went out after its time (the daemon was down or behind).
     public var late: Bool
 
-    public init(reminder: Reminder, deliveredAt: Int64, late: Bool) {
+    /// The actor ids of the people who hold the reminder's role for this case, once the
+    /// directory of principals names anyone (nil before): ids only, no other personal data.
+    /// Empty means that nobody holds the role — a vacancy the daemon reports.
+    public var recipients: [String]?
+
+    public init(reminder: Reminder, deliveredAt: Int64, late: Bool, recipients: [String]? = nil) {
         self.reminder = reminder
         self.deliveredAt = deliveredAt
         self.late = late
+        self.recipients = recipients
     }
 
     /// The JSON object sinks send: `id`, `case`, `process`, `task`, `title`, `occurrence`,
@@ -98,6 +104,10 @@ public struct Delivery: Sendable, Hashable {
         ]
         if let rung = reminder.rung { object["rung"] = rung }
         if reminder.superseded > 0 { object["superseded"] = reminder.superseded }
+        if let recipients {
+            object["recipients"] = recipients
+            if recipients.isEmpty { object["vacant"] = true }
+        }
         return (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
     }
 
@@ -105,8 +115,9 @@ public struct Delivery: Sendable, Hashable {
     public var line: String {
         let due = reminder.due.map { ", due \($0)" } ?? ""
         let superseded = reminder.superseded > 0 ? ", replaces \(reminder.superseded) missed" : ""
+        let named = recipients.map { $0.isEmpty ? ": nobody holds it" : ": " + $0.map(Identifier.printable).joined(separator: ", ") } ?? ""
         return "\(late ? "LATE " : "")\(Self.iso8601(reminder.fireAt)) \(reminder.kind.rawValue): case \(Identifier.printable(reminder.caseID.rawValue)) "
-            + "task \(Identifier.printable(reminder.task)) (\(Identifier.printable(reminder.role)))\(due)\(superseded) [\(reminder.id)]"
+            + "task \(Identifier.printable(reminder.task)) (\(Identifier.printable(reminder.role))\(named))\(due)\(superseded) [\(reminder.id)]"
     }
 
     static func iso8601(_ milliseconds: Int64) -> String {

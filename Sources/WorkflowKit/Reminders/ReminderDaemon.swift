@@ -61,13 +61,28 @@ public struct ReminderDaemon: Sendable {
             let time = now()
             let batch = try await database.claimDueReminders(now: time, daemon: id, lease: lease, limit: batchSize)
             if batch.isEmpty { return delivered }
+            // Who holds each role: read once per batch, so that a change reaches the next one.
+            let directory = try await database.principals()
             for (index, reminder) in batch.enumerated() {
                 if isStopping() {
                     // Hand back what this daemon will not deliver, so that no one waits for the lease.
                     try await database.releaseClaims(batch[index...].map(\.id), daemon: id)
                     return delivered
                 }
-                let delivery = Delivery(reminder: reminder, deliveredAt: time, late: time - reminder.fireAt > lateAfter)
+                var delivery = Delivery(reminder: reminder, deliveredAt: time, late: time - reminder.fireAt > lateAfter)
+                if directory.isEnforced {
+                    let recipients = try await database.recipients(of: reminder, in: directory)
+                    delivery.recipients = recipients
+                    if recipients.isEmpty {
+                        // A vacancy must not swallow deadlines silently.
+                        logger.warning(
+                            "nobody holds the reminder's role: it is delivered, but names no one",
+                            metadata: [
+                                "case.id": "\(Identifier.printable(reminder.caseID.rawValue))", "role": "\(Identifier.printable(reminder.role))",
+                                "reminder.id": "\(reminder.id)",
+                            ])
+                    }
+                }
                 if try await deliver(delivery) {
                     delivered.append(delivery)
                 }

@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "WorkflowKit", targets: ["WorkflowKit"]),
         .library(name: "Processes", targets: ["Processes"]),
         .library(name: "WorkflowKitTesting", targets: ["WorkflowKitTesting"]),
+        .library(name: "WorkflowServer", targets: ["WorkflowServer"]),
         .executable(name: "aso-engine", targets: ["aso-engine"]),
         .executable(name: "aso-bench", targets: ["aso-bench"]),
     ],
@@ -27,6 +28,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         .target(
@@ -53,6 +57,22 @@ let package = Package(
             dependencies: ["WorkflowKit"],
             swiftSettings: settings
         ),
+        // The HTTP API (`aso-engine serve`): Hummingbird 2 over WorkflowKit's access rules.
+        .target(
+            name: "WorkflowServer",
+            dependencies: [
+                "WorkflowKit", "Processes",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            resources: [.copy("openapi.yaml")],
+            swiftSettings: settings
+        ),
         // prctl is variadic in C, so Swift cannot call it: one small C function does.
         .target(name: "CProcessHardening"),
         .executableTarget(
@@ -61,6 +81,7 @@ let package = Package(
                 "CProcessHardening",
                 "WorkflowKit",
                 "Processes",
+                "WorkflowServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -38,6 +38,8 @@ struct ASOEngine: AsyncParsableCommand {
             HistoryCommand.self,
             AccessLogCommand.self,
             PrincipalsCommand.self,
+            TokenCommand.self,
+            ServeCommand.self,
             RebuildCommand.self,
             RotateMasterKeyCommand.self,
             DiffCommand.self,

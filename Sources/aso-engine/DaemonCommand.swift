@@ -64,6 +64,11 @@ struct DaemonCommand: AsyncParsableCommand {
     }
 
     func sinks() throws -> [any ReminderSink] {
+        try Self.sinks(sink, environment: sinkEnvironment, timeout: sinkTimeout)
+    }
+
+    /// The sinks `specs` name (stdout when none), or a validation error naming the bad one.
+    static func sinks(_ sink: [String], environment sinkEnvironment: [String], timeout sinkTimeout: Int) throws -> [any ReminderSink] {
         let specs = sink.isEmpty ? ["stdout"] : sink
         return try specs.map { spec in
             if spec == "stdout" { return StandardOutputSink() }

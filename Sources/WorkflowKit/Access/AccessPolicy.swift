@@ -54,7 +54,8 @@ public struct AccessPolicy: Sendable {
         }
         switch command {
         case .complete(let task, _):
-            let role = state.openTask(task)?.role ?? ""
+            // A task that is not open is the engine's to refuse, with its own sentence.
+            guard let role = state.openTask(task)?.role else { return }
             if role == Self.responsibleRole {
                 // The responsible worker's tasks: theirs, or their organisation's holders of the role.
                 if state.responsibleWorker == actor { return }

@@ -4,6 +4,7 @@ extension CaseState {
     public func evolve(_ event: CaseEvent) -> CaseState {
         var next = self
         next.version += 1
+        next.revision = next.version
         switch event {
         case .opened(let opened):
             next.process = opened.process

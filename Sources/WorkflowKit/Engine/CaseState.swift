@@ -26,6 +26,10 @@ public struct CaseState: Sendable, Hashable {
     public var id: StreamID
     /// The number of events folded so far (the stream's version).
     public var version: Int64 = 0
+    /// The stream version of the last event that changed the case: reads recorded in its
+    /// access log move ``version`` but not this (an HTTP `ETag` names it, so that a read
+    /// does not make everyone else's copy stale).
+    public var revision: Int64 = 0
     public var process = ""
     /// The content hash of the definition the case follows.
     public var definition = ""

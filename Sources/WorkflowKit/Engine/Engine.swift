@@ -72,10 +72,13 @@ public actor Engine {
 
     /// Runs `command` on the case `id`.
     ///
-    /// - Throws: ``CommandRefused`` (nothing appended) or a storage error.
+    /// - Parameter ifRevision: When given, the command runs only on that revision of the
+    ///   case (``CaseState/revision``, an HTTP `If-Match`); a repeated command id still
+    ///   reports its first outcome.
+    /// - Throws: ``CommandRefused`` (nothing appended), ``StaleCaseVersion`` or a storage error.
     @discardableResult
     public func execute(
-        _ command: CaseCommand, on id: StreamID, by actor: Acting, commandID: String? = nil
+        _ command: CaseCommand, on id: StreamID, by actor: Acting, commandID: String? = nil, ifRevision: Int64? = nil
     ) async throws -> CaseOutcome {
         try Self.checkIdentifiers(case: nil, actor: actor, command: command)
         // Commands on one case from this engine take turns: they would only conflict.
@@ -103,6 +106,11 @@ public actor Engine {
                 definition = try await self.definition(hash: cached.definition)
             } else {
                 (state, definition) = try await load(id)
+            }
+            if let ifRevision, state.revision != ifRevision {
+                // The cached state may lag behind another writer: only a fresh read decides.
+                if cached != nil { continue }
+                throw StaleCaseVersion(case: id, expected: ifRevision, actual: state.revision)
             }
             let calendar = try calendar(for: definition)
             let events: [CaseEvent]

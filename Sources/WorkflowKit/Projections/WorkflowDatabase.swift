@@ -217,12 +217,13 @@ public final class WorkflowDatabase: Sendable {
     ///   - reason: Why, e.g. the retention period ended; recorded in the event, so never personal data.
     /// - Throws: ``CommandRefused`` when there is no such case or it was already erased.
     @discardableResult
-    public func erase(case id: StreamID, reason: String, by actor: Acting) async throws -> AppendResult {
+    public func erase(case id: StreamID, reason: String, by actor: Acting, commandID: String? = nil) async throws -> AppendResult {
+        if let commandID, let applied = try await appliedCommand(commandID) { return applied }
         var attempt = 0
         while true {
             attempt += 1
             do {
-                let result = try await appendErasure(of: id, reason: reason, by: actor)
+                let result = try await appendErasure(of: id, reason: reason, by: actor, commandID: commandID)
                 caseKeyCache.withLock { $0[id] = nil }
                 // Moves the overwritten page into the file and empties the WAL, so that no copy
                 // of the deleted key stays in it (best effort: a reader may hold the WAL open).
@@ -234,7 +235,7 @@ public final class WorkflowDatabase: Sendable {
         }
     }
 
-    private func appendErasure(of id: StreamID, reason: String, by actor: Acting) async throws -> AppendResult {
+    private func appendErasure(of id: StreamID, reason: String, by actor: Acting, commandID: String?) async throws -> AppendResult {
         var state = CaseState(id: id)
         for try await event in events.read(stream: id, fromVersion: 1) {
             // Sealed values stay sealed: erasing needs only the case's shape.
@@ -255,7 +256,7 @@ public final class WorkflowDatabase: Sendable {
         let event = CaseEvent.caseErased(CaseErased(reason: reason, fields: personal.sorted(), on: today))
         return try await events.append(
             [try event.newEvent()], to: id, expected: .exact(state.version),
-            metadata: EventMetadata(actor: actor.id, organisation: actor.organisation, role: actor.role))
+            metadata: EventMetadata(actor: actor.id, organisation: actor.organisation, role: actor.role, commandID: commandID))
     }
 
     // MARK: Projections

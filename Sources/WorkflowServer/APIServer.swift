@@ -1,0 +1,156 @@
+import Crypto
+public import Foundation
+import HTTPTypes
+public import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
+public import Logging
+import NIOCore
+import NIOSSL
+public import Processes
+public import ServiceLifecycle
+public import WorkflowKit
+
+/// The HTTP API: JSON over HTTP, versioned under `/v1`, on Hummingbird 2.
+///
+/// Every route but the operational ones (`/healthz`, `/readyz`, `/metrics`,
+/// `/openapi.yaml`) signs the caller in with a bearer token and applies WorkflowKit's
+/// access rules (``AccessGuard``), the same the command line applies. docs/api.md and
+/// docs/openapi.yaml describe the routes.
+public struct APIServer: Sendable {
+    public struct Configuration: Sendable {
+        public var host: String = "127.0.0.1"
+        /// 0 picks a free port; ``APIServer/run(onListening:)`` reports the one bound.
+        public var port: Int = 8080
+        /// PEM files for HTTPS; without them the server speaks plain HTTP (run it behind a
+        /// reverse proxy that terminates TLS, see docs/api.md).
+        public var tlsCertificate: String?
+        public var tlsKey: String?
+        /// Other services to run in the same service group (e.g. the reminder daemon).
+        public var services: [any Service] = []
+
+        public init() {}
+    }
+
+    /// The largest request body accepted (process files are the largest bodies).
+    public static let maximumBodySize = 512 * 1024
+
+    let database: WorkflowDatabase
+    let engine: Engine
+    let catalog: ProcessCatalog
+    let configuration: Configuration
+    let logger: Logger
+    let now: @Sendable () -> Int64
+    let metrics: APIMetrics
+    let idempotency = IdempotencyGate()
+
+    public init(
+        database: WorkflowDatabase, engine: Engine, catalog: ProcessCatalog, configuration: Configuration,
+        now: @escaping @Sendable () -> Int64 = { Int64((Date().timeIntervalSince1970 * 1000).rounded()) },
+        logger: Logger = Logger(label: "aso-engine.api")
+    ) {
+        self.database = database
+        self.engine = engine
+        self.catalog = catalog
+        self.configuration = configuration
+        self.now = now
+        self.logger = logger
+        self.metrics = APIMetrics(database: database)
+    }
+
+    /// Runs the server until SIGTERM or SIGINT, which drain the requests in flight;
+    /// `onListening` is called with the port once it accepts connections.
+    public func run(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+        let router = Router(context: APIContext.self)
+        // The first added is the outermost: metrics see the status of every answer,
+        // problems included.
+        router.add(middleware: metrics.middleware)
+        router.add(middleware: ProblemMiddleware())
+        addRoutes(to: router)
+        let server: HTTPServerBuilder
+        if let certificate = configuration.tlsCertificate, let key = configuration.tlsKey {
+            let tls = TLSConfiguration.makeServerConfiguration(
+                certificateChain: try NIOSSLCertificate.fromPEMFile(certificate).map { .certificate($0) },
+                privateKey: .privateKey(try NIOSSLPrivateKey(file: key, format: .pem)))
+            server = try .tls(.http1(), tlsConfiguration: tls)
+        } else {
+            server = .http1()
+        }
+        let app = Application(
+            router: router, server: server,
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "aso-engine"),
+            services: configuration.services,
+            onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) },
+            logger: logger)
+        try await app.runService()
+    }
+
+    // MARK: Helpers shared by the routes
+
+    /// The `ETag` of a case at `version`.
+    static func etag(_ version: Int64) -> String { "\"\(version)\"" }
+
+    /// A strong `ETag` for a response body.
+    static func etag(ofBody data: Data) -> String {
+        "\"" + SHA256.hash(data: data).prefix(12).map { String(format: "%02x", $0) }.joined() + "\""
+    }
+
+    /// A JSON response.
+    static func json(_ object: Any, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) throws -> Response {
+        let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+        var headers = headers
+        headers[.contentType] = "application/json"
+        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    /// A JSON list response with an `ETag`, or `304 Not Modified` when `If-None-Match` names it.
+    static func cachedJSON(_ object: Any, request: Request) throws -> Response {
+        let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+        let tag = etag(ofBody: data)
+        if let match = request.headers[.ifNoneMatch], match.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == tag }) {
+            return Response(status: .notModified, headers: [.eTag: tag])
+        }
+        return Response(
+            status: .ok, headers: [.contentType: "application/json", .eTag: tag], body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    /// Signs the request's caller in: a valid bearer token, whose actor, while the directory
+    /// names anyone, is in it.
+    func signIn(_ request: Request) async throws -> AccessGuard {
+        guard let header = request.headers[.authorization] else {
+            throw Problem.unauthorized("Sign in with an API token: 'Authorization: Bearer <token>' ('aso-engine token create').")
+        }
+        let parts = header.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else {
+            throw Problem.unauthorized("The Authorization header must be 'Bearer <token>'.")
+        }
+        let registry = try await database.apiTokens()
+        guard let token = registry.signIn(String(parts[1]).trimmingCharacters(in: .whitespaces), at: now()) else {
+            throw Problem.unauthorized("The token is not valid: unknown, expired or revoked.")
+        }
+        let guardian = try await AccessGuard(database: database, actor: Acting(token.actor))
+        if guardian.policy.directory.isEnforced && guardian.principal == nil {
+            throw Problem.unauthorized("The token's actor '\(token.actor)' is no longer in the directory of principals.")
+        }
+        return guardian
+    }
+
+    /// The case `id` if the caller may see it; else "does not exist" (recorded as a refusal).
+    func visibleCase(_ id: String, for action: String, by guardian: AccessGuard) async throws -> (CaseState, ProcessDefinition) {
+        let caseID = StreamID(rawValue: id)
+        let loaded = try await engine.load(caseID)
+        try await guardian.requireSight(of: loaded.0, for: action)
+        return loaded
+    }
+}
+
+/// The request context: Hummingbird's, with the body limit of the API.
+public struct APIContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+
+    public init(source: Source) {
+        coreContext = .init(source: source)
+    }
+
+    public var maxUploadSize: Int { APIServer.maximumBodySize }
+}

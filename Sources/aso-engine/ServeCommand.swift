@@ -1,0 +1,88 @@
+import ArgumentParser
+import Foundation
+import Logging
+import ServiceLifecycle
+import WorkflowKit
+import WorkflowServer
+
+/// `aso-engine serve`: the HTTP API.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve the HTTP API (JSON under /v1), signed in with API tokens ('aso-engine token create').",
+        discussion: """
+            The API applies the same access rules as the command line: a case is seen by its responsible \
+            worker, its lead organisation and the organisations its consent in force names; anyone else is \
+            told it does not exist. Commands need an Idempotency-Key header and If-Match with the case's \
+            version. /healthz, /readyz, /metrics (Prometheus) and /openapi.yaml need no token. SIGTERM or \
+            SIGINT stop taking connections and finish the requests in flight. docs/api.md has a worked session.
+            """)
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var processOptions: ProcessOptions
+
+    @Option(name: .long, help: ArgumentHelp("The address to listen on.", valueName: "host"))
+    var host = "127.0.0.1"
+
+    @Option(name: .long, help: ArgumentHelp("The port to listen on (0: any free port, printed at start).", valueName: "port"))
+    var port = 8080
+
+    @Option(name: .customLong("tls-cert"), help: ArgumentHelp("A PEM certificate chain: serve HTTPS.", valueName: "path"))
+    var tlsCertificate: String?
+
+    @Option(name: .customLong("tls-key"), help: ArgumentHelp("The PEM private key of --tls-cert.", valueName: "path"))
+    var tlsKey: String?
+
+    @Flag(name: .long, help: "Also run the reminder daemon in this process (its sinks with --sink).")
+    var daemon = false
+
+    @Option(name: .long, help: ArgumentHelp("Where the daemon's reminders go (repeatable; see 'aso-engine daemon --help').", valueName: "sink"))
+    var sink: [String] = []
+
+    func validate() throws {
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be from 0 to 65535.") }
+        if (tlsCertificate == nil) != (tlsKey == nil) { throw ValidationError("--tls-cert and --tls-key go together.") }
+        for path in [tlsCertificate, tlsKey].compactMap({ $0 }) where !FileManager.default.isReadableFile(atPath: path) {
+            throw ValidationError("Cannot read '\(path)'.")
+        }
+        if !sink.isEmpty && !daemon { throw ValidationError("--sink is for the daemon: add --daemon.") }
+        _ = try DaemonCommand.sinks(sink, environment: [], timeout: 30)
+    }
+
+    func run() async throws {
+        ProcessHardening.apply()
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = .notice
+            return handler
+        }
+        let logger = Logger(label: "aso-engine.serve")
+        let catalog = try processOptions.loadCatalog()
+        let engine = try global.makeEngine(create: true)
+        let clock: @Sendable () -> Int64
+        if global.now != nil {
+            let fixed = try global.nowMilliseconds()
+            clock = { fixed }
+        } else {
+            clock = { Int64((Date().timeIntervalSince1970 * 1000).rounded()) }
+        }
+        var configuration = APIServer.Configuration()
+        configuration.host = host
+        configuration.port = port
+        configuration.tlsCertificate = tlsCertificate
+        configuration.tlsKey = tlsKey
+        if daemon {
+            let name = "serve-\(ProcessInfo.processInfo.processIdentifier)"
+            let reminders = ReminderDaemon(
+                database: engine.database, sinks: try DaemonCommand.sinks(sink, environment: [], timeout: 30), id: name, now: clock,
+                logger: Logger(label: "aso-engine.daemon"))
+            configuration.services.append(DaemonService(daemon: reminders))
+        }
+        let server = APIServer(database: engine.database, engine: engine, catalog: catalog, configuration: configuration, now: clock, logger: logger)
+        let scheme = tlsCertificate == nil ? "http" : "https"
+        try await server.run { port in
+            // The first line of standard output: scripts and tests read the port from it.
+            FileHandle.standardOutput.write(Data("Listening on \(scheme)://\(host):\(port)\n".utf8))
+        }
+    }
+}

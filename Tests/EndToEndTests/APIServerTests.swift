@@ -1,0 +1,378 @@
+import Foundation
+import Testing
+import WorkflowKitTesting
+
+/// `aso-engine serve` as a real process on a loopback port, called over real HTTP.
+@Suite("HTTP API", .serialized)
+struct APIServerTests {
+    static let processes = Repository.root(of: #filePath).appendingPathComponent("processes").path
+    /// A personal value planted in a case: it must never reach anyone without access.
+    static let planted = "Kuusitie-7-B-41"
+
+    /// The directory, the tokens and a running server over one event log.
+    final class Setup: @unchecked Sendable {
+        let directory: TemporaryDirectory
+        var tokens: [String: String] = [:]
+        var server: RunningServer!
+
+        init(now: String = "2026-06-01") throws {
+            directory = try TemporaryDirectory()
+            for arguments in [
+                ["cora", "--organisation", "community-sanctions-office", "--role", "coordinator"],
+                ["anna", "--organisation", "prison", "--role", "responsible-worker"],
+                ["carl", "--organisation", "community-sanctions-office", "--role", "chair"],
+                ["lisa", "--organisation", "landlord", "--role", "housing-worker"],
+                ["bob", "--organisation", "adult-social-work", "--role", "responsible-worker"],
+            ] {
+                let added = try cli(["principals", "add"] + arguments, as: "cora")
+                #expect(added.status == 0, "\(added.stderr)")
+            }
+            for actor in ["cora", "anna", "carl", "lisa", "bob"] {
+                tokens[actor] = try token(for: actor)
+            }
+            server = try RunningServer(
+                ["--db", directory.path("cases.sqlite"), "--processes", APIServerTests.processes, "--now", now],
+                currentDirectory: directory.url)
+        }
+
+        func cli(_ arguments: [String], as actor: String, now: String = "2026-06-01") throws -> ProcessOutput {
+            try BuiltProduct.run(
+                "aso-engine", arguments + ["--db", directory.path("cases.sqlite"), "--actor", actor, "--now", now],
+                currentDirectory: directory.url)
+        }
+
+        func token(for actor: String, now: String = "2026-06-01", days: Int = 30) throws -> String {
+            let made = try cli(["token", "create", "--for", actor, "--days", String(days), "--json"], as: "cora", now: now)
+            #expect(made.status == 0, "\(made.stderr)")
+            let object = try JSONSerialization.jsonObject(with: Data(made.stdout.utf8)) as? [String: Any]
+            return object?["token"] as? String ?? ""
+        }
+
+        /// How many events changed the case (reads recorded in its access log aside).
+        func history(_ caseID: String) throws -> Int {
+            let rows = try cli(["history", caseID, "--json"], as: "cora").stdout
+            let events = ((try? JSONSerialization.jsonObject(with: Data(rows.utf8))) as? [[String: Any]]) ?? []
+            return events.filter { $0["type"] as? String != "PersonalDataRead" }.count
+        }
+
+        /// The case's revision, as its ETag names it (reading it as the coordinator).
+        func revision(_ caseID: String) throws -> String {
+            try server.request("GET", "/v1/cases/\(caseID)", token: tokens["cora"]).headers["etag"] ?? "none"
+        }
+
+        /// Opens vat-1 through the API as anna, with the planted value.
+        func openCase(_ id: String = "vat-1") throws -> RunningServer.Response {
+            try server.request(
+                "POST", "/v1/cases", token: tokens["anna"], headers: ["Idempotency-Key": "open-\(id)"],
+                json: [
+                    "process": "vat-generic", "case": id, "responsibleWorker": "anna",
+                    "fields": ["releaseDate": "2026-12-23", "previousResidence": APIServerTests.planted],
+                ])
+        }
+    }
+
+    static func isProblem(_ response: RunningServer.Response, _ status: Int, kind: String? = nil) -> Bool {
+        guard response.status == status, response.headers["content-type"] == "application/problem+json" else { return false }
+        let json = response.json
+        guard json["status"] as? Int == status, json["title"] is String, json["detail"] is String,
+            let type = json["type"] as? String, type.hasPrefix("urn:aso-engine:problem:")
+        else { return false }
+        return kind.map { type == "urn:aso-engine:problem:\($0)" } ?? true
+    }
+
+    @Test("operations: health, readiness, metrics and the OpenAPI document need no token; SIGTERM ends with 0")
+    func operations() throws {
+        let setup = try Setup()
+        #expect(try setup.server.request("GET", "/healthz").json["status"] as? String == "ok")
+        #expect(try setup.server.request("GET", "/readyz").status == 200)
+        let document = try setup.server.request("GET", "/openapi.yaml")
+        #expect(document.status == 200 && document.text.hasPrefix("openapi: 3.1.0"))
+        _ = try setup.server.request("GET", "/v1/cases")
+        let metrics = try setup.server.request("GET", "/metrics")
+        #expect(metrics.status == 200)
+        #expect(metrics.text.contains(#"aso_http_requests_total{route="/v1/cases",method="GET",status="401"}"#), "\(metrics.text)")
+        #expect(metrics.text.contains("aso_reminder_oldest_due_seconds"))
+        let unknown = try setup.server.request("GET", "/v2/nothing")
+        #expect(Self.isProblem(unknown, 404, kind: "not-found"))
+        let stopped = setup.server.stop()
+        #expect(stopped.status == 0, "\(stopped.stderr)")
+    }
+
+    @Test("sign-in: no token, a malformed, unknown, expired or revoked one is 401; a valid one names its principal")
+    func signIn() throws {
+        let setup = try Setup()
+        let server = setup.server!
+        let none = try server.request("GET", "/v1/me")
+        #expect(Self.isProblem(none, 401, kind: "unauthorized") && none.headers["www-authenticate"]?.hasPrefix("Bearer") == true)
+        #expect(Self.isProblem(try server.request("GET", "/v1/me", headers: ["Authorization": "Basic YTpi"]), 401))
+        #expect(Self.isProblem(try server.request("GET", "/v1/me", token: "aso_000000000000_00"), 401))
+        let anna = setup.tokens["anna"]!
+        let forged = String(anna.dropLast()) + (anna.hasSuffix("0") ? "1" : "0")
+        #expect(Self.isProblem(try server.request("GET", "/v1/me", token: forged), 401))
+        let expired = try setup.token(for: "lisa", now: "2026-01-01", days: 1)
+        #expect(Self.isProblem(try server.request("GET", "/v1/me", token: expired), 401))
+
+        let me = try server.request("GET", "/v1/me", token: anna)
+        #expect(me.status == 200 && me.json["actor"] as? String == "anna" && me.json["organisation"] as? String == "prison")
+
+        let listed = try setup.cli(["token", "list", "--json"], as: "cora").stdout
+        #expect(!listed.contains(anna) && listed.contains("anna"))
+        let id = String(anna.split(separator: "_")[1])
+        #expect(try setup.cli(["token", "revoke", id, "--reason", "laptop lost"], as: "cora").status == 0)
+        #expect(Self.isProblem(try server.request("GET", "/v1/me", token: anna), 401))
+        let notCoordinator = try setup.cli(["token", "create", "--for", "anna"], as: "anna")
+        #expect(notCoordinator.status == 1 && notCoordinator.stderr.contains("needs the role 'coordinator'"))
+        // Removing the principal stops their token.
+        #expect(try setup.cli(["principals", "remove", "bob", "--reason", "left"], as: "cora").status == 0)
+        #expect(Self.isProblem(try server.request("GET", "/v1/me", token: setup.tokens["bob"]), 401))
+    }
+
+    @Test("commands: Idempotency-Key replays, refuses reuse for another body; If-Match is required and checked; refusals append nothing")
+    func commands() throws {
+        let setup = try Setup()
+        let server = setup.server!
+        let anna = setup.tokens["anna"]!
+        let body: [String: Any] = ["process": "vat-generic", "case": "vat-1", "responsibleWorker": "anna", "fields": ["releaseDate": "2026-12-23"]]
+
+        let noKey = try server.request("POST", "/v1/cases", token: anna, json: body)
+        #expect(Self.isProblem(noKey, 400) && noKey.json["field"] as? String == "Idempotency-Key")
+        let opened = try server.request("POST", "/v1/cases", token: anna, headers: ["Idempotency-Key": "k-open"], json: body)
+        #expect(opened.status == 201, "\(opened.text)")
+        let openedAt = opened.json["version"] as? Int ?? 0
+        #expect(opened.headers["location"] == "/v1/cases/vat-1" && openedAt > 1 && opened.headers["etag"] == "\"\(openedAt)\"")
+        let again = try server.request("POST", "/v1/cases", token: anna, headers: ["Idempotency-Key": "k-open"], json: body)
+        #expect(again.status == 201 && again.body == opened.body && again.headers["idempotent-replayed"] == "true")
+        var changed = body
+        changed["case"] = "vat-2"
+        let reused = try server.request("POST", "/v1/cases", token: anna, headers: ["Idempotency-Key": "k-open"], json: changed)
+        #expect(Self.isProblem(reused, 422, kind: "idempotency-key-reused"))
+        let exists = try server.request("POST", "/v1/cases", token: anna, headers: ["Idempotency-Key": "k-open-2"], json: body)
+        #expect(Self.isProblem(exists, 409, kind: "case-exists"))
+
+        let read = try server.request("GET", "/v1/cases/vat-1", token: anna)
+        #expect(read.status == 200 && read.headers["etag"] == "\"\(openedAt)\"")
+        let tasks = read.json["tasks"] as? [[String: Any]] ?? []
+        let task = tasks.first { $0["role"] as? String == "responsible-worker" }?["task"] as? String ?? "none"
+        #expect(try server.request("GET", "/v1/cases/vat-1", token: anna, headers: ["If-None-Match": "\"\(openedAt)\""]).status == 304)
+        let tag = "\"\(openedAt)\""
+
+        let before = try setup.history("vat-1")
+        let path = "/v1/cases/vat-1/tasks/\(task)/completion"
+        #expect(Self.isProblem(try server.request("POST", path, token: anna, headers: ["Idempotency-Key": "c1"], json: [:]), 428))
+        let stale = try server.request("POST", path, token: anna, headers: ["Idempotency-Key": "c1", "If-Match": "\"999\""], json: [:])
+        #expect(Self.isProblem(stale, 412, kind: "stale-version") && stale.json["version"] as? String == String(openedAt))
+        let unknownTask = try server.request(
+            "POST", "/v1/cases/vat-1/tasks/no-such-task/completion", token: anna, headers: ["Idempotency-Key": "c0", "If-Match": tag], json: [:])
+        #expect(Self.isProblem(unknownTask, 409, kind: "command-refused"), "\(unknownTask.text)")
+        #expect(try setup.history("vat-1") == before)
+
+        let done = try server.request("POST", path, token: anna, headers: ["Idempotency-Key": "c1", "If-Match": tag], json: [:])
+        let doneAt = done.json["version"] as? Int ?? 0
+        #expect(done.status == 200 && doneAt > openedAt && done.headers["etag"] == "\"\(doneAt)\"", "\(done.text)")
+        #expect((done.json["appended"] as? [String])?.contains("TaskCompleted") == true)
+        // The same request again (its If-Match now stale): the first answer, nothing appended.
+        let afterCompletion = try setup.history("vat-1")
+        #expect(afterCompletion > before)
+        let replayed = try server.request("POST", path, token: anna, headers: ["Idempotency-Key": "c1", "If-Match": tag], json: [:])
+        #expect(replayed.status == 200 && replayed.body == done.body)
+        #expect(try setup.history("vat-1") == afterCompletion)
+    }
+
+    @Test("bad input: malformed JSON, unknown members, wrong types, bad queries and large bodies name what is wrong")
+    func badInput() throws {
+        let setup = try Setup()
+        let server = setup.server!
+        let anna = setup.tokens["anna"]!
+        let key = ["Idempotency-Key": "b1"]
+        let malformed = try server.request("POST", "/v1/cases", token: anna, headers: key, body: Data("{\"process\": ".utf8))
+        #expect(Self.isProblem(malformed, 400) && malformed.json["field"] as? String == "body")
+        let unknown = try server.request("POST", "/v1/cases", token: anna, headers: ["Idempotency-Key": "b2"], json: ["process": "vat-generic", "colour": "red"])
+        #expect(Self.isProblem(unknown, 422) && unknown.json["field"] as? String == "colour")
+        let wrongType = try server.request(
+            "POST", "/v1/cases", token: anna, headers: ["Idempotency-Key": "b3"], json: ["process": "vat-generic", "fields": ["releaseDate": ["x"]]])
+        #expect(Self.isProblem(wrongType, 422) && wrongType.json["field"] as? String == "fields.releaseDate")
+        let noProcess = try server.request("POST", "/v1/cases", token: anna, headers: ["Idempotency-Key": "b4"], json: ["process": "nope"])
+        #expect(Self.isProblem(noProcess, 422) && noProcess.json["field"] as? String == "process")
+        let badID = try server.request(
+            "POST", "/v1/cases", token: anna, headers: ["Idempotency-Key": "b5"], json: ["process": "vat-generic", "case": "a b\u{0}"])
+        #expect(Self.isProblem(badID, 422) && badID.json["field"] as? String == "case")
+        let missing = try server.request(
+            "POST", "/v1/cases", token: anna, headers: ["Idempotency-Key": "b6"], json: ["process": "vat-generic", "case": "vat-3"])
+        #expect(Self.isProblem(missing, 409, kind: "command-refused"), "\(missing.text)")
+        let limit = try server.request("GET", "/v1/tasks?limit=0", token: anna)
+        #expect(Self.isProblem(limit, 422) && limit.json["field"] as? String == "limit")
+        let date = try server.request("GET", "/v1/tasks?dueBefore=tomorrow", token: anna)
+        #expect(Self.isProblem(date, 422) && date.json["field"] as? String == "dueBefore")
+        let cursor = try server.request("GET", "/v1/cases?cursor=%%%", token: anna)
+        #expect(cursor.status == 422 || cursor.status == 400)
+        let large = try server.request(
+            "POST", "/v1/processes/validation", token: anna, headers: ["Content-Type": "application/yaml"],
+            body: Data(repeating: 0x61, count: 600 * 1024))
+        #expect(Self.isProblem(large, 413), "\(large.status) \(large.text.prefix(200))")
+        let cases = try setup.cli(["cases", "--json"], as: "cora").stdout
+        #expect((try JSONSerialization.jsonObject(with: Data(cases.utf8)) as? [Any])?.isEmpty == true, "\(cases)")
+    }
+
+    @Test("access matrix: sight follows lead organisation and consent, acts follow roles, refusals append nothing and leak nothing")
+    func accessMatrix() throws {
+        let setup = try Setup()
+        let server = setup.server!
+        let token = setup.tokens
+        #expect(try setup.openCase().status == 201)
+        let routes = ["/v1/cases/vat-1", "/v1/cases/vat-1/history", "/v1/cases/vat-1/access-log"]
+
+        // Before consent: the lead organisation (prison) sees; landlord, adult social work and the chair's office do not.
+        for path in routes {
+            #expect(try server.request("GET", path, token: token["anna"]).status == 200, "\(path)")
+            for outsider in ["lisa", "bob", "carl"] {
+                let hidden = try server.request("GET", path, token: token[outsider])
+                let unknown = try server.request("GET", path.replacingOccurrences(of: "vat-1", with: "vat-9"), token: token[outsider])
+                #expect(Self.isProblem(hidden, 404), "\(outsider) \(path)")
+                #expect(hidden.text == unknown.text.replacingOccurrences(of: "vat-9", with: "vat-1"))
+                #expect(!hidden.text.contains(Self.planted))
+            }
+        }
+        #expect(!(try server.request("GET", "/v1/cases", token: token["lisa"]).text.contains("vat-1")))
+        #expect(try server.request("GET", "/v1/cases", token: token["anna"]).text.contains("vat-1"))
+        let history = try setup.history("vat-1")
+        let revision = try setup.revision("vat-1")
+
+        // The wrong role: bob may not close a case he cannot see (404), carl may not complete anna's task.
+        let close = try server.request(
+            "POST", "/v1/cases/vat-1/closure", token: token["bob"], headers: ["Idempotency-Key": "x1", "If-Match": "\"1\""], json: ["reason": "x"])
+        #expect(Self.isProblem(close, 404))
+        let consent = try server.request(
+            "POST", "/v1/cases/vat-1/consent", token: token["anna"], headers: ["Idempotency-Key": "x2", "If-Match": revision],
+            json: ["parties": ["prison", "landlord", "community-sanctions-office", "adult-social-work"]])
+        #expect(consent.status == 200, "\(consent.text)")
+        let version = consent.json["version"] as? Int ?? 0
+        #expect(try server.request("GET", "/v1/cases/vat-1", token: token["lisa"]).text.contains(Self.planted))
+        let notLead = try server.request(
+            "POST", "/v1/cases/vat-1/closure", token: token["bob"], headers: ["Idempotency-Key": "x3", "If-Match": "\"\(version)\""],
+            json: ["reason": "x"])
+        #expect(Self.isProblem(notLead, 403, kind: "forbidden") && notLead.json["detail"] as? String != nil, "\(notLead.text)")
+        let erase = try server.request(
+            "POST", "/v1/cases/vat-1/erasure", token: token["anna"], headers: ["Idempotency-Key": "x4", "If-Match": "\"\(version)\""],
+            json: ["reason": "x"])
+        #expect(Self.isProblem(erase, 403) && (erase.json["detail"] as? String)?.contains("coordinator") == true)
+        #expect(try setup.history("vat-1") == history + ((consent.json["appended"] as? [Any])?.count ?? 0))
+        let readsNow = try setup.cli(["access-log", "vat-1", "--json"], as: "cora").stdout
+
+        // After withdrawal the consent's parties see nothing again.
+        #expect(try setup.revision("vat-1") == "\"\(version)\"")
+        let withdrawn = try server.request(
+            "POST", "/v1/cases/vat-1/consent-withdrawal", token: token["anna"],
+            headers: ["Idempotency-Key": "x5", "If-Match": "\"\(version)\""], json: [:])
+        #expect(withdrawn.status == 200, "\(withdrawn.text)")
+        #expect(Self.isProblem(try server.request("GET", "/v1/cases/vat-1", token: token["lisa"]), 404))
+        #expect(readsNow.contains("lisa"))
+
+        // The coordinator erases; the planted value is gone from every answer.
+        let current = try setup.revision("vat-1")
+        let erased = try server.request(
+            "POST", "/v1/cases/vat-1/erasure", token: token["cora"], headers: ["Idempotency-Key": "x6", "If-Match": current],
+            json: ["reason": "retention period ended"])
+        #expect(erased.status == 200, "\(erased.text)")
+        #expect(!(try server.request("GET", "/v1/cases/vat-1", token: token["anna"]).text.contains(Self.planted)))
+
+        // Refusals are security events; the value never reached metrics or the server's log.
+        let refusals = try setup.cli(["principals", "refusals"], as: "cora").stdout
+        #expect(refusals.contains("bob") && refusals.contains("forbidden") && refusals.contains("lisa"))
+        #expect(!(try server.request("GET", "/metrics").text.contains(Self.planted)))
+        let log = setup.server.stop().stderr
+        #expect(!log.contains(Self.planted))
+    }
+
+    @Test("task lists: my tasks, by role, ETag/If-None-Match, cursor pages, and a long poll that wakes on a change")
+    func taskLists() throws {
+        let setup = try Setup()
+        let server = setup.server!
+        let anna = setup.tokens["anna"]!
+        for id in ["vat-1", "vat-2", "vat-3"] { #expect(try setup.openCase(id).status == 201) }
+        let all = try server.request("GET", "/v1/tasks?mine=true", token: anna)
+        let tasks = all.json["tasks"] as? [[String: Any]] ?? []
+        #expect(all.status == 200 && tasks.count >= 3, "\(all.text)")
+        let tag = all.headers["etag"] ?? ""
+        #expect(try server.request("GET", "/v1/tasks?mine=true", token: anna, headers: ["If-None-Match": tag]).status == 304)
+
+        var seen: [String] = []
+        var cursor: String? = nil
+        repeat {
+            let page = try server.request("GET", "/v1/tasks?mine=true&limit=2" + (cursor.map { "&cursor=\($0)" } ?? ""), token: anna)
+            let items = page.json["tasks"] as? [[String: Any]] ?? []
+            #expect(items.count <= 2)
+            seen += items.map { "\($0["case"] ?? "")/\($0["task"] ?? "")" }
+            cursor = page.json["next"] as? String
+        } while cursor != nil
+        #expect(seen.count == tasks.count && Set(seen).count == seen.count)
+        #expect((try server.request("GET", "/v1/tasks", token: setup.tokens["lisa"]).json["tasks"] as? [Any])?.isEmpty == true)
+
+        // Nothing changes: the long poll answers empty after its wait.
+        let position = all.json["position"] as? Int ?? 0
+        let quiet = try server.request("GET", "/v1/tasks/changes?after=\(position)&wait=1", token: anna)
+        #expect(quiet.status == 200 && (quiet.json["changedCases"] as? [Any])?.isEmpty == true)
+        // A change from another process (the command line) wakes it.
+        let task = tasks.first { $0["case"] as? String == "vat-2" }?["task"] as? String ?? ""
+        let done = ResponseBox()
+        let poller = Thread {
+            done.set(try? server.request("GET", "/v1/tasks/changes?after=\(position)&wait=20", token: anna))
+        }
+        poller.start()
+        Thread.sleep(forTimeInterval: 0.5)
+        #expect(try setup.cli(["complete", "vat-2", task], as: "anna").status == 0)
+        let woke = done.wait()
+        #expect(woke?.status == 200 && (woke?.json["changedCases"] as? [String]) == ["vat-2"], "\(woke?.text ?? "none")")
+        #expect((woke?.json["position"] as? Int ?? 0) > position)
+    }
+
+    @Test("process files: list, read, and validate a posted file with line and column")
+    func processFiles() throws {
+        let setup = try Setup()
+        let server = setup.server!
+        let anna = setup.tokens["anna"]!
+        let list = try server.request("GET", "/v1/processes", token: anna)
+        #expect(list.status == 200 && list.text.contains("vat-generic"))
+        #expect(try server.request("GET", "/v1/processes/vat-generic", token: anna).json["id"] as? String == "vat-generic")
+        #expect(Self.isProblem(try server.request("GET", "/v1/processes/nope", token: anna), 404))
+        let broken = """
+            process: tiny
+            title: Tiny
+            calendar: fi
+            fields:
+              start: { type: date, title: Start }
+            states:
+              open:
+                title: Open
+                tasks:
+                  - id: call
+                    title: Call
+                    role: worker
+                    due: start + 3 workin days
+            """
+        let checked = try server.request(
+            "POST", "/v1/processes/validation?name=tiny.yaml", token: anna, headers: ["Content-Type": "application/yaml"],
+            body: Data(broken.utf8))
+        #expect(checked.status == 200 && checked.json["valid"] as? Bool == false, "\(checked.text)")
+        let diagnostics = checked.json["diagnostics"] as? [[String: Any]] ?? []
+        #expect(diagnostics.contains { ($0["line"] as? Int ?? 0) > 0 && ($0["column"] as? Int ?? 0) > 0 && $0["file"] as? String == "tiny.yaml" })
+    }
+}
+
+private final class ResponseBox: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var response: RunningServer.Response??
+
+    func set(_ response: RunningServer.Response?) {
+        condition.lock()
+        self.response = .some(response)
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    func wait() -> RunningServer.Response? {
+        condition.lock()
+        defer { condition.unlock() }
+        while response == nil { condition.wait() }
+        return response!
+    }
+}

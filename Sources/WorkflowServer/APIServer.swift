@@ -32,6 +32,38 @@ public struct APIServer: Sendable {
         public init() {}
     }
 
+    /// Every route and its methods, as docs/openapi.yaml lists them (a test checks that
+    /// they agree): an unknown method on a known path is `405` with `Allow`, not `404`.
+    public static let routes: [String: [String]] = [
+        "/healthz": ["GET"], "/readyz": ["GET"], "/metrics": ["GET"], "/openapi.yaml": ["GET"], "/v1/me": ["GET"],
+        "/v1/cases": ["GET", "POST"], "/v1/cases/{case}": ["GET"], "/v1/cases/{case}/history": ["GET"],
+        "/v1/cases/{case}/access-log": ["GET"], "/v1/cases/{case}/tasks/{task}/explanation": ["GET"],
+        "/v1/cases/{case}/tasks/{task}/completion": ["POST"], "/v1/cases/{case}/fields": ["POST"],
+        "/v1/cases/{case}/events": ["POST"], "/v1/cases/{case}/consent": ["POST"],
+        "/v1/cases/{case}/consent-withdrawal": ["POST"], "/v1/cases/{case}/disclosures": ["POST"],
+        "/v1/cases/{case}/handover": ["POST"], "/v1/cases/{case}/closure": ["POST"], "/v1/cases/{case}/reopening": ["POST"],
+        "/v1/cases/{case}/migration": ["POST"], "/v1/cases/{case}/erasure": ["POST"], "/v1/tasks": ["GET"],
+        "/v1/tasks/changes": ["GET"], "/v1/processes": ["GET"], "/v1/processes/{process}": ["GET"],
+        "/v1/processes/validation": ["POST"],
+    ]
+
+    /// The methods allowed on `path`, or nil when no route has that shape.
+    static func allowedMethods(on path: String) -> [String]? {
+        let segments = path.split(separator: "/", omittingEmptySubsequences: false)
+        var allowed: Set<String> = []
+        var exact: Set<String> = []
+        for (template, methods) in routes {
+            let parts = template.split(separator: "/", omittingEmptySubsequences: false)
+            guard parts.count == segments.count else { continue }
+            let matches = zip(parts, segments).allSatisfy { part, segment in part.hasPrefix("{") ? !segment.isEmpty : part == segment }
+            guard matches else { continue }
+            // A literal route (tasks/changes) wins over a parameter (tasks/{…}) of the same shape.
+            if !template.contains("{") { exact.formUnion(methods) } else { allowed.formUnion(methods) }
+        }
+        let result = exact.isEmpty ? allowed : exact
+        return result.isEmpty ? nil : result.sorted()
+    }
+
     /// The largest request body accepted (process files are the largest bodies).
     public static let maximumBodySize = 512 * 1024
 

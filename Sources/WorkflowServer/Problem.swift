@@ -107,7 +107,18 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch let error as HTTPError {
             let problem: Problem =
                 switch error.status {
-                case .notFound: .notFound("There is no such resource: \(request.method) \(request.uri.path).")
+                case .notFound:
+                    if let allowed = APIServer.allowedMethods(on: request.uri.path), !allowed.contains(request.method.rawValue) {
+                        {
+                            var problem = Problem(
+                                .methodNotAllowed, "method-not-allowed", title: "Method not allowed",
+                                detail: "\(request.method) is not allowed on \(request.uri.path); use \(allowed.joined(separator: " or ")).")
+                            problem.headers[.allow] = allowed.joined(separator: ", ")
+                            return problem
+                        }()
+                    } else {
+                        .notFound("There is no such resource: \(request.method) \(request.uri.path).")
+                    }
                 case .contentTooLarge:
                     Problem(.contentTooLarge, "too-large", title: "The request body is too large", detail: "The request body is larger than \(APIServer.maximumBodySize / 1024) KiB.")
                 case .methodNotAllowed:

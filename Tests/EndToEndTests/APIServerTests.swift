@@ -94,6 +94,28 @@ struct APIServerTests {
         #expect(metrics.text.contains("aso_reminder_oldest_due_seconds"))
         let unknown = try setup.server.request("GET", "/v2/nothing")
         #expect(Self.isProblem(unknown, 404, kind: "not-found"))
+        // Every route of docs/openapi.yaml answers its methods, and 405 naming them to any other.
+        var routes: [(path: String, methods: [String])] = []
+        for line in document.text.split(separator: "\n") {
+            if line.hasPrefix("  /") && line.hasSuffix(":") {
+                routes.append((String(line.dropFirst(2).dropLast()), []))
+            } else if let match = line.wholeMatch(of: /\ {4}(get|post|put|patch|delete):/), !routes.isEmpty {
+                routes[routes.count - 1].methods.append(match.1.uppercased())
+            }
+        }
+        #expect(routes.count == 26)
+        for (template, methods) in routes {
+            let path = template.replacingOccurrences(of: "{case}", with: "vat-1").replacingOccurrences(of: "{task}", with: "call")
+                .replacingOccurrences(of: "{process}", with: "vat-generic")
+            for method in ["GET", "POST", "PUT", "DELETE", "PATCH"] {
+                let answer = try setup.server.request(method, path, token: setup.tokens["anna"], body: method == "GET" ? nil : Data("{}".utf8))
+                if methods.contains(method) {
+                    #expect(answer.status != 405 && !(answer.status == 404 && answer.text.contains("no such resource")), "\(method) \(path)")
+                } else {
+                    #expect(Self.isProblem(answer, 405, kind: "method-not-allowed") && answer.headers["allow"] == methods.sorted().joined(separator: ", "), "\(method) \(path): \(answer.status)")
+                }
+            }
+        }
         let stopped = setup.server.stop()
         #expect(stopped.status == 0, "\(stopped.stderr)")
     }

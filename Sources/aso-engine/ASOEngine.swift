@@ -38,6 +38,7 @@ struct ASOEngine: AsyncParsableCommand {
             HistoryCommand.self,
             AccessLogCommand.self,
             PrincipalsCommand.self,
+            OverrideCommand.self, AccessReviewCommand.self,
             RebuildCommand.self,
             RotateMasterKeyCommand.self,
             DiffCommand.self,

@@ -153,4 +153,26 @@ struct AccessOverrideTests {
         let badDate = try Self.run(["access-review", "--since", "June"], as: "cora", now: "2026-06-05", in: directory)
         #expect(badDate.status == 2 && badDate.stderr.contains("--since must be an ISO-8601 date"))
     }
+
+    @Test("the override example in docs/cli.md runs as written, on the real clock")
+    func documentedExample() throws {
+        let root = Repository.root(of: #filePath)
+        let page = try String(contentsOf: root.appendingPathComponent("docs/cli.md"), encoding: .utf8)
+        let section = try #require(page.components(separatedBy: "## Reading without consent").dropFirst().first)
+        let block = try #require(section.components(separatedBy: "```").dropFirst().first)
+        let lines = block.split(separator: "\n").map(String.init).filter { $0.hasPrefix("aso-engine ") }
+        #expect(lines.count == 11)
+        let directory = try TemporaryDirectory()
+        try FileManager.default.copyItem(at: root.appendingPathComponent("processes"), to: directory.url.appendingPathComponent("processes"))
+        var outputs: [String] = []
+        for line in lines {
+            let expected: Int32 = line.hasSuffix("# exit 1") ? 1 : 0
+            let result = try BuiltProduct.run("aso-engine", Array(Repository.shellWords(line).dropFirst()), currentDirectory: directory.url)
+            #expect(result.status == expected, "\(line): \(result.stderr)")
+            #expect(expected == 1 ? !result.stderr.isEmpty : !result.stdout.isEmpty, "\(line)")
+            outputs.append(result.stdout)
+        }
+        #expect(outputs[outputs.count - 2].contains("child welfare assessment") && outputs[outputs.count - 2].contains("UNDER OVERRIDE"))
+        #expect(outputs[outputs.count - 1].contains("Report of concern") && outputs[outputs.count - 1].contains("complete"))
+    }
 }

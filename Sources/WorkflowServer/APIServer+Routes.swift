@@ -73,7 +73,8 @@ extension APIServer {
                 // Nothing new to read: no personal value leaves, so no read is recorded.
                 return Response(status: .notModified, headers: [.eTag: Self.etag(state.revision)])
             }
-            let (read, _) = try await engine.read(StreamID(rawValue: id), purpose: purpose, by: guardian.actor)
+            let (read, _) = try await engine.read(
+                StreamID(rawValue: id), purpose: purpose, by: guardian.actor, underOverride: guardian.override(for: state))
             return try Self.json(Self.caseJSON(read), headers: [.eTag: Self.etag(read.revision)])
         }
 

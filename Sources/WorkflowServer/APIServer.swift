@@ -160,7 +160,7 @@ public struct APIServer: Sendable {
         guard let token = registry.signIn(String(parts[1]).trimmingCharacters(in: .whitespaces), at: now()) else {
             throw Problem.unauthorized("The token is not valid: unknown, expired or revoked.")
         }
-        let guardian = try await AccessGuard(database: database, actor: Acting(token.actor))
+        let guardian = try await AccessGuard(database: database, actor: Acting(token.actor), now: now())
         if guardian.policy.directory.isEnforced && guardian.principal == nil {
             throw Problem.unauthorized("The token's actor '\(token.actor)' is no longer in the directory of principals.")
         }

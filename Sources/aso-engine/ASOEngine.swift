@@ -40,6 +40,8 @@ struct ASOEngine: AsyncParsableCommand {
             PrincipalsCommand.self,
             TokenCommand.self,
             ServeCommand.self,
+            OverrideCommand.self,
+            AccessReviewCommand.self,
             RebuildCommand.self,
             RotateMasterKeyCommand.self,
             DiffCommand.self,

@@ -10,24 +10,32 @@ struct AccessGate {
     let policy: AccessPolicy
     let actor: Acting
 
-    init(database: WorkflowDatabase, actor: Acting) async throws {
+    /// The rules as the log states them, for `--actor`, at the time overrides are checked
+    /// at (``GlobalOptions/accessTime(in:)``).
+    init(database: WorkflowDatabase, global: GlobalOptions) async throws {
         self.database = database
-        self.policy = AccessPolicy(directory: try await database.principals())
+        self.policy = try await database.accessPolicy(now: try global.accessTime(in: database))
         // The organisation comes from the directory, so that it is recorded with every event.
-        var actor = actor
+        var actor = global.acting
         if let principal = policy.directory.principal(actor.id) { actor.organisation = principal.organisation }
         self.actor = actor
     }
 
+    /// Who reads a case: the acting principal (with their organisation), and the override
+    /// they read it under when they see it only through one.
+    struct Reader {
+        var actor: Acting
+        var override: AccessOverride?
+    }
+
     /// For a command that reads case `id`: ends it, as if the case did not exist, unless the
-    /// actor may see the case. Returns the acting principal (with their organisation).
-    static func read(_ id: StreamID, for action: String, database: WorkflowDatabase, global: GlobalOptions) async throws -> Acting {
-        let gate = try await AccessGate(database: database, actor: global.acting)
-        if gate.policy.directory.isEnforced {
-            let (state, _) = try await refusingWithExit { try await Engine(database: database).load(id) }
-            try await gate.requireSight(of: state, for: action)
-        }
-        return gate.actor
+    /// actor may see the case (by right or under an override in force).
+    static func read(_ id: StreamID, for action: String, database: WorkflowDatabase, global: GlobalOptions) async throws -> Reader {
+        let gate = try await AccessGate(database: database, global: global)
+        guard gate.policy.directory.isEnforced else { return Reader(actor: gate.actor) }
+        let (state, _) = try await refusingWithExit { try await Engine(database: database).load(id) }
+        try await gate.requireSight(of: state, for: action)
+        return Reader(actor: gate.actor, override: gate.policy.readingUnderOverride(state, actor: gate.actor.id))
     }
 
     /// The cases of `ids` the actor may see (all of them while the directory is empty).
@@ -83,11 +91,17 @@ struct AccessGate {
     }
 
     private func refusing(_ action: String, _ state: CaseState, _ check: () throws -> Void) async throws {
+        try await refusing(action, state.id, check)
+    }
+
+    /// Runs `check`; an ``AccessDenied`` is recorded as a security event about case `id`,
+    /// printed, and ends the command with exit 1.
+    func refusing<T>(_ action: String, _ id: StreamID, _ check: () throws -> T) async throws -> T {
         do {
-            try check()
+            return try check()
         } catch let denied as AccessDenied {
             try await database.recordRefusal(
-                AccessRefused(action: action, caseID: state.id.rawValue, code: denied.code.description), by: actor)
+                AccessRefused(action: action, caseID: id.rawValue, code: denied.code.description), by: actor)
             printError(denied.message)
             throw ExitCode(1)
         }

@@ -6,7 +6,7 @@ import WorkflowKit
 func execute(_ command: CaseCommand, on caseID: String, global: GlobalOptions) async throws {
     let engine = try global.makeEngine()
     let id = caseStream(caseID)
-    let gate = try await AccessGate(database: engine.database, actor: global.acting)
+    let gate = try await AccessGate(database: engine.database, global: global)
     if gate.policy.directory.isEnforced {
         let (state, _) = try await refusingWithExit { try await engine.load(id) }
         try await gate.authorize(command, on: state)

@@ -19,7 +19,7 @@ struct CasesCommand: AsyncParsableCommand {
         let database = try global.openDatabase(changesData: false)
         let all = try await database.cases(process: process, includeClosed: !open)
         // Only the cases the actor may see, once the directory names anyone.
-        let visible = try await AccessGate(database: database, actor: global.acting).visible(all.map(\.id))
+        let visible = try await AccessGate(database: database, global: global).visible(all.map(\.id))
         let cases = all.filter { visible.contains($0.id) }
         if global.json {
             try printJSON(
@@ -83,7 +83,7 @@ struct TasksCommand: AsyncParsableCommand {
         let query = TaskQuery(
             dueBefore: dueBefore.flatMap(LocalDate.init), overdueOn: overdue ? try global.today() : nil, role: role,
             process: process, caseID: caseID.map(caseStream))
-        let gate = try await AccessGate(database: database, actor: global.acting)
+        let gate = try await AccessGate(database: database, global: global)
         let all = try await database.tasks(query)
         // A task of a case the actor may not see is listed only to a holder of its role:
         // seeing a task in a list is not seeing the case.

@@ -34,6 +34,14 @@ extension GlobalOptions {
         return Int64((date.timeIntervalSince1970 * 1000).rounded())
     }
 
+    /// The time the access rules are applied at (which overrides are in force): `--now` in
+    /// a simulation, else the clock. A read of real casework may look at another day, but
+    /// an override ends on the real clock.
+    func accessTime(in database: WorkflowDatabase) throws -> Int64 {
+        if now != nil, try database.isSimulation { return try nowMilliseconds() }
+        return Int64((Date().timeIntervalSince1970 * 1000).rounded())
+    }
+
     /// Today's date in the Finnish calendar, from `--now` or the clock.
     func today() throws -> LocalDate {
         let milliseconds = try nowMilliseconds()

@@ -18,7 +18,7 @@ struct EraseCommand: AsyncParsableCommand {
 
     func run() async throws {
         let database = try global.openDatabase()
-        let gate = try await AccessGate(database: database, actor: global.acting)
+        let gate = try await AccessGate(database: database, global: global)
         if gate.policy.directory.isEnforced {
             let (state, _) = try await refusingWithExit { try await Engine(database: database).load(caseStream(caseID)) }
             try await gate.authorizeErasure(of: state)

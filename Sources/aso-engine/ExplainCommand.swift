@@ -17,7 +17,7 @@ struct ExplainCommand: AsyncParsableCommand {
 
     func run() async throws {
         let engine = try global.makeEngine(changesData: false)
-        _ = try await AccessGate.read(caseStream(caseID), for: "explain", database: engine.database, global: global)
+        let reader = try await AccessGate.read(caseStream(caseID), for: "explain", database: engine.database, global: global)
         let (schedule, state) = try await refusingWithExit {
             let schedule = try await engine.explain(task: task, of: caseStream(caseID))
             return (schedule, try await engine.load(caseStream(caseID)).0)
@@ -27,7 +27,8 @@ struct ExplainCommand: AsyncParsableCommand {
         let rule = definition.task(task)?.task
         let anchors = [rule?.earliest, rule?.due].compactMap { $0?.referencedFields }.reduce(into: Set<String>()) { $0.formUnion($1) }
         try await engine.database.recordAccess(
-            case: state.id, purpose: "explain", fields: anchors.filter { state.fields[$0] != nil }, by: global.acting)
+            case: state.id, purpose: "explain", fields: anchors.filter { state.fields[$0] != nil }, by: reader.actor,
+            underOverride: reader.override)
         let open = state.openTask(task)
         if global.json {
             try printJSON([

@@ -18,7 +18,7 @@ struct HistoryCommand: AsyncParsableCommand {
 
     func run() async throws {
         let database = try global.openDatabase(changesData: false)
-        let actor = try await AccessGate.read(caseStream(caseID), for: "history", database: database, global: global)
+        let reader = try await AccessGate.read(caseStream(caseID), for: "history", database: database, global: global)
         var rows: [(event: RecordedEvent, summary: String)] = []
         // Reads are listed by `access-log`, not here: otherwise every history would differ from the last.
         for (event, caseEvent) in try await database.caseHistory(caseStream(caseID)) where event.type != PersonalDataRead.typeName {
@@ -30,7 +30,7 @@ struct HistoryCommand: AsyncParsableCommand {
         }
         // History shows field ids, never values: the read names no fields.
         _ = try await refusingWithExit {
-            try await database.recordAccess(case: caseStream(caseID), purpose: purpose, by: actor)
+            try await database.recordAccess(case: caseStream(caseID), purpose: purpose, by: reader.actor, underOverride: reader.override)
         }
         if global.json {
             try printJSON(

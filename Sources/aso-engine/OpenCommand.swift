@@ -50,7 +50,7 @@ struct OpenCommand: AsyncParsableCommand {
         }
         let definition = try ProcessArgument.definition(process, options: processOptions)
         let engine = try global.makeEngine(create: true)
-        let gate = try await AccessGate(database: engine.database, actor: global.acting)
+        let gate = try await AccessGate(database: engine.database, global: global)
         try gate.authorizeOpening()
         let outcome = try await refusingWithExit {
             do {

@@ -18,10 +18,10 @@ struct ShowCommand: AsyncParsableCommand {
 
     func run() async throws {
         let engine = try global.makeEngine(changesData: false)
-        let actor = try await AccessGate.read(caseStream(caseID), for: "show", database: engine.database, global: global)
-        // The read is recorded (who, when, why, which fields) before anything is printed.
+        let reader = try await AccessGate.read(caseStream(caseID), for: "show", database: engine.database, global: global)
+        // The read is recorded (who, when, why, which fields, under which override) before anything is printed.
         let (state, definition) = try await refusingWithExit {
-            try await engine.read(caseStream(caseID), purpose: purpose, by: actor)
+            try await engine.read(caseStream(caseID), purpose: purpose, by: reader.actor, underOverride: reader.override)
         }
         if global.json {
             var object: [String: Any] = [

@@ -23,11 +23,12 @@ struct APIServerTests {
                 ["carl", "--organisation", "community-sanctions-office", "--role", "chair"],
                 ["lisa", "--organisation", "landlord", "--role", "housing-worker"],
                 ["bob", "--organisation", "adult-social-work", "--role", "responsible-worker"],
+                ["olga", "--organisation", "child-welfare", "--role", "statutory-override"],
             ] {
                 let added = try cli(["principals", "add"] + arguments, as: "cora")
                 #expect(added.status == 0, "\(added.stderr)")
             }
-            for actor in ["cora", "anna", "carl", "lisa", "bob"] {
+            for actor in ["cora", "anna", "carl", "lisa", "bob", "olga"] {
                 tokens[actor] = try token(for: actor)
             }
             server = try RunningServer(
@@ -288,6 +289,20 @@ struct APIServerTests {
         #expect(withdrawn.status == 200, "\(withdrawn.text)")
         #expect(Self.isProblem(try server.request("GET", "/v1/cases/vat-1", token: token["lisa"]), 404))
         #expect(readsNow.contains("lisa"))
+
+        // A lawful override lets olga read, not act; the read is marked in the access log.
+        #expect(Self.isProblem(try server.request("GET", "/v1/cases/vat-1", token: token["olga"]), 404))
+        let granted = try setup.cli(
+            ["override", "vat-1", "--reason", "child protection assessment", "--basis", "Child Welfare Act 417/2007, section 25"], as: "olga")
+        #expect(granted.status == 0, "\(granted.stderr)")
+        #expect(try server.request("GET", "/v1/cases/vat-1", token: token["olga"]).status == 200)
+        let underOverride = try server.request(
+            "POST", "/v1/cases/vat-1/closure", token: token["olga"], headers: ["Idempotency-Key": "x7", "If-Match": "\"\(version + 1)\""],
+            json: ["reason": "x"])
+        #expect(Self.isProblem(underOverride, 403), "\(underOverride.text)")
+        let marked = try server.request("GET", "/v1/cases/vat-1/access-log", token: token["anna"])
+        #expect(marked.text.contains("olga"))
+        #expect(try setup.cli(["access-log", "vat-1", "--json"], as: "cora").stdout.contains("child protection assessment"))
 
         // The coordinator erases; the planted value is gone from every answer.
         let current = try setup.revision("vat-1")

@@ -8,10 +8,10 @@ public struct AccessGuard: Sendable {
     /// The acting principal, with the organisation the directory names for them.
     public let actor: Acting
 
-    /// Reads the directory now, and takes the actor's organisation from it.
-    public init(database: WorkflowDatabase, actor: Acting) async throws {
-        let directory = try await database.principals()
-        self.init(database: database, policy: AccessPolicy(directory: directory), actor: actor)
+    /// Reads the directory and the lawful overrides now (`now` decides which overrides
+    /// are in force), and takes the actor's organisation from the directory.
+    public init(database: WorkflowDatabase, actor: Acting, now: Int64) async throws {
+        self.init(database: database, policy: try await database.accessPolicy(now: now), actor: actor)
     }
 
     public init(database: WorkflowDatabase, policy: AccessPolicy, actor: Acting) {
@@ -24,6 +24,12 @@ public struct AccessGuard: Sendable {
 
     /// The acting principal's directory entry (nil while the directory is empty, or for an unknown actor).
     public var principal: Principal? { policy.directory.principal(actor.id) }
+
+    /// The lawful override the actor would read `state` under (nil when they see it by
+    /// right, or not at all): reads under it are recorded as such in the access log.
+    public func override(for state: CaseState) -> AccessOverride? {
+        policy.directory.isEnforced ? policy.readingUnderOverride(state, actor: actor.id) : nil
+    }
 
     /// Whether the actor may see case `state`.
     public func canSee(_ state: CaseState) -> Bool {

@@ -11,18 +11,33 @@
 /// - **Other changes** (record, fire, consent, disclose, handover, close): the
 ///   responsible worker, or a holder of `responsible-worker` in the lead organisation.
 /// - **Migrate and erase**: a holder of `coordinator`.
+/// - **Reading under an override**: a holder of `statutory-override` who asked for an
+///   ``AccessOverride`` on the case sees it until the override ends, and may not act on it
+///   (see `AccessPolicy+Override.swift`).
 ///
 /// While the directory names nobody, the rules are off (``PrincipalDirectory/isEnforced``).
 public struct AccessPolicy: Sendable {
     public let directory: PrincipalDirectory
+    /// The overrides granted; those in force at ``now`` let their holders read.
+    public let overrides: AccessOverrides
+    /// The time the rules are applied at, in milliseconds since 1970.
+    public let now: Int64
 
     /// The role that may migrate and erase cases.
     public static let coordinatorRole = "coordinator"
     /// The role of the worker responsible for a case.
     public static let responsibleRole = "responsible-worker"
 
+    /// Rules without overrides.
     public init(directory: PrincipalDirectory) {
+        self.init(directory: directory, overrides: AccessOverrides(), now: 0)
+    }
+
+    /// Rules with the overrides granted, applied at `now` (milliseconds since 1970).
+    public init(directory: PrincipalDirectory, overrides: AccessOverrides, now: Int64) {
         self.directory = directory
+        self.overrides = overrides
+        self.now = now
     }
 
     /// The organisation leading the case: its responsible worker's.
@@ -30,8 +45,14 @@ public struct AccessPolicy: Sendable {
         state.responsibleWorker.flatMap { directory.principal($0)?.organisation }
     }
 
-    /// Whether `actor` may see case `state` at all.
+    /// Whether `actor` may see case `state` at all: by right, or under an override in force.
     public func canSee(_ state: CaseState, actor: String) -> Bool {
+        seesByRight(state, actor: actor) || activeOverride(of: actor, on: state) != nil
+    }
+
+    /// Whether `actor` sees case `state` without an override: as its responsible worker, of
+    /// its lead organisation, of a party its consent in force names, or as a coordinator.
+    public func seesByRight(_ state: CaseState, actor: String) -> Bool {
         guard directory.isEnforced else { return true }
         guard let principal = directory.principal(actor) else { return false }
         if state.responsibleWorker == actor { return true }
@@ -49,9 +70,7 @@ public struct AccessPolicy: Sendable {
         guard let principal = directory.principal(actor) else {
             throw AccessDenied(.unknownActor, "'\(actor)' is not in the directory of principals: ask a coordinator to add them ('aso-engine principals add').")
         }
-        guard canSee(state, actor: actor) else {
-            throw AccessDenied(.notFound, "Case \(Identifier.escaped(state.id.rawValue)) does not exist.")
-        }
+        try requireSightByRight(of: state, by: actor, doing: "'\(command.name)'")
         switch command {
         case .complete(let task, _):
             // A task that is not open is the engine's to refuse, with its own sentence.
@@ -84,10 +103,20 @@ public struct AccessPolicy: Sendable {
         guard let principal = directory.principal(actor) else {
             throw AccessDenied(.unknownActor, "'\(actor)' is not in the directory of principals.")
         }
-        guard canSee(state, actor: actor) else {
+        try requireSightByRight(of: state, by: actor, doing: "'erase'")
+        try require(Self.coordinatorRole, principal, state, doing: "Erasing a case's personal data")
+    }
+
+    /// A command needs sight of the case by right: an override lets its holder read, not act.
+    private func requireSightByRight(of state: CaseState, by actor: String, doing what: String) throws {
+        if seesByRight(state, actor: actor) { return }
+        guard activeOverride(of: actor, on: state) != nil else {
             throw AccessDenied(.notFound, "Case \(Identifier.escaped(state.id.rawValue)) does not exist.")
         }
-        try require(Self.coordinatorRole, principal, state, doing: "Erasing a case's personal data")
+        throw AccessDenied(
+            .forbidden,
+            "\(what) on case \(Identifier.escaped(state.id.rawValue)) is refused: '\(actor)' reads it under an override, "
+                + "which lets them read the case, not act on it.")
     }
 
     private func require(_ role: String, _ principal: Principal, _ state: CaseState, doing what: String) throws {

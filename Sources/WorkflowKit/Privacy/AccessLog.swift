@@ -13,10 +13,28 @@ public struct PersonalDataRead: Sendable, Hashable, Codable {
     public var purpose: String
     /// The ids of the fields whose values the read returned, sorted; never their values.
     public var fields: [String]
+    /// The override the read was made under, when the reader saw the case only through
+    /// one; absent from reads made by right (and from every read recorded before overrides).
+    public var override: Override?
 
-    public init(purpose: String, fields: [String]) {
+    /// The override a read was made under, as the access log shows it.
+    public struct Override: Sendable, Hashable, Codable {
+        /// The override's id: the position of its grant in the log.
+        public var id: Int64
+        public var reason: String
+        public var basis: String
+
+        public init(id: Int64, reason: String, basis: String) {
+            self.id = id
+            self.reason = reason
+            self.basis = basis
+        }
+    }
+
+    public init(purpose: String, fields: [String], override: Override? = nil) {
         self.purpose = purpose
         self.fields = fields.sorted()
+        self.override = override
     }
 }
 
@@ -33,6 +51,8 @@ public struct AccessLog: Sendable, Hashable {
         public var role: String?
         public var purpose: String
         public var fields: [String]
+        /// The override it was made under; nil for a read by right.
+        public var override: PersonalDataRead.Override? = nil
     }
 
     /// One disclosure (an `InformationDisclosed` event).
@@ -62,6 +82,9 @@ public struct AccessLog: Sendable, Hashable {
     public var legalBasis: String?
     /// The consents given and withdrawn, oldest first.
     public var consent: [ConsentChange] = []
+    /// The overrides granted on the case (who might read it without consent, why, under
+    /// which duty, until when), oldest first.
+    public var overrides: [AccessOverride] = []
 }
 
 extension WorkflowDatabase {
@@ -78,6 +101,26 @@ extension WorkflowDatabase {
     public func recordAccess(
         case id: StreamID, purpose: String, fields: some Sequence<String> = [String](), by actor: Acting
     ) async throws -> AppendResult {
+        try await recordAccess(case: id, purpose: purpose, fields: fields, by: actor, underOverride: nil)
+    }
+
+    /// Records a read, as ``recordAccess(case:purpose:fields:by:)`` does, made under
+    /// `override` when the reader sees the case only through one (see
+    /// ``AccessPolicy/readingUnderOverride(_:actor:)``): the access log marks it with the
+    /// override's reason and basis.
+    ///
+    /// - Throws: ``CommandRefused`` with `.unknownCase` when there is no such case, and
+    ///   `.invalidValue` when `override` is for another case.
+    @discardableResult
+    public func recordAccess(
+        case id: StreamID, purpose: String, fields: some Sequence<String> = [String](), by actor: Acting,
+        underOverride override: AccessOverride?
+    ) async throws -> AppendResult {
+        if let override, override.caseID != id {
+            throw CommandRefused(
+                .invalidValue,
+                "Override \(override.id) is for case \(Identifier.escaped(override.caseID.rawValue)), not \(Identifier.escaped(id.rawValue)).")
+        }
         let exists = try await SQLiteEventStore.storage("reading case '\(id)'") {
             try await events.pool.read { db in
                 try Bool.fetchOne(db, sql: "SELECT 1 FROM cases WHERE case_id = ?", arguments: [id.rawValue]) ?? false
@@ -86,7 +129,9 @@ extension WorkflowDatabase {
         guard exists else { throw CommandRefused(.unknownCase, "Case '\(id)' does not exist.") }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let read = PersonalDataRead(purpose: purpose, fields: Array(Set(fields)))
+        let read = PersonalDataRead(
+            purpose: purpose, fields: Array(Set(fields)),
+            override: override.map { PersonalDataRead.Override(id: $0.id, reason: $0.reason, basis: $0.basis) })
         return try await events.append(
             [NewEvent(type: PersonalDataRead.typeName, payload: try encoder.encode(read))], to: id, expected: .any,
             metadata: EventMetadata(actor: actor.id, organisation: actor.organisation, role: actor.role))
@@ -107,7 +152,7 @@ extension WorkflowDatabase {
                     AccessLog.Read(
                         position: record.position, at: record.recordedAt, actor: record.metadata.actor,
                         organisation: record.metadata.organisation, role: record.metadata.role, purpose: read.purpose,
-                        fields: read.fields))
+                        fields: read.fields, override: read.override))
             } else if record.type == "CaseOpened", case .opened(let opened)? = try CaseEvent(record) {
                 // The legal basis is not personal: it reads without the case key.
                 log.legalBasis = opened.legalBasis
@@ -123,6 +168,7 @@ extension WorkflowDatabase {
             }
         }
         guard exists else { throw CommandRefused(.unknownCase, "Case '\(id)' does not exist.") }
+        log.overrides = try await overrides().all.filter { $0.caseID == id }
         return log
     }
 }

@@ -56,7 +56,11 @@ extension APIServer {
             let includeClosed = try query.flag("closed") ?? true
             let all = try await database.cases(process: process, includeClosed: includeClosed)
             var visible: [CaseSummary] = []
-            for summary in all where try await guardian.canSee(engine.load(summary.id).0) { visible.append(summary) }
+            if guardian.policy.directory.isEnforced {
+                for summary in all where try await guardian.canSee(engine.load(summary.id).0) { visible.append(summary) }
+            } else {
+                visible = all
+            }
             if let state = try query.text("state") { visible.removeAll { $0.state != state } }
             let page = try query.page(visible.sorted { $0.id.rawValue < $1.id.rawValue }, key: { $0.id.rawValue })
             return try Self.cachedJSON(
@@ -191,6 +195,7 @@ extension APIServer {
 
     /// The tasks the caller may see: of cases they see, and of roles they hold.
     func visibleTasks(_ tasks: [OpenTaskSummary], guardian: AccessGuard, mine: Bool) async throws -> [OpenTaskSummary] {
+        if !guardian.policy.directory.isEnforced && !mine { return tasks.sorted { Self.taskKey($0) < Self.taskKey($1) } }
         var result: [OpenTaskSummary] = []
         var sight: [StreamID: (seen: Bool, worker: String?)] = [:]
         for task in tasks {

@@ -19,29 +19,37 @@ final class APIMetrics: Sendable {
 
     init(database: WorkflowDatabase) {
         self.database = database
-        appends = registry.makeCounter(name: "aso_commands_appended_total", help: "Commands that appended events to a case.")
-        pending = registry.makeGauge(name: "aso_reminders_pending", help: "Reminders waiting in the queue.")
+        appends = registry.makeCounter(
+            descriptor: Self.name("commands_appended", unit: "total", help: "Commands that appended events to a case."))
+        pending = registry.makeGauge(descriptor: Self.name("reminders_pending", unit: "", help: "Reminders waiting in the queue."))
         oldestDue = registry.makeGauge(
-            name: "aso_reminder_oldest_due_seconds", help: "How long the oldest due, unclaimed reminder has waited (0 when none is due).")
+            descriptor: Self.name(
+                "reminder_oldest_due", unit: "seconds", help: "How long the oldest due, unclaimed reminder has waited (0 when none is due)."))
     }
 
     var middleware: MetricsRecorder<APIContext> { MetricsRecorder(metrics: self) }
 
+    static func name(_ name: String, unit: String, help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(namespace: "aso", metricName: name, unitName: unit, helpText: help)
+    }
+
+    static var requests: MetricNameDescriptor { name("http_requests", unit: "total", help: "HTTP requests answered.") }
+    static var duration: MetricNameDescriptor { name("http_request_duration", unit: "seconds", help: "Time to answer an HTTP request.") }
+    static var refused: MetricNameDescriptor { name("commands_refused", unit: "total", help: "Commands refused (nothing appended).") }
+
     func requestFinished(route: String, method: HTTPRequest.Method, status: HTTPResponse.Status, seconds: Double) {
         let labels = [("route", route), ("method", method.rawValue), ("status", String(status.code))]
-        registry.makeCounter(name: "aso_http_requests_total", labels: labels, help: "HTTP requests answered.").increment()
+        registry.makeCounter(descriptor: Self.requests, labels: labels).increment()
         registry.makeValueHistogram(
-            name: "aso_http_request_duration_seconds", labels: [("route", route), ("method", method.rawValue)],
-            buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
-            help: "Time to answer an HTTP request."
+            descriptor: Self.duration, labels: [("route", route), ("method", method.rawValue)],
+            buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60]
         ).record(seconds)
     }
 
     func commandAppended() { appends.increment() }
 
     func commandRefused(_ code: String) {
-        registry.makeCounter(name: "aso_commands_refused_total", labels: [("code", code)], help: "Commands refused (nothing appended).")
-            .increment()
+        registry.makeCounter(descriptor: Self.refused, labels: [("code", code)]).increment()
     }
 
     /// The text of `GET /metrics`, with the reminder queue read now.

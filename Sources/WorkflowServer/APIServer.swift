@@ -26,6 +26,8 @@ public struct APIServer: Sendable {
         /// reverse proxy that terminates TLS, see docs/api.md).
         public var tlsCertificate: String?
         public var tlsKey: String?
+        /// Signing in with a county's identity provider, besides API tokens.
+        public var oidc: OIDCVerifier?
         /// Other services to run in the same service group (e.g. the reminder daemon).
         public var services: [any Service] = []
 
@@ -156,8 +158,24 @@ public struct APIServer: Sendable {
         guard parts.count == 2, parts[0].lowercased() == "bearer" else {
             throw Problem.unauthorized("The Authorization header must be 'Bearer <token>'.")
         }
+        let presented = String(parts[1]).trimmingCharacters(in: .whitespaces)
+        if !presented.hasPrefix("aso_"), let oidc = configuration.oidc, OIDCVerifier.looksLikeJWT(presented) {
+            switch await oidc.principal(of: presented, now: now()) {
+            case .failure(let refused):
+                throw Problem.unauthorized(refused.message)
+            case .success(let principal):
+                // The identity provider speaks for this principal: its entry replaces the directory's.
+                let policy = try await database.accessPolicy(now: now())
+                var principals = Array(policy.directory.principals.values.filter { $0.actor != principal.actor })
+                principals.append(principal)
+                let directory = PrincipalDirectory(principals: principals)
+                return AccessGuard(
+                    database: database, policy: AccessPolicy(directory: directory, overrides: policy.overrides, now: policy.now),
+                    actor: Acting(principal.actor))
+            }
+        }
         let registry = try await database.apiTokens()
-        guard let token = registry.signIn(String(parts[1]).trimmingCharacters(in: .whitespaces), at: now()) else {
+        guard let token = registry.signIn(presented, at: now()) else {
             throw Problem.unauthorized("The token is not valid: unknown, expired or revoked.")
         }
         let guardian = try await AccessGuard(database: database, actor: Acting(token.actor), now: now())

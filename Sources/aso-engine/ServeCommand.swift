@@ -33,6 +33,11 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("tls-key"), help: ArgumentHelp("The PEM private key of --tls-cert.", valueName: "path"))
     var tlsKey: String?
 
+    @Option(
+        name: .customLong("oidc"),
+        help: ArgumentHelp("An OpenID Connect configuration (JSON: issuer, audience, jwksFile, claims): also accept the identity provider's JWT access tokens.", valueName: "path"))
+    var oidcConfiguration: String?
+
     @Flag(name: .long, help: "Also run the reminder daemon in this process (its sinks with --sink).")
     var daemon = false
 
@@ -71,6 +76,13 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.port = port
         configuration.tlsCertificate = tlsCertificate
         configuration.tlsKey = tlsKey
+        if let oidcConfiguration {
+            do {
+                configuration.oidc = try await OIDCVerifier(configurationFile: oidcConfiguration)
+            } catch let error as OIDCVerifier.SetupError {
+                throw fail(error.description)
+            }
+        }
         if daemon {
             let name = "serve-\(ProcessInfo.processInfo.processIdentifier)"
             let reminders = ReminderDaemon(

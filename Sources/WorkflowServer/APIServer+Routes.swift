@@ -44,6 +44,7 @@ extension APIServer {
         addCommandRoutes(to: v1)
         addTaskRoutes(to: v1)
         addProcessRoutes(to: v1)
+        addMeetingRoutes(to: v1)
     }
 
     // MARK: Cases

@@ -46,7 +46,7 @@ public struct APIServer: Sendable {
         "/v1/cases/{case}/handover": ["POST"], "/v1/cases/{case}/closure": ["POST"], "/v1/cases/{case}/reopening": ["POST"],
         "/v1/cases/{case}/migration": ["POST"], "/v1/cases/{case}/erasure": ["POST"], "/v1/tasks": ["GET"],
         "/v1/tasks/changes": ["GET"], "/v1/processes": ["GET"], "/v1/processes/{process}": ["GET"],
-        "/v1/processes/validation": ["POST"],
+        "/v1/processes/validation": ["POST"], "/v1/meetings/agenda": ["GET"],
     ]
 
     /// The methods allowed on `path`, or nil when no route has that shape.

@@ -104,7 +104,7 @@ struct APIServerTests {
                 routes[routes.count - 1].methods.append(match.1.uppercased())
             }
         }
-        #expect(routes.count == 26)
+        #expect(routes.count == 27)
         for (template, methods) in routes {
             let path = template.replacingOccurrences(of: "{case}", with: "vat-1").replacingOccurrences(of: "{task}", with: "call")
                 .replacingOccurrences(of: "{process}", with: "vat-generic")
@@ -343,6 +343,10 @@ struct APIServerTests {
         } while cursor != nil
         #expect(seen.count == tasks.count && Set(seen).count == seen.count)
         #expect((try server.request("GET", "/v1/tasks", token: setup.tokens["lisa"]).json["tasks"] as? [Any])?.isEmpty == true)
+        let agenda = try server.request("GET", "/v1/meetings/agenda?process=vat-generic", token: anna)
+        let agendas = agenda.json["agendas"] as? [[String: Any]] ?? []
+        #expect(agenda.status == 200 && agendas.first?["process"] as? String == "vat-generic", "\(agenda.text)")
+        #expect(Self.isProblem(try server.request("GET", "/v1/meetings/agenda?process=nope", token: anna), 404))
 
         // Nothing changes: the long poll answers empty after its wait.
         let position = all.json["position"] as? Int ?? 0

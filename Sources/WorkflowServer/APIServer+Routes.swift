@@ -249,7 +249,7 @@ extension APIServer {
 
         // Validates a process file sent as the body (YAML): diagnostics with line and column.
         v1.post("processes/validation") { request, context in
-            _ = try await signIn(request)
+            let guardian = try await signIn(request)
             var request = request
             let buffer = try await request.collectBody(upTo: context.maxUploadSize)
             guard let text = buffer.getString(at: buffer.readerIndex, length: buffer.readableBytes) else {
@@ -264,9 +264,34 @@ extension APIServer {
                 ]
             }
             let loaded = library.processes.first ?? library.processesFailingOnlyExamples.first
+            // The file's impact on the open cases of its process that the caller may see, as `aso-engine diff` shows it.
+            var impact: Any = NSNull()
+            if let target = loaded?.definition, let calendar = target.makeCalendar() {
+                let today = engine.today(in: calendar)
+                var cases: [[String: Any]] = []
+                var running: [String: ProcessDefinition] = [:]
+                for summary in try await database.cases(process: target.id, includeClosed: false) {
+                    let (state, current) = try await engine.load(summary.id)
+                    guard guardian.canSee(state) else { continue }
+                    running[current.contentHash] = current
+                    let effect = MigrationImpact(of: state, following: current, to: target, today: today, calendar: calendar)
+                    cases.append([
+                        "case": effect.caseID.rawValue, "state": effect.state, "fromVersion": effect.fromVersion,
+                        "canMigrate": effect.canMigrate, "refusal": effect.refusal ?? NSNull(), "affected": effect.isAffected,
+                        "tasksNotOpened": effect.tasksNotOpened, "taskChanges": effect.taskChanges.map(\.description),
+                        "cadenceChanges": effect.cadenceChanges.map(\.description),
+                    ])
+                }
+                let versions = running.values.filter { $0.contentHash != target.contentHash }.sorted { $0.contentHash < $1.contentHash }
+                    .map { old -> [String: Any] in
+                        let diff = ProcessDiff(from: old, to: target)
+                        return ["oldVersion": diff.oldVersion, "changes": diff.changes.map(\.description)]
+                    }
+                impact = ["newVersion": target.contentHash, "versions": versions, "cases": cases] as [String: Any]
+            }
             return try Self.json([
                 "valid": library.isValid && !library.processes.isEmpty, "process": loaded?.definition.id ?? NSNull(),
-                "diagnostics": diagnostics,
+                "diagnostics": diagnostics, "impact": impact,
                 "examples": library.exampleResults.map {
                     ["name": $0.name, "passed": $0.passed, "failures": $0.failures, "line": $0.location.line, "column": $0.location.column]
                         as [String: Any]

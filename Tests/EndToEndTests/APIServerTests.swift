@@ -396,6 +396,17 @@ struct APIServerTests {
         #expect(checked.status == 200 && checked.json["valid"] as? Bool == false, "\(checked.text)")
         let diagnostics = checked.json["diagnostics"] as? [[String: Any]] ?? []
         #expect(diagnostics.contains { ($0["line"] as? Int ?? 0) > 0 && ($0["column"] as? Int ?? 0) > 0 && $0["file"] as? String == "tiny.yaml" })
+
+        // A valid file previews its impact on the open cases the caller sees.
+        #expect(try setup.openCase().status == 201)
+        let file = try Data(contentsOf: URL(fileURLWithPath: Self.processes).appendingPathComponent("vat-generic.yaml"))
+        let preview = try server.request(
+            "POST", "/v1/processes/validation?name=vat-generic.yaml", token: anna, headers: ["Content-Type": "application/yaml"], body: file)
+        let impact = preview.json["impact"] as? [String: Any] ?? [:]
+        #expect(preview.json["valid"] as? Bool == true && (impact["cases"] as? [[String: Any]])?.first?["case"] as? String == "vat-1", "\(preview.text)")
+        let hidden = try server.request(
+            "POST", "/v1/processes/validation?name=vat-generic.yaml", token: setup.tokens["lisa"], headers: ["Content-Type": "application/yaml"], body: file)
+        #expect(((hidden.json["impact"] as? [String: Any])?["cases"] as? [Any])?.isEmpty == true)
     }
 }
 

@@ -173,7 +173,8 @@ extension APIServer {
     /// The first answer to a repeated request, rebuilt from the log; `422` when the key
     /// was used for a different request; nil when the key is new.
     private func replay(_ commandID: String, key: String, status: HTTPResponse.Status) async throws -> Response? {
-        if let applied = try await database.appliedCommand(commandID) {
+        let used = try await database.appliedCommandResults(prefixedBy: key + "#", limit: 2)
+        if let applied = used[commandID] {
             let count = Int(applied.lastPosition - applied.firstPosition + 1)
             var types: [String] = []
             for try await event in database.events.read(stream: applied.stream, fromVersion: applied.version - Int64(count) + 1) {
@@ -184,7 +185,7 @@ extension APIServer {
             if status == .created { headers[.location] = "/v1/cases/\(applied.stream.rawValue)" }
             return try Self.json(Self.commandJSON(applied.stream.rawValue, version: applied.version, appended: types), status: status, headers: headers)
         }
-        if !(try await database.appliedCommands(prefixedBy: key + "#", limit: 1)).isEmpty {
+        if !used.isEmpty {
             throw Problem(
                 .unprocessableContent, "idempotency-key-reused", title: "The key was used for another request",
                 detail: "This Idempotency-Key was already used for a different request (another body, path or caller); use a new key for a new command.",

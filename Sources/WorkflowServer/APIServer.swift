@@ -77,6 +77,7 @@ public struct APIServer: Sendable {
     let now: @Sendable () -> Int64
     let metrics: APIMetrics
     let idempotency = IdempotencyGate()
+    let access: AccessCache
 
     public init(
         database: WorkflowDatabase, engine: Engine, catalog: ProcessCatalog, configuration: Configuration,
@@ -90,6 +91,7 @@ public struct APIServer: Sendable {
         self.now = now
         self.logger = logger
         self.metrics = APIMetrics(database: database)
+        self.access = AccessCache(database: database)
     }
 
     /// Runs the server until SIGTERM or SIGINT, which drain the requests in flight;
@@ -159,26 +161,27 @@ public struct APIServer: Sendable {
             throw Problem.unauthorized("The Authorization header must be 'Bearer <token>'.")
         }
         let presented = String(parts[1]).trimmingCharacters(in: .whitespaces)
+        let time = now()
+        let (registry, directory, overrides) = try await access.current()
         if !presented.hasPrefix("aso_"), let oidc = configuration.oidc, OIDCVerifier.looksLikeJWT(presented) {
-            switch await oidc.principal(of: presented, now: now()) {
+            switch await oidc.principal(of: presented, now: time) {
             case .failure(let refused):
                 throw Problem.unauthorized(refused.message)
             case .success(let principal):
                 // The identity provider speaks for this principal: its entry replaces the directory's.
-                let policy = try await database.accessPolicy(now: now())
-                var principals = Array(policy.directory.principals.values.filter { $0.actor != principal.actor })
+                var principals = Array(directory.principals.values.filter { $0.actor != principal.actor })
                 principals.append(principal)
-                let directory = PrincipalDirectory(principals: principals)
                 return AccessGuard(
-                    database: database, policy: AccessPolicy(directory: directory, overrides: policy.overrides, now: policy.now),
+                    database: database,
+                    policy: AccessPolicy(directory: PrincipalDirectory(principals: principals), overrides: overrides, now: time),
                     actor: Acting(principal.actor))
             }
         }
-        let registry = try await database.apiTokens()
-        guard let token = registry.signIn(presented, at: now()) else {
+        guard let token = registry.signIn(presented, at: time) else {
             throw Problem.unauthorized("The token is not valid: unknown, expired or revoked.")
         }
-        let guardian = try await AccessGuard(database: database, actor: Acting(token.actor), now: now())
+        let guardian = AccessGuard(
+            database: database, policy: AccessPolicy(directory: directory, overrides: overrides, now: time), actor: Acting(token.actor))
         if guardian.policy.directory.isEnforced && guardian.principal == nil {
             throw Problem.unauthorized("The token's actor '\(token.actor)' is no longer in the directory of principals.")
         }

@@ -1,6 +1,6 @@
-public import Foundation
+import Foundation
 import JWTKit
-public import WorkflowKit
+import WorkflowKit
 
 /// Signing in with a county's identity provider (OpenID Connect): JWT access tokens
 /// verified offline against the provider's published keys (a JWKS file), their claims

@@ -320,6 +320,58 @@ struct APIServerTests {
         #expect(!log.contains(Self.planted))
     }
 
+    @Test("access matrix by route: no token, expired token, another organisation and the wrong role are refused, and append nothing")
+    func accessMatrixByRoute() throws {
+        let setup = try Setup()
+        let server = setup.server!
+        let token = setup.tokens
+        #expect(try setup.openCase().status == 201)
+        // The consent names the chair's office (carl, who holds no responsible-worker role), not the landlord.
+        let revision = try setup.revision("vat-1")
+        #expect(try server.request(
+            "POST", "/v1/cases/vat-1/consent", token: token["anna"], headers: ["Idempotency-Key": "m0", "If-Match": revision],
+            json: ["parties": ["prison", "community-sanctions-office"]]).status == 200)
+        let current = try setup.revision("vat-1")
+        let expired = try setup.token(for: "anna", now: "2026-01-01", days: 1)
+        let reads = ["/v1/cases/vat-1", "/v1/cases/vat-1/history", "/v1/cases/vat-1/access-log"]
+        let commands: [(path: String, body: [String: Any])] = [
+            ("/v1/cases/vat-1/fields", ["values": ["sentence": "prison"]]),
+            ("/v1/cases/vat-1/events", ["event": "meeting-held"]),
+            ("/v1/cases/vat-1/consent", ["parties": ["landlord"]]),
+            ("/v1/cases/vat-1/consent-withdrawal", [:]),
+            ("/v1/cases/vat-1/disclosures", ["party": "prison", "purpose": "memo"]),
+            ("/v1/cases/vat-1/handover", ["to": "bob"]),
+            ("/v1/cases/vat-1/closure", ["reason": "moved away"]),
+            ("/v1/cases/vat-1/erasure", ["reason": "retention ended"]),
+            ("/v1/cases/vat-1/migration", ["process": "vat-generic"]),
+        ]
+        let before = try setup.history("vat-1")
+        var key = 0
+        func send(_ method: String, _ path: String, _ who: String?, _ body: [String: Any]?) throws -> RunningServer.Response {
+            key += 1
+            let bearer = who == "expired" ? expired : who.flatMap { token[$0] }
+            guard let body else { return try server.request(method, path, token: bearer) }
+            return try server.request(method, path, token: bearer, headers: ["Idempotency-Key": "m\(key)", "If-Match": current], json: body)
+        }
+        for path in reads {
+            #expect(Self.isProblem(try send("GET", path, nil, nil), 401), "\(path) without a token")
+            #expect(Self.isProblem(try send("GET", path, "expired", nil), 401), "\(path) with an expired token")
+            #expect(Self.isProblem(try send("GET", path, "lisa", nil), 404), "\(path) by another organisation")
+            #expect(try send("GET", path, "carl", nil).status == 200, "\(path) by a party the consent names")
+            #expect(try send("GET", path, "anna", nil).status == 200, "\(path) by the responsible worker")
+        }
+        for (path, body) in commands {
+            #expect(Self.isProblem(try send("POST", path, nil, body), 401), "\(path) without a token")
+            #expect(Self.isProblem(try send("POST", path, "expired", body), 401), "\(path) with an expired token")
+            #expect(Self.isProblem(try send("POST", path, "lisa", body), 404), "\(path) by another organisation")
+            let wrongRole = try send("POST", path, "carl", body)
+            #expect(Self.isProblem(wrongRole, 403, kind: "forbidden"), "\(path) by the wrong role: \(wrongRole.text)")
+        }
+        #expect(try setup.history("vat-1") == before, "refused requests appended to the case")
+        // The right role: the coordinator migrates, the responsible worker records.
+        #expect(try send("POST", "/v1/cases/vat-1/fields", "anna", ["values": ["sentence": "prison"]]).status == 200)
+    }
+
     @Test("task lists: my tasks, by role, ETag/If-None-Match, cursor pages, and a long poll that wakes on a change")
     func taskLists() throws {
         let setup = try Setup()

@@ -84,15 +84,6 @@ public actor Engine {
         var attempt = 0
         while true {
             attempt += 1
-            if let commandID, let applied = try await database.appliedCommand(commandID) {
-                // The command ran before (its decision may no longer be possible): report, write nothing.
-                guard applied.stream == id else {
-                    throw EventStoreError(
-                        .commandReused,
-                        "Command id '\(commandID)' was already used for stream '\(applied.stream)' and cannot be reused for stream '\(id)'.")
-                }
-                return CaseOutcome(state: try await load(id).0, events: [], append: applied)
-            }
             // First on the case as this engine last wrote it, without reading: the append's
             // expected version catches any write since. A refusal is confirmed on a fresh read.
             let cached = attempt == 1 ? states[id] : nil
@@ -102,7 +93,13 @@ public actor Engine {
                 state = cached
                 definition = try await self.definition(hash: cached.definition)
             } else {
-                (state, definition) = try await load(id)
+                do {
+                    (state, definition) = try await load(id)
+                } catch let refusal as CommandRefused {
+                    // An id used before for another case is named as such, not as an unknown case.
+                    if let commandID, let applied = try await applied(commandID, on: id) { return applied }
+                    throw refusal
+                }
             }
             let calendar = try calendar(for: definition)
             let events: [CaseEvent]
@@ -111,9 +108,14 @@ public actor Engine {
                     command, state: state, definition: definition, today: today(in: calendar), calendar: calendar)
             } catch is CommandRefused where cached != nil {
                 continue
+            } catch let refusal as CommandRefused {
+                // A command that ran before may no longer be possible: it reports what it did.
+                if let commandID, let applied = try await applied(commandID, on: id) { return applied }
+                throw refusal
             }
             if events.isEmpty && cached != nil { continue }
             if events.isEmpty {
+                if let commandID, let applied = try await applied(commandID, on: id) { return applied }
                 return CaseOutcome(
                     state: state, events: [],
                     append: AppendResult(stream: id, firstPosition: 0, lastPosition: 0, version: state.version))
@@ -133,6 +135,22 @@ public actor Engine {
                 if cached == nil { try await Task.sleep(for: .milliseconds(Int.random(in: 0...min(attempt, 10)))) }
             }
         }
+    }
+
+    /// What the command `commandID` did when it ran before on case `id`, with the case as
+    /// it is now; nil when no command ran with that id. (A command that is still possible
+    /// needs no such read first: its append finds the id in the same transaction and
+    /// writes nothing.)
+    ///
+    /// - Throws: ``EventStoreError`` with code `.commandReused` when the id was used for another case.
+    private func applied(_ commandID: String, on id: StreamID) async throws -> CaseOutcome? {
+        guard let applied = try await database.appliedCommand(commandID) else { return nil }
+        guard applied.stream == id else {
+            throw EventStoreError(
+                .commandReused,
+                "Command id '\(commandID)' was already used for stream '\(applied.stream)' and cannot be reused for stream '\(id)'.")
+        }
+        return CaseOutcome(state: try await load(id).0, events: [], append: applied)
     }
 
     /// Refuses ids that break ``Identifier``'s rule: a new case's id, the actor's and

@@ -355,7 +355,7 @@ enum PeerWorkloads {
         let elapsed = try await ContinuousClock().measure {
             for index in 0..<cases {
                 var state = CaseState(id: StreamID("case-\(index)"))
-                for try await event in store.read(stream: state.id) {
+                for event in try await store.events(of: state.id, fromVersion: 1) {
                     if fold, let caseEvent = try CaseEvent(event) { state = state.evolve(caseEvent) }
                     state.version = event.version
                     events += 1

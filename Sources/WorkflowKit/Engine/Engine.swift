@@ -213,7 +213,7 @@ public actor Engine {
         async let prefetched: SymmetricKey? = cold ? database.caseKey(for: id) : nil
         var caseKey: SymmetricKey??
         var sealedWithoutKey = false
-        for try await event in database.events.read(stream: id, fromVersion: state.version + 1) {
+        for event in try await database.events.events(of: id, fromVersion: state.version + 1) {
             if var caseEvent = try CaseEvent(event) {
                 if PersonalDataSealer.isSealed(caseEvent) {
                     // Erased: no key, and the personal values read as absent.

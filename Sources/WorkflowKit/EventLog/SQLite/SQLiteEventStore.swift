@@ -180,6 +180,27 @@ public final class SQLiteEventStore: EventStore {
         }
     }
 
+    /// The stream's events in one statement, on the calling thread: a case's stream is
+    /// short, and a paged sequence's read transactions and thread hops (two per page
+    /// through GRDB's queues) cost more than its rows. One `SELECT` reads one snapshot
+    /// of the log, so no transaction is needed around it.
+    public func events(of stream: StreamID, fromVersion version: Int64) async throws -> [RecordedEvent] {
+        let upcasters = options.upcasters
+        return try Self.storageNow("reading stream '\(stream)'") {
+            try Self.readNow(pool) { db in
+                try EventLogSchema.fetch(
+                    db, where: "stream = ? AND version >= ?", orderBy: "version", arguments: [stream.rawValue, version], limit: nil
+                ).map(upcasters.upcast)
+            }
+        }
+    }
+
+    /// Runs one read on the calling thread (GRDB's synchronous read; the asynchronous one
+    /// hops to the reader's queue and back).
+    private static func readNow<T>(_ pool: DatabasePool, _ body: (Database) throws -> T) throws -> T {
+        try pool.unsafeRead(body)
+    }
+
     public func readAll(after position: Int64) -> EventPages {
         EventPages(after: position, pageSize: options.pageSize, cursor: \.position, fetch: pageFetcher(upcast: true))
     }
@@ -275,6 +296,16 @@ public final class SQLiteEventStore: EventStore {
     static func storage<T>(_ what: String, _ body: () async throws -> T) async throws -> T {
         do {
             return try await body()
+        } catch let error as EventStoreError {
+            throw error
+        } catch {
+            throw EventStoreError(.storage, "The event log failed while \(what).", underlying: error)
+        }
+    }
+
+    static func storageNow<T>(_ what: String, _ body: () throws -> T) throws -> T {
+        do {
+            return try body()
         } catch let error as EventStoreError {
             throw error
         } catch {

@@ -307,21 +307,19 @@ public actor Engine {
             actor: actor.id, organisation: actor.organisation, role: actor.role, correlationID: commandID,
             commandID: commandID)
         let sealer = PersonalDataSealer(personal: personal)
-        let result: AppendResult
+        var stored = events
+        var newKey: SymmetricKey?
         if events.contains(where: sealer.needsKey) {
             // A case gets its key with its first personal value. The decider refuses an
             // erased case, and the expected version guards against an erasure since.
             let existing = try await database.caseKey(for: state.id)
             let key = existing ?? SymmetricKey(size: .bits256)
-            let sealed = try events.map { try sealer.seal($0, caseID: state.id, key: key).newEvent() }
-            if existing != nil {
-                result = try await database.events.append(sealed, to: state.id, expected: expected, metadata: metadata)
-            } else {
-                result = try await database.append(sealed, to: state.id, expected: expected, metadata: metadata, newKey: key)
-            }
-        } else {
-            result = try await database.events.append(events.map { try $0.newEvent() }, to: state.id, expected: expected, metadata: metadata)
+            stored = try events.map { try sealer.seal($0, caseID: state.id, key: key) }
+            if existing == nil { newKey = key }
         }
+        let result = try await database.append(
+            stored, encoded: try stored.map { try $0.newEvent() }, to: state.id, expected: expected, metadata: metadata,
+            newKey: newKey)
         if result.wasAlreadyApplied {
             // The command ran before: report the case as it is, nothing new was written.
             return CaseOutcome(state: try await load(state.id).0, events: [], append: result)

@@ -64,8 +64,12 @@ public actor Engine {
         let events = try CaseDecider.decide(
             .open(fields: fields, responsibleWorker: responsibleWorker, legalBasis: legalBasis), state: state, definition: definition,
             today: today(in: calendar), calendar: calendar)
-        try await database.store(definition)
-        definitions[definition.contentHash] = definition
+        let hash = definition.contentHash
+        if definitions[hash] == nil {
+            // Stored once per engine: the database keeps the first copy of each version anyway.
+            try await database.store(definition)
+            definitions[hash] = definition
+        }
         return try await append(
             events, to: state, personal: definition.personalFields, expected: .noStream, by: actor, commandID: commandID)
     }

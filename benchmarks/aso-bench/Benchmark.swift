@@ -3,7 +3,7 @@ import WorkflowKit
 
 /// `aso-bench`: the event log beside the raw SQLite C API, same machine, same run.
 ///
-/// Usage: `swift run -c release aso-bench [--quick] [--rounds N] [--events N] [--read-events N]`,
+/// Usage: `swift run -c release aso-bench [--quick] [--rounds N] [--events N] [--read-events N] [--replay-events N]`,
 /// `aso-bench --tick` for the reminder daemon's tick, or `aso-bench --privacy` for what
 /// sealing personal values costs.
 @main
@@ -12,12 +12,16 @@ struct Benchmark {
         aso-bench: the engine's event log and commands beside the raw SQLite C API, in one run.
 
         Usage:
-          aso-bench [--quick] [--rounds N] [--events N] [--read-events N]
+          aso-bench [--quick] [--rounds N] [--events N] [--read-events N] [--replay-events N] [--process FILE]
               appends (1 and 10 events per transaction, FULL and NORMAL), 8 concurrent appenders,
-              engine commands and whole-log reads, each beside raw SQLite doing the same rows;
-              medians of N alternating rounds (default 3; 1 with --quick)
+              engine commands (FULL and NORMAL), replay of every case and whole-log reads, each
+              beside raw SQLite doing the same rows, with the CPU time (user + system, getrusage)
+              per engine command and per replayed event; medians of N alternating rounds
+              (default 3; 1 with --quick). Run it from the package's folder: the replayed cases
+              follow processes/vat-generic.yaml (or --process FILE).
           aso-bench --tick [--quick]
-              the reminder daemon's tick delivering 1,000 due reminders among 10k, 100k, 1M open tasks
+              the reminder daemon's tick delivering 1,000 due reminders among 10k, 100k, 1M open tasks,
+              recording each delivery before the next (the default) and with 64 records in flight
           aso-bench --privacy [--rounds N] [--events N]
               the same process with its fields personal (sealed) and plain
           aso-bench --language
@@ -35,7 +39,7 @@ struct Benchmark {
     /// The options each mode takes, and the values they need.
     static let flags: Set<String> = ["--quick", "--tick", "--privacy", "--language", "--setup", "--help", "-h", "--read-only"]
     static let valued: Set<String> = [
-        "--rounds", "--events", "--read-events", "--workload", "--side", "--cases", "--commands", "--db", "--synchronous", "--process",
+        "--rounds", "--events", "--read-events", "--replay-events", "--workload", "--side", "--cases", "--commands", "--db", "--synchronous", "--process",
     ]
 
     static func main() async throws {
@@ -67,6 +71,9 @@ struct Benchmark {
         }
         let singles = value("--events", quick ? 300 : 2_000)
         let readEvents = value("--read-events", quick ? 20_000 : 500_000)
+        let replayEvents = value("--replay-events", quick ? 20_000 : 200_000)
+        let processFile = arguments.firstIndex(of: "--process").flatMap { $0 + 1 < arguments.count ? arguments[$0 + 1] : nil }
+            ?? "processes/vat-generic.yaml"
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("aso-bench-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -98,10 +105,12 @@ struct Benchmark {
             // The reminder daemon's tick against the number of open tasks.
             let sizes = quick ? [10_000, 100_000] : [10_000, 100_000, 1_000_000]
             print("aso-bench --tick: one daemon tick delivering 1,000 due reminders among N open tasks")
-            print("| open tasks | tick | per reminder |")
-            print("|---:|---:|---:|")
-            for result in try await TickBenchmark.run(sizes: sizes, due: 1_000, directory: directory) {
-                print(String(format: "| %d | %.0f ms | %.0f µs |", result.openTasks, result.tick.seconds * 1000, result.perReminder.seconds * 1e6))
+            print("| open tasks | records in flight | tick | per reminder |")
+            print("|---:|---:|---:|---:|")
+            for inFlight in [1, 64] {
+                for result in try await TickBenchmark.run(sizes: sizes, due: 1_000, directory: directory, recordsInFlight: inFlight) {
+                    print(String(format: "| %d | %d | %.0f ms | %.0f µs |", result.openTasks, inFlight, result.tick.seconds * 1000, result.perReminder.seconds * 1e6))
+                }
             }
             return
         }
@@ -142,10 +151,20 @@ struct Benchmark {
             groupSizes.append(groupSize)
             return rate
         }
-        table.add("8 concurrent appenders, FULL (group commit)", grouped, unit: "events/s", goal: 5.0)
+        table.add("8 concurrent appenders, FULL (group commit)", grouped, unit: "events/s", goal: 3.0)
         table.note("average group commit: \(String(format: "%.1f", groupSizes.reduce(0, +) / Double(groupSizes.count))) appends per transaction")
-        // Engine commands: load the case, decide, append one event, update the projections.
-        table.add("engine command, 1 event/tx, FULL", try await EngineBenchmark.run(directory, commands: singles, rounds: rounds), unit: "commands/s", goal: 0.5)
+        // Engine commands: load the case, decide, append one event, update the projections;
+        // beside raw single-row transactions, with the CPU time each used.
+        for (synchronous, goal) in [(SQLiteEventStore.Synchronous.full, 0.6), (.normal, 0.5)] {
+            let count = synchronous == .full ? singles : singles * 5
+            let commands = try await EngineBenchmark.run(directory, commands: count, rounds: rounds, synchronous: synchronous)
+            table.add("engine command, 1 event/tx, \(synchronous.rawValue)", (commands.ours.rate, commands.raw.rate), unit: "commands/s", goal: goal)
+            table.cpu("CPU time per engine command, \(synchronous.rawValue) (raw: per transaction)", (commands.ours.cpu, commands.raw.cpu), goal: 3)
+        }
+        // Replay of every case: read, decode, fold.
+        let replayed = try await EngineBenchmark.replay(directory, events: replayEvents, rounds: rounds, processFile: processFile)
+        table.add("replay every case (\(replayEvents) events, 10 per case)", (replayed.ours.rate, replayed.raw.rate), unit: "events/s", goal: 0.5)
+        table.cpu("CPU time per replayed event", (replayed.ours.cpu, replayed.raw.cpu), goal: 2)
         // Full-log reads with events decoded.
         let path = try await writeLog(directory, events: readEvents)
         let read = try await alternate(rounds) {
@@ -153,7 +172,7 @@ struct Benchmark {
         } ours: {
             try await ourRead(path)
         }
-        table.add("read whole log, decoded (\(readEvents) events)", read, unit: "events/s", goal: 0.5)
+        table.add("read whole log, decoded (\(readEvents) events)", read, unit: "events/s", goal: 0.6)
         table.print()
     }
 
@@ -204,14 +223,21 @@ struct Benchmark {
     }
 
     static func rawAppends(_ directory: URL, synchronous: String, transactions: Int, perTransaction: Int) throws -> Double {
+        try rawAppendSample(directory, synchronous: synchronous, transactions: transactions, perTransaction: perTransaction).rate
+            * Double(perTransaction)
+    }
+
+    /// Raw appends: transactions per second, and the CPU time per transaction.
+    static func rawAppendSample(_ directory: URL, synchronous: String, transactions: Int, perTransaction: Int) throws -> Sample {
         let path = directory.appendingPathComponent("raw-\(UUID().uuidString).sqlite").path
         let raw = try RawSQLite(path: path, synchronous: synchronous)
         let batches = rows(transactions: transactions, perTransaction: perTransaction)
         let clock = ContinuousClock()
+        let cpu = CPUTime.now()
         let elapsed = try clock.measure {
             for batch in batches { try raw.insertTransaction(batch) }
         }
-        return Double(transactions * perTransaction) / elapsed.seconds
+        return Sample(units: transactions, wall: elapsed, cpu: CPUTime.now() - cpu)
     }
 
     static func openStore(_ directory: URL, synchronous: String) throws -> SQLiteEventStore {
@@ -326,6 +352,14 @@ struct ResultTable {
             return String(format: "%.1f µs", sorted[index].seconds * 1e6)
         }
         lines.append("| \(name) | p50 \(percentile(0.5)) | p99 \(percentile(0.99)) | | | |")
+    }
+
+    /// CPU time per unit of work beside raw's; lower is better, so the goal is a ceiling.
+    mutating func cpu(_ name: String, _ times: (ours: Duration, raw: Duration), goal: Double) {
+        let ratio = times.ours.seconds / times.raw.seconds
+        let verdict = ratio <= goal ? "meets" : "above"
+        lines.append(
+            "| \(name) | \(String(format: "%.1f", times.ours.seconds * 1e6)) | \(String(format: "%.1f", times.raw.seconds * 1e6)) | µs CPU | \(String(format: "%.2f", ratio)) | ≤ \(String(format: "%.2f", goal)) (\(verdict)) |")
     }
 
     mutating func note(_ text: String) {

@@ -33,16 +33,19 @@ enum EngineBenchmark {
     /// The master key of the benchmark's databases: given, so that none creates a key file.
     static let masterKey = MasterKeySource.base64(Data((0..<32).map { _ in UInt8.random(in: 0...255) }).base64EncodedString())
 
-    /// Engine commands and raw single-row transactions at `synchronous` FULL, alternating, medians of `rounds`.
-    static func run(_ directory: URL, commands: Int, rounds: Int, cases: Int = 200) async throws -> (ours: Double, raw: Double) {
+    /// Engine commands and raw single-row transactions at `synchronous`, alternating:
+    /// medians of `rounds` of the rates and of the CPU time per command (per transaction for raw).
+    static func run(
+        _ directory: URL, commands: Int, rounds: Int, cases: Int = 200, synchronous: SQLiteEventStore.Synchronous = .full
+    ) async throws -> (ours: (rate: Double, cpu: Duration), raw: (rate: Double, cpu: Duration)) {
         let library = ProcessLoader().load(sources: [.init(file: "bench.yaml", text: process)])
         guard let definition = library.definition(id: "bench") else {
             throw BenchError("the benchmark process does not load: \(library.diagnostics)")
         }
-        return try await Benchmark.alternate(rounds) {
-            try Benchmark.rawAppends(directory, synchronous: "FULL", transactions: commands, perTransaction: 1)
+        return try await Benchmark.alternateSamples(rounds) {
+            try Benchmark.rawAppendSample(directory, synchronous: synchronous.rawValue, transactions: commands, perTransaction: 1)
         } ours: {
-            try await engineCommands(directory, definition: definition, commands: commands, cases: cases)
+            try await engineCommandSample(directory, definition: definition, commands: commands, cases: cases, synchronous: synchronous)
         }
     }
 
@@ -50,6 +53,14 @@ enum EngineBenchmark {
         _ directory: URL, definition: ProcessDefinition, commands: Int, cases: Int,
         synchronous: SQLiteEventStore.Synchronous = .full
     ) async throws -> Double {
+        try await engineCommandSample(directory, definition: definition, commands: commands, cases: cases, synchronous: synchronous).rate
+    }
+
+    /// Commands per second through the engine, and the CPU time per command.
+    static func engineCommandSample(
+        _ directory: URL, definition: ProcessDefinition, commands: Int, cases: Int,
+        synchronous: SQLiteEventStore.Synchronous = .full
+    ) async throws -> Sample {
         var options = SQLiteEventStore.Options()
         options.synchronous = synchronous
         let database = try WorkflowDatabase(
@@ -67,12 +78,31 @@ enum EngineBenchmark {
             (CaseCommand.record(values: ["note": .text("note \(index)")]), StreamID("case-\(index % cases)"))
         }
         let clock = ContinuousClock()
+        let cpu = CPUTime.now()
         let elapsed = try await clock.measure {
             for (command, id) in prepared {
                 let outcome = try await engine.execute(command, on: id, by: actor)
                 guard outcome.events.count == 1 else { throw BenchError("a command appended \(outcome.events.count) events") }
             }
         }
-        return Double(commands) / elapsed.seconds
+        return Sample(units: commands, wall: elapsed, cpu: CPUTime.now() - cpu)
+    }
+
+    /// Replay of every case of a log of `events` events (ten per case, the first ten
+    /// events of a real vat-generic case), read + decoded + folded into `CaseState`,
+    /// beside raw reads of the same rows stream by stream: alternating, medians of
+    /// `rounds` of the rates and of the CPU time per event.
+    static func replay(
+        _ directory: URL, events: Int, rounds: Int, processFile: String
+    ) async throws -> (ours: (rate: Double, cpu: Duration), raw: (rate: Double, cpu: Duration)) {
+        let path = directory.appendingPathComponent("replay.sqlite").path
+        try await PeerWorkloads.writeCaseLog(path: path, events: events, processFile: processFile)
+        return try await Benchmark.alternateSamples(rounds) {
+            let (count, wall, cpu) = try PeerWorkloads.rawReplay(path: path)
+            return Sample(units: count, wall: wall, cpu: cpu)
+        } ours: {
+            let (count, wall, cpu) = try await PeerWorkloads.ourReplay(path: path, fold: true)
+            return Sample(units: count, wall: wall, cpu: cpu)
+        }
     }
 }

@@ -77,11 +77,15 @@ enum PeerWorkloads {
             result["unit"] = "events/s"
             result["count"] = transactions * 10
         case ("command", "ours"):
-            result["rate"] = try await ourCommands(directory, options)
+            let (rate, cpu) = try await ourCommands(directory, options)
+            result["rate"] = rate
+            result["cpu_us_per_unit"] = cpu
             result["unit"] = "commands/s"
             result["count"] = options.commands
         case ("command", "raw"):
-            result["rate"] = try rawCommands(directory, options)
+            let (rate, cpu) = try rawCommands(directory, options)
+            result["rate"] = rate
+            result["cpu_us_per_unit"] = cpu
             result["unit"] = "commands/s"
             result["count"] = options.commands
         case ("replay", let side) where options.setup:
@@ -91,16 +95,18 @@ enum PeerWorkloads {
             result["written"] = options.events
         case ("replay", "ours"):
             guard let path = options.database else { throw BenchError("replay needs --db PATH") }
-            let (events, seconds) = try await ourReplay(path: path, fold: !arguments.contains("--read-only"))
-            result["rate"] = Double(events) / seconds
+            let (events, wall, cpu) = try await ourReplay(path: path, fold: !arguments.contains("--read-only"))
+            result["rate"] = Double(events) / wall.seconds
             result["unit"] = "events/s"
             result["count"] = events
+            result["cpu_us_per_unit"] = cpu.seconds * 1e6 / Double(events)
         case ("replay", "raw"):
             guard let path = options.database else { throw BenchError("replay needs --db PATH") }
-            let (events, seconds) = try rawReplay(path: path)
-            result["rate"] = Double(events) / seconds
+            let (events, wall, cpu) = try rawReplay(path: path)
+            result["rate"] = Double(events) / wall.seconds
             result["unit"] = "events/s"
             result["count"] = events
+            result["cpu_us_per_unit"] = cpu.seconds * 1e6 / Double(events)
         case ("vat-case", "ours"):
             let (seconds, reminders, events) = try await ourVATCases(directory, options)
             result["rate"] = Double(options.cases) / seconds
@@ -163,24 +169,33 @@ enum PeerWorkloads {
         try await engine.execute(.complete(task: "ask-consent"), on: id, by: worker)
         // Recording the consent is the process's `consent-given` event: the case moves on to notify.
         try await engine.execute(.giveConsent(parties: ["prison", "adult-social-work", "landlord"]), on: id, by: worker)
-        // 2-3. Notify, invite, prepare: due 2026-10-27 and 2026-11-06.
+        // 2-3. Notify, contact the wellbeing services county, collect the advance
+        // information, invite each party the consent names, prepare: due by 2026-11-06.
         clock.set("2026-11-06T09:00:00Z")
         reminders += try await daemon.tick().count
-        try await engine.execute(.complete(task: "notify-chair"), on: id, by: worker)
-        try await engine.execute(.complete(task: "invite-parties"), on: id, by: chair)
+        for task in ["notify-chair", "contact-wellbeing-county", "collect-advance-information"] {
+            try await engine.execute(.complete(task: task), on: id, by: worker)
+        }
+        for party in ["prison", "adult-social-work", "landlord"] {
+            try await engine.execute(.complete(task: "invite-\(party)"), on: id, by: chair)
+        }
         try await engine.execute(.complete(task: "prepare-client"), on: id, by: worker)
         try await engine.execute(.fire(event: "meeting-held"), on: id, by: chair)
-        // 4-5. Agree actions, write the memo: due 2026-11-10 and 2026-11-13.
+        // 4-5. Record the meeting, agree actions, write the memo: due by 2026-11-13.
         clock.set("2026-11-13T09:00:00Z")
         reminders += try await daemon.tick().count
+        try await engine.execute(.complete(task: "record-meeting"), on: id, by: chair)
         try await engine.execute(
             .complete(task: "agree-actions", outcomes: ["housingForm": .text("supported"), "supportLinked": .bool(true)]),
             on: id, by: chair)
         try await engine.execute(.complete(task: "write-memo"), on: id, by: chair)
         try await engine.execute(.fire(event: "memo-sent"), on: id, by: chair)
-        // 6. Follow up: due a month after the memo.
+        // 6. Follow up: the service need, identification, housing (due by a month after the memo).
         clock.set("2026-12-14T09:00:00Z")
         reminders += try await daemon.tick().count
+        for task in ["service-need-assessment", "id-card", "strong-identification"] {
+            try await engine.execute(.complete(task: task), on: id, by: worker)
+        }
         try await engine.execute(
             .complete(task: "follow-up-housing", outcomes: ["housedBeforeRelease": .bool(true)]), on: id, by: worker)
         let closed = try await engine.execute(.fire(event: "case-closed"), on: id, by: worker)
@@ -216,7 +231,8 @@ enum PeerWorkloads {
 
     // MARK: - One command at a time
 
-    static func ourCommands(_ directory: URL, _ options: Options) async throws -> Double {
+    /// Commands per second, and the CPU time per command in microseconds.
+    static func ourCommands(_ directory: URL, _ options: Options) async throws -> (Double, Double) {
         let definition = try loadVAT(options.processFile)
         let path = directory.appendingPathComponent("commands.sqlite").path
         // The cases are written at NORMAL (not timed), then the file is opened again as the run asks.
@@ -245,6 +261,7 @@ enum PeerWorkloads {
         let database = try WorkflowDatabase(path: path, options: storeOptions)
         let engine = Engine(database: database, now: { 1_780_300_800_000 }, logger: quietLogger("bench.engine"))
         _ = try await engine.load(StreamID("case-0"))  // the definition, cached as in a running service
+        let cpu = CPUTime.now()
         let elapsed = try await ContinuousClock().measure {
             for index in 0..<options.commands {
                 try await engine.execute(
@@ -252,10 +269,12 @@ enum PeerWorkloads {
                     by: worker, commandID: UUID().uuidString)
             }
         }
-        return Double(options.commands) / elapsed.seconds
+        let used = CPUTime.now() - cpu
+        return (Double(options.commands) / elapsed.seconds, used.seconds * 1e6 / Double(options.commands))
     }
 
-    static func rawCommands(_ directory: URL, _ options: Options) throws -> Double {
+    /// Commands per second, and the CPU time per command in microseconds.
+    static func rawCommands(_ directory: URL, _ options: Options) throws -> (Double, Double) {
         let path = directory.appendingPathComponent("raw-commands.sqlite").path
         do {
             let setup = try RawSQLite(path: path, synchronous: "NORMAL")
@@ -271,10 +290,12 @@ enum PeerWorkloads {
                 payload: Benchmark.payload(index), correlationID: UUID().uuidString, commandID: UUID().uuidString,
                 recordedAt: 1_800_000_000_000 + Int64(index), hash: Data(repeating: 7, count: 32))
         }
+        let cpu = CPUTime.now()
         let elapsed = try ContinuousClock().measure {
             for command in commands { try raw.command(command) }
         }
-        return Double(options.commands) / elapsed.seconds
+        let used = CPUTime.now() - cpu
+        return (Double(options.commands) / elapsed.seconds, used.seconds * 1e6 / Double(options.commands))
     }
 
     // MARK: - Replay
@@ -325,15 +346,16 @@ enum PeerWorkloads {
 
     /// Rehydrates every case: reads its stream and folds each event into its `CaseState`.
     /// With `fold` false, only reads the streams (`--read-only`: how much of the replay is decoding and folding).
-    static func ourReplay(path: String, fold: Bool) async throws -> (Int, Double) {
+    static func ourReplay(path: String, fold: Bool) async throws -> (events: Int, wall: Duration, cpu: Duration) {
         let store = try SQLiteEventStore(path: path)
         let cases = try RawSQLite(path: path, synchronous: "NORMAL").streamCount()
         var events = 0
         var checksum = 0
+        let cpu = CPUTime.now()
         let elapsed = try await ContinuousClock().measure {
             for index in 0..<cases {
                 var state = CaseState(id: StreamID("case-\(index)"))
-                for try await event in store.read(stream: state.id) {
+                for event in try await store.events(of: state.id, fromVersion: 1) {
                     if fold, let caseEvent = try CaseEvent(event) { state = state.evolve(caseEvent) }
                     state.version = event.version
                     events += 1
@@ -341,18 +363,20 @@ enum PeerWorkloads {
                 checksum &+= state.state.utf8.count &+ Int(state.version)
             }
         }
+        let used = CPUTime.now() - cpu
         guard checksum > 0 else { throw BenchError("nothing replayed") }
-        return (events, elapsed.seconds)
+        return (events, elapsed, used)
     }
 
     /// Reads every case's rows, stream by stream, into Swift values.
-    static func rawReplay(path: String) throws -> (Int, Double) {
+    static func rawReplay(path: String) throws -> (events: Int, wall: Duration, cpu: Duration) {
         let raw = try RawSQLite(path: path, synchronous: "NORMAL")
         let cases = try raw.streamCount()
         var events = 0
+        let cpu = CPUTime.now()
         let elapsed = try ContinuousClock().measure {
             for index in 0..<cases { events += try raw.readStream("case-\(index)") }
         }
-        return (events, elapsed.seconds)
+        return (events, elapsed, CPUTime.now() - cpu)
     }
 }

@@ -42,19 +42,24 @@ enum TickBenchmark {
         func deliver(_ delivery: Delivery) async throws {}
     }
 
-    static func run(sizes: [Int], due: Int, directory: URL) async throws -> [(openTasks: Int, tick: Duration, perReminder: Duration)] {
+    /// - Parameter recordsInFlight: The daemon's ``ReminderDaemon/recordsInFlight``: 1 records
+    ///   each delivery before the next; more lets the records share flushes.
+    static func run(
+        sizes: [Int], due: Int, directory: URL, recordsInFlight: Int = 1
+    ) async throws -> [(openTasks: Int, tick: Duration, perReminder: Duration)] {
         let library = ProcessLoader().load(sources: [.init(file: "bench.yaml", text: definitionYAML)])
         guard let definition = library.definition(id: "bench") else { throw BenchError("\(library.diagnostics)") }
         var results: [(Int, Duration, Duration)] = []
         for size in sizes {
-            let path = directory.appendingPathComponent("tick-\(size).sqlite").path
+            let path = directory.appendingPathComponent("tick-\(size)-\(recordsInFlight).sqlite").path
             let database = try WorkflowDatabase(path: path)
             try await database.store(definition)
             try fill(path: path, definition: definition, openTasks: size, due: due)
             let now = Int64(Date(timeIntervalSince1970: 1_790_000_000).timeIntervalSince1970 * 1000)
             var logger = Logger(label: "bench")
             logger.logLevel = .warning
-            let daemon = ReminderDaemon(database: database, sinks: [NullSink()], id: "bench", now: { now }, logger: logger)
+            var daemon = ReminderDaemon(database: database, sinks: [NullSink()], id: "bench", now: { now }, logger: logger)
+            daemon.recordsInFlight = recordsInFlight
             let clock = ContinuousClock()
             var delivered = 0
             let elapsed = try await clock.measure { delivered = try await daemon.tick().count }

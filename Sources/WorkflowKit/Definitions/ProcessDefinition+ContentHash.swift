@@ -1,15 +1,23 @@
 import Crypto
 import Foundation
+import Synchronization
 
 extension ProcessDefinition {
     /// A stable SHA-256 (lowercase hex) of the definition's meaning: equal for
     /// files that differ only in whitespace, comments, key order or the order
     /// ids are listed in; different when anything a case depends on changes.
     /// Examples and source positions are not part of it.
+    ///
+    /// Computed once per definition and kept: the engine reads it on every `open`.
     public var contentHash: String {
+        if let cached = contentHashCache.hash(of: self) { return cached }
         let digest = SHA256.hash(data: canonicalEncoding())
-        return digest.map { String(format: "%02x", $0) }.joined()
+        let hash = String(decoding: digest.flatMap { [Self.hexDigits[Int($0 >> 4)], Self.hexDigits[Int($0 & 0x0F)]] }, as: UTF8.self)
+        contentHashCache.remember(hash, of: self)
+        return hash
     }
+
+    private static let hexDigits = Array("0123456789abcdef".utf8)
 
     /// The first 12 hex digits of ``contentHash``, for display.
     public var shortHash: String { String(contentHash.prefix(12)) }
@@ -39,4 +47,31 @@ extension ProcessDefinition {
         // Encoding plain value types cannot fail.
         return (try? encoder.encode(copy)) ?? Data()
     }
+}
+
+/// A definition's content hash, kept beside the definition it was computed from.
+///
+/// Copies of a definition share one cache; since a copy may since have been changed, the
+/// hash is returned only for a definition equal to the one it was computed from (cheap
+/// for an unchanged copy: its arrays and strings still share their storage).
+final class ContentHashCache: Sendable, Hashable {
+    private let entry = Mutex<(definition: ProcessDefinition, hash: String)?>(nil)
+
+    func hash(of definition: ProcessDefinition) -> String? {
+        entry.withLock { entry in
+            guard let entry, entry.definition == definition else { return nil }
+            return entry.hash
+        }
+    }
+
+    func remember(_ hash: String, of definition: ProcessDefinition) {
+        // The kept copy gets a cache of its own, so that it does not hold this one.
+        var kept = definition
+        kept.contentHashCache = ContentHashCache()
+        entry.withLock { $0 = (kept, hash) }
+    }
+
+    /// Not part of a definition's value.
+    static func == (lhs: ContentHashCache, rhs: ContentHashCache) -> Bool { true }
+    func hash(into hasher: inout Hasher) {}
 }

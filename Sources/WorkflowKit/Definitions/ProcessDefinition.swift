@@ -36,6 +36,14 @@ public struct ProcessDefinition: Sendable, Hashable, Codable, Identifiable {
     public var documents: [DocumentDefinition]?
     /// Examples from the file (not part of the ``contentHash``).
     public var examples: [ProcessExample]
+    /// The ``contentHash`` once computed, shared by copies (and checked against them).
+    var contentHashCache = ContentHashCache()
+
+    /// What the JSON form holds: everything but the cache.
+    enum CodingKeys: String, CodingKey {
+        case id, title, calendar, closedDays, fields, parties, roles, events, states, fastTrack, report, legalBasis,
+            retention, documents, examples
+    }
 
     /// Creates a value from its parts (see the properties for their meaning).
     public init(

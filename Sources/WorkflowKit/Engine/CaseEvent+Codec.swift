@@ -52,6 +52,7 @@ extension CaseEvent {
     }
 
     private static func decoded(_ event: RecordedEvent) throws -> CaseEvent? {
+        if let fast = fastDecoded(type: event.type, payload: event.payload) { return fast }
         let decoder = JSONDecoder()
         let data = event.payload
         switch event.type {

@@ -64,8 +64,12 @@ public actor Engine {
         let events = try CaseDecider.decide(
             .open(fields: fields, responsibleWorker: responsibleWorker, legalBasis: legalBasis), state: state, definition: definition,
             today: today(in: calendar), calendar: calendar)
-        try await database.store(definition)
-        definitions[definition.contentHash] = definition
+        let hash = definition.contentHash
+        if definitions[hash] == nil {
+            // Stored once per engine: the database keeps the first copy of each version anyway.
+            try await database.store(definition)
+            definitions[hash] = definition
+        }
         return try await append(
             events, to: state, personal: definition.personalFields, expected: .noStream, by: actor, commandID: commandID)
     }
@@ -87,15 +91,6 @@ public actor Engine {
         var attempt = 0
         while true {
             attempt += 1
-            if let commandID, let applied = try await database.appliedCommand(commandID) {
-                // The command ran before (its decision may no longer be possible): report, write nothing.
-                guard applied.stream == id else {
-                    throw EventStoreError(
-                        .commandReused,
-                        "Command id '\(commandID)' was already used for stream '\(applied.stream)' and cannot be reused for stream '\(id)'.")
-                }
-                return CaseOutcome(state: try await load(id).0, events: [], append: applied)
-            }
             // First on the case as this engine last wrote it, without reading: the append's
             // expected version catches any write since. A refusal is confirmed on a fresh read.
             let cached = attempt == 1 ? states[id] : nil
@@ -105,7 +100,13 @@ public actor Engine {
                 state = cached
                 definition = try await self.definition(hash: cached.definition)
             } else {
-                (state, definition) = try await load(id)
+                do {
+                    (state, definition) = try await load(id)
+                } catch let refusal as CommandRefused {
+                    // An id used before for another case is named as such, not as an unknown case.
+                    if let commandID, let applied = try await applied(commandID, on: id) { return applied }
+                    throw refusal
+                }
             }
             if let ifRevision, state.revision != ifRevision {
                 // The cached state may lag behind another writer: only a fresh read decides.
@@ -119,9 +120,14 @@ public actor Engine {
                     command, state: state, definition: definition, today: today(in: calendar), calendar: calendar)
             } catch is CommandRefused where cached != nil {
                 continue
+            } catch let refusal as CommandRefused {
+                // A command that ran before may no longer be possible: it reports what it did.
+                if let commandID, let applied = try await applied(commandID, on: id) { return applied }
+                throw refusal
             }
             if events.isEmpty && cached != nil { continue }
             if events.isEmpty {
+                if let commandID, let applied = try await applied(commandID, on: id) { return applied }
                 return CaseOutcome(
                     state: state, events: [],
                     append: AppendResult(stream: id, firstPosition: 0, lastPosition: 0, version: state.version))
@@ -141,6 +147,22 @@ public actor Engine {
                 if cached == nil { try await Task.sleep(for: .milliseconds(Int.random(in: 0...min(attempt, 10)))) }
             }
         }
+    }
+
+    /// What the command `commandID` did when it ran before on case `id`, with the case as
+    /// it is now; nil when no command ran with that id. (A command that is still possible
+    /// needs no such read first: its append finds the id in the same transaction and
+    /// writes nothing.)
+    ///
+    /// - Throws: ``EventStoreError`` with code `.commandReused` when the id was used for another case.
+    private func applied(_ commandID: String, on id: StreamID) async throws -> CaseOutcome? {
+        guard let applied = try await database.appliedCommand(commandID) else { return nil }
+        guard applied.stream == id else {
+            throw EventStoreError(
+                .commandReused,
+                "Command id '\(commandID)' was already used for stream '\(applied.stream)' and cannot be reused for stream '\(id)'.")
+        }
+        return CaseOutcome(state: try await load(id).0, events: [], append: applied)
     }
 
     /// Refuses ids that break ``Identifier``'s rule: a new case's id, the actor's and
@@ -203,7 +225,7 @@ public actor Engine {
         async let prefetched: SymmetricKey? = cold ? database.caseKey(for: id) : nil
         var caseKey: SymmetricKey??
         var sealedWithoutKey = false
-        for try await event in database.events.read(stream: id, fromVersion: state.version + 1) {
+        for event in try await database.events.events(of: id, fromVersion: state.version + 1) {
             if var caseEvent = try CaseEvent(event) {
                 if PersonalDataSealer.isSealed(caseEvent) {
                     // Erased: no key, and the personal values read as absent.
@@ -297,21 +319,19 @@ public actor Engine {
             actor: actor.id, organisation: actor.organisation, role: actor.role, correlationID: commandID,
             commandID: commandID)
         let sealer = PersonalDataSealer(personal: personal)
-        let result: AppendResult
+        var stored = events
+        var newKey: SymmetricKey?
         if events.contains(where: sealer.needsKey) {
             // A case gets its key with its first personal value. The decider refuses an
             // erased case, and the expected version guards against an erasure since.
             let existing = try await database.caseKey(for: state.id)
             let key = existing ?? SymmetricKey(size: .bits256)
-            let sealed = try events.map { try sealer.seal($0, caseID: state.id, key: key).newEvent() }
-            if existing != nil {
-                result = try await database.events.append(sealed, to: state.id, expected: expected, metadata: metadata)
-            } else {
-                result = try await database.append(sealed, to: state.id, expected: expected, metadata: metadata, newKey: key)
-            }
-        } else {
-            result = try await database.events.append(events.map { try $0.newEvent() }, to: state.id, expected: expected, metadata: metadata)
+            stored = try events.map { try sealer.seal($0, caseID: state.id, key: key) }
+            if existing == nil { newKey = key }
         }
+        let result = try await database.append(
+            stored, encoded: try stored.map { try $0.newEvent() }, to: state.id, expected: expected, metadata: metadata,
+            newKey: newKey)
         if result.wasAlreadyApplied {
             // The command ran before: report the case as it is, nothing new was written.
             return CaseOutcome(state: try await load(state.id).0, events: [], append: result)

@@ -36,6 +36,10 @@ public protocol EventStore: Sendable {
     /// The events of one stream with a version of at least `version`, read page by page.
     func read(stream: StreamID, fromVersion version: Int64) -> EventPages
 
+    /// The events of one stream with a version of at least `version`, read at once: for
+    /// short streams such as a case's, where a paged sequence costs more than the rows.
+    func events(of stream: StreamID, fromVersion version: Int64) async throws -> [RecordedEvent]
+
     /// Every event of the log with a position greater than `position`, read page by page.
     func readAll(after position: Int64) -> EventPages
 
@@ -61,6 +65,11 @@ extension EventStore {
         _ events: [NewEvent], to stream: StreamID, expected: ExpectedVersion
     ) async throws -> AppendResult {
         try await append(events, to: stream, expected: expected, metadata: EventMetadata())
+    }
+
+    /// Reads the stream's pages into one array.
+    public func events(of stream: StreamID, fromVersion version: Int64) async throws -> [RecordedEvent] {
+        try await read(stream: stream, fromVersion: version).collect()
     }
 
     /// Every event of one stream, from its first.

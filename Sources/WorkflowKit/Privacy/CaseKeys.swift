@@ -56,12 +56,12 @@ struct CaseKeys: SQLiteTransactionHook {
         for event in events {
             if let new = pending.key(for: event.id), new.stream == event.stream {
                 try Self.checkStillCurrent(new.master, besides: new.stream, in: db)
-                try db.execute(
+                try db.executeCached(
                     sql: "INSERT INTO case_keys (case_id, wrapped, created_at) VALUES (?, ?, ?)",
                     arguments: [new.stream.rawValue, new.wrapped, new.createdAt])
             }
             if event.type == "CaseErased" {
-                try db.execute(sql: "DELETE FROM case_keys WHERE case_id = ?", arguments: [event.stream.rawValue])
+                try db.executeCached(sql: "DELETE FROM case_keys WHERE case_id = ?", arguments: [event.stream.rawValue])
             }
         }
     }

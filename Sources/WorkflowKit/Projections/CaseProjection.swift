@@ -72,14 +72,14 @@ enum CaseProjection {
         let id = event.stream.rawValue
         guard let caseEvent else {
             // Another kind of event in a case's stream (a reminder sent) still moves its version on.
-            try db.execute(
+            try db.executeCached(
                 sql: "UPDATE cases SET version = ?, last_position = ? WHERE case_id = ?",
                 arguments: [event.version, event.position, id])
             return
         }
         switch caseEvent {
         case .opened(let opened):
-            try db.execute(
+            try db.executeCached(
                 sql: """
                     INSERT INTO cases (case_id, process, definition, state, responsible_worker, opened_on, fast_track, version, last_position)
                     VALUES (?, ?, ?, '', ?, ?, ?, ?, ?)
@@ -89,9 +89,9 @@ enum CaseProjection {
                     opened.fastTrack, event.version, event.position,
                 ])
         case .stateEntered(let entered):
-            try db.execute(sql: "UPDATE cases SET state = ? WHERE case_id = ?", arguments: [entered.state, id])
+            try db.executeCached(sql: "UPDATE cases SET state = ? WHERE case_id = ?", arguments: [entered.state, id])
         case .taskOpened(let opened):
-            try db.execute(
+            try db.executeCached(
                 sql: """
                     INSERT OR REPLACE INTO open_tasks (case_id, task, process, role, earliest, due, occurrence, suspended)
                     VALUES (?, ?, (SELECT process FROM cases WHERE case_id = ?), ?, ?, ?, ?, 0)
@@ -100,35 +100,35 @@ enum CaseProjection {
                     id, opened.task, id, opened.role, opened.earliest?.description, opened.due?.description, opened.occurrence,
                 ])
         case .taskRescheduled(let rescheduled):
-            try db.execute(
+            try db.executeCached(
                 sql: "UPDATE open_tasks SET earliest = ?, due = ? WHERE case_id = ? AND task = ?",
                 arguments: [rescheduled.earliest?.description, rescheduled.due?.description, id, rescheduled.task])
         case .taskCompleted(let completed):
-            try db.execute(sql: "DELETE FROM open_tasks WHERE case_id = ? AND task = ?", arguments: [id, completed.task])
+            try db.executeCached(sql: "DELETE FROM open_tasks WHERE case_id = ? AND task = ?", arguments: [id, completed.task])
         case .taskCancelled(let cancelled):
-            try db.execute(sql: "DELETE FROM open_tasks WHERE case_id = ? AND task = ?", arguments: [id, cancelled.task])
+            try db.executeCached(sql: "DELETE FROM open_tasks WHERE case_id = ? AND task = ?", arguments: [id, cancelled.task])
         case .taskSuspended(let suspended):
-            try db.execute(
+            try db.executeCached(
                 sql: "UPDATE open_tasks SET suspended = 1 WHERE case_id = ? AND task = ?", arguments: [id, suspended.task])
         case .taskResumed(let resumed):
-            try db.execute(
+            try db.executeCached(
                 sql: "UPDATE open_tasks SET suspended = 0 WHERE case_id = ? AND task = ?", arguments: [id, resumed.task])
         case .responsibilityHandedOver(let handover):
-            try db.execute(sql: "UPDATE cases SET responsible_worker = ? WHERE case_id = ?", arguments: [handover.to, id])
+            try db.executeCached(sql: "UPDATE cases SET responsible_worker = ? WHERE case_id = ?", arguments: [handover.to, id])
         case .caseClosed(let closed):
-            try db.execute(
+            try db.executeCached(
                 sql: "UPDATE cases SET closed_on = ?, closed_reason = ? WHERE case_id = ?",
                 arguments: [closed.on.description, closed.reason, id])
         case .caseReopened:
-            try db.execute(sql: "UPDATE cases SET closed_on = NULL, closed_reason = NULL WHERE case_id = ?", arguments: [id])
+            try db.executeCached(sql: "UPDATE cases SET closed_on = NULL, closed_reason = NULL WHERE case_id = ?", arguments: [id])
         case .caseMigrated(let migrated):
-            try db.execute(sql: "UPDATE cases SET definition = ? WHERE case_id = ?", arguments: [migrated.to, id])
+            try db.executeCached(sql: "UPDATE cases SET definition = ? WHERE case_id = ?", arguments: [migrated.to, id])
         case .caseErased(let erased):
-            try db.execute(sql: "UPDATE cases SET erased_on = ? WHERE case_id = ?", arguments: [erased.on.description, id])
+            try db.executeCached(sql: "UPDATE cases SET erased_on = ? WHERE case_id = ?", arguments: [erased.on.description, id])
         case .fieldsRecorded, .eventOccurred, .consentGiven, .consentWithdrawn, .informationDisclosed:
             break
         }
-        try db.execute(
+        try db.executeCached(
             sql: "UPDATE cases SET version = ?, last_position = ? WHERE case_id = ?",
             arguments: [event.version, event.position, id])
     }

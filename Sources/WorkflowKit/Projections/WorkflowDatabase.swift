@@ -17,6 +17,7 @@ public final class WorkflowDatabase: Sendable {
     /// Unwrapped case keys, so that each is unwrapped once per process.
     private let caseKeyCache = Mutex<[StreamID: SymmetricKey]>([:])
     private let pendingCaseKeys = CaseKeys.Pending()
+    private let appendingCaseEvents = AppendingCaseEvents()
 
     /// Opens (creating and migrating when needed) the database at `path`.
     ///
@@ -42,7 +43,9 @@ public final class WorkflowDatabase: Sendable {
                 (ChainKey.migrationID, { @Sendable db in try ChainKey.migrate(db) }),
                 (ReminderProjection.supersededMigrationID, { @Sendable db in try ReminderProjection.migrateSuperseded(db) }),
             ])
-        events.transactionHooks = [CaseProjections(reminders: reminders), CaseKeys(pending: pendingCaseKeys)]
+        events.transactionHooks = [
+            CaseProjections(reminders: reminders, appending: appendingCaseEvents), CaseKeys(pending: pendingCaseKeys),
+        ]
         for file in events.tightenedFiles {
             logger.warning(
                 "others could read or write a file of the event log; it is now owner-only (0600)",
@@ -171,6 +174,22 @@ public final class WorkflowDatabase: Sendable {
         let result = try await self.events.append(events, to: id, expected: expected, metadata: metadata)
         if !result.wasAlreadyApplied { caseKeyCache.withLock { $0[id] = key } }
         return result
+    }
+
+    /// Appends case events, `stored` being each in the form the log keeps (sealed where
+    /// the case seals) and `encoded` their payloads, with `newKey` when the case gets its
+    /// key with them. The projections take the events as they are, without decoding
+    /// their payloads again.
+    func append(
+        _ stored: [CaseEvent], encoded: [NewEvent], to id: StreamID, expected: ExpectedVersion, metadata: EventMetadata,
+        newKey: SymmetricKey?
+    ) async throws -> AppendResult {
+        appendingCaseEvents.add(encoded, stored)
+        defer { appendingCaseEvents.remove(encoded) }
+        if let newKey {
+            return try await append(encoded, to: id, expected: expected, metadata: metadata, newKey: newKey)
+        }
+        return try await events.append(encoded, to: id, expected: expected, metadata: metadata)
     }
 
     /// The case event `record` holds, with its personal values opened with the case's

@@ -24,6 +24,12 @@ public struct ReminderDaemon: Sendable {
     public var maximumSleep: Duration = .seconds(60)
     /// How many reminders one claim takes.
     public var batchSize = 64
+    /// How many delivered reminders may be waiting for their record while the next ones
+    /// go to the sinks. With 1 (the default) each delivery is recorded before the next
+    /// one starts, so that a daemon killed mid-tick delivers again only the reminder it
+    /// was delivering. With more, the records share transactions and flushes (group
+    /// commit), and a killed daemon may deliver up to this many reminders again.
+    public var recordsInFlight = 1
     /// When true (the default), each tick first folds the reminders missed during a
     /// downtime (more than ``catchUpAfter`` late) of each open task's rung into the
     /// latest one (``WorkflowDatabase/collapseLateReminders(now:lateAfter:)``).
@@ -63,54 +69,81 @@ public struct ReminderDaemon: Sendable {
             if batch.isEmpty { return delivered }
             // Who holds each role: read once per batch, so that a change reaches the next one.
             let directory = try await database.principals()
-            for (index, reminder) in batch.enumerated() {
-                if isStopping() {
-                    // Hand back what this daemon will not deliver, so that no one waits for the lease.
-                    try await database.releaseClaims(batch[index...].map(\.id), daemon: id)
-                    return delivered
-                }
-                var delivery = Delivery(reminder: reminder, deliveredAt: time, late: time - reminder.fireAt > lateAfter)
-                if directory.isEnforced {
-                    let recipients = try await database.recipients(of: reminder, in: directory)
-                    delivery.recipients = recipients
-                    if recipients.isEmpty {
-                        // A vacancy must not swallow deadlines silently.
-                        logger.warning(
-                            "nobody holds the reminder's role: it is delivered, but names no one",
-                            metadata: [
-                                "case.id": "\(Identifier.printable(reminder.caseID.rawValue))", "role": "\(Identifier.printable(reminder.role))",
-                                "reminder.id": "\(reminder.id)",
-                            ])
+            // Each reminder goes to the sinks in turn; its record (an append) may run beside
+            // the next deliveries (`recordsInFlight`), so that records share flushes.
+            var stopped = false
+            let recorded = try await withThrowingTaskGroup(of: (Int, Delivery?).self) { group in
+                var recorded: [(Int, Delivery)] = []
+                var inFlight = 0
+                for (index, reminder) in batch.enumerated() {
+                    if inFlight >= max(1, recordsInFlight), let (done, delivery) = try await group.next() {
+                        inFlight -= 1
+                        if let delivery { recorded.append((done, delivery)) }
                     }
+                    if isStopping() {
+                        // Hand back what this daemon will not deliver, so that no one waits for the lease.
+                        try await database.releaseClaims(batch[index...].map(\.id), daemon: id)
+                        stopped = true
+                        break
+                    }
+                    var delivery = Delivery(reminder: reminder, deliveredAt: time, late: time - reminder.fireAt > lateAfter)
+                    if directory.isEnforced {
+                        let recipients = try await database.recipients(of: reminder, in: directory)
+                        delivery.recipients = recipients
+                        if recipients.isEmpty {
+                            // A vacancy must not swallow deadlines silently.
+                            logger.warning(
+                                "nobody holds the reminder's role: it is delivered, but names no one",
+                                metadata: [
+                                    "case.id": "\(Identifier.printable(reminder.caseID.rawValue))", "role": "\(Identifier.printable(reminder.role))",
+                                    "reminder.id": "\(reminder.id)",
+                                ])
+                        }
+                    }
+                    guard await handToSinks(delivery) else { continue }
+                    group.addTask { [delivery] in (index, try await record(delivery) ? delivery : nil) }
+                    inFlight += 1
                 }
-                if try await deliver(delivery) {
-                    delivered.append(delivery)
+                for try await (index, delivery) in group {
+                    if let delivery { recorded.append((index, delivery)) }
                 }
+                return recorded
             }
+            delivered += recorded.sorted { $0.0 < $1.0 }.map(\.1)
+            if stopped { return delivered }
         }
     }
 
-    /// Hands one delivery to every sink, then records it. Returns false when a sink
-    /// failed (the claim lapses and the reminder is delivered again later) or when
-    /// another daemon had recorded it already.
-    private func deliver(_ delivery: Delivery) async throws -> Bool {
-        var metadata: Logger.Metadata = [
+    /// The log fields of a delivery.
+    private func metadata(of delivery: Delivery) -> Logger.Metadata {
+        [
             "case.id": "\(Identifier.printable(delivery.reminder.caseID.rawValue))",
             "task.id": "\(Identifier.printable(delivery.reminder.task))",
             "reminder.id": "\(delivery.reminder.id)", "reminder.kind": "\(delivery.reminder.kind.rawValue)",
         ]
+    }
+
+    /// Hands one delivery to every sink. Returns false when a sink failed (the claim
+    /// lapses and the reminder is delivered again later).
+    private func handToSinks(_ delivery: Delivery) async -> Bool {
         for sink in sinks {
             do {
                 try await sink.deliver(delivery)
             } catch {
+                var metadata = metadata(of: delivery)
                 metadata["sink"] = "\(sink.name)"
                 metadata["error"] = "\(error)"
                 logger.error("a sink failed; the reminder will be delivered again", metadata: metadata)
                 return false
             }
         }
+        return true
+    }
+
+    /// Records a delivery every sink took. Returns false when another daemon had recorded it already.
+    private func record(_ delivery: Delivery) async throws -> Bool {
         let recorded = try await database.recordDelivery(delivery, by: id)
-        logger.info(recorded ? "reminder delivered" : "reminder had been recorded already", metadata: metadata)
+        logger.info(recorded ? "reminder delivered" : "reminder had been recorded already", metadata: metadata(of: delivery))
         return recorded
     }
 

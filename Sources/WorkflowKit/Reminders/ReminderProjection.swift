@@ -46,11 +46,11 @@ final class ReminderProjection: Sendable {
         let caseID = event.stream.rawValue
         if event.type == ReminderSent.typeName {
             let sent = try JSONDecoder().decode(ReminderSent.self, from: event.payload)
-            try db.execute(sql: "INSERT OR IGNORE INTO reminders_delivered (id) VALUES (?)", arguments: [sent.reminder])
-            let row = try Row.fetchOne(db, sql: "SELECT * FROM reminders WHERE id = ?", arguments: [sent.reminder])
-            try db.execute(sql: "DELETE FROM reminders WHERE id = ?", arguments: [sent.reminder])
+            try db.executeCached(sql: "INSERT OR IGNORE INTO reminders_delivered (id) VALUES (?)", arguments: [sent.reminder])
+            let row = try Row.fetchOne(cached: db, sql: "SELECT * FROM reminders WHERE id = ?", arguments: [sent.reminder])
+            try db.executeCached(sql: "DELETE FROM reminders WHERE id = ?", arguments: [sent.reminder])
             if let row, let reminder = Self.reminder(from: row), let (definition, calendar) = try definition(of: caseID, in: db),
-                try Row.fetchOne(db, sql: "SELECT 1 FROM open_tasks WHERE case_id = ? AND task = ? AND occurrence = ?",
+                try Row.fetchOne(cached: db, sql: "SELECT 1 FROM open_tasks WHERE case_id = ? AND task = ? AND occurrence = ?",
                                  arguments: [caseID, reminder.task, reminder.occurrence]) != nil,
                 let next = planner.next(after: reminder, definition: definition, calendar: calendar)
             {
@@ -67,7 +67,7 @@ final class ReminderProjection: Sendable {
         case .taskCompleted(let body): try replan(caseID: caseID, task: body.task, from: body.on, in: db)
         case .taskCancelled(let body): try replan(caseID: caseID, task: body.task, from: body.on, in: db)
         case .caseClosed:
-            try db.execute(sql: "DELETE FROM reminders WHERE case_id = ?", arguments: [caseID])
+            try db.executeCached(sql: "DELETE FROM reminders WHERE case_id = ?", arguments: [caseID])
         default:
             break
         }
@@ -77,9 +77,9 @@ final class ReminderProjection: Sendable {
     /// (the case projection has already applied the event): none when the task is no
     /// longer open or is suspended; never one that was delivered before.
     private func replan(caseID: String, task: String, from: LocalDate, in db: Database) throws {
-        try db.execute(sql: "DELETE FROM reminders WHERE case_id = ? AND task = ?", arguments: [caseID, task])
+        try db.executeCached(sql: "DELETE FROM reminders WHERE case_id = ? AND task = ?", arguments: [caseID, task])
         guard let row = try Row.fetchOne(
-            db, sql: "SELECT role, earliest, due, occurrence, suspended FROM open_tasks WHERE case_id = ? AND task = ?",
+            cached: db, sql: "SELECT role, earliest, due, occurrence, suspended FROM open_tasks WHERE case_id = ? AND task = ?",
             arguments: [caseID, task]), !(row["suspended"] as Bool),
             let (definition, calendar) = try definition(of: caseID, in: db)
         else { return }
@@ -106,11 +106,11 @@ final class ReminderProjection: Sendable {
 
     /// The definition a case follows, decoded once per content hash, with its calendar.
     func definition(of caseID: String, in db: Database) throws -> (ProcessDefinition, any BusinessCalendar)? {
-        guard let hash = try String.fetchOne(db, sql: "SELECT definition FROM cases WHERE case_id = ?", arguments: [caseID])
+        guard let hash = try String.fetchOne(cached: db, sql: "SELECT definition FROM cases WHERE case_id = ?", arguments: [caseID])
         else { return nil }
         var definition = definitions.withLock { $0[hash] }
         if definition == nil {
-            guard let json = try Data.fetchOne(db, sql: "SELECT json FROM definitions WHERE hash = ?", arguments: [hash])
+            guard let json = try Data.fetchOne(cached: db, sql: "SELECT json FROM definitions WHERE hash = ?", arguments: [hash])
             else { return nil }
             let decoded = try JSONDecoder().decode(ProcessDefinition.self, from: json)
             definitions.withLock { $0[hash] = decoded }

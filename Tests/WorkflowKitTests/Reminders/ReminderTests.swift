@@ -99,6 +99,36 @@ struct ReminderTests {
         #expect(try await database.events.verify().isIntact)
     }
 
+    @Test("with records in flight, a tick records every delivery once, in claim order, and the projections agree")
+    func recordsInFlight() async throws {
+        let directory = try TemporaryDirectory()
+        let time = ManualTime(milliseconds: Self.at("2026-06-01", hour: 9))
+        let database = try WorkflowDatabase(path: directory.path("cases.sqlite"))
+        let engine = Engine(database: database, now: time.provider)
+        let definition = try Self.vatGeneric()
+        for index in 0..<12 {
+            try await engine.open(
+                definition, caseID: StreamID("c-\(index)"), fields: ["releaseDate": .date(LocalDate("2026-12-23")!)],
+                by: Acting("worker:anna"))
+        }
+        let sink = CollectingSink()
+        var daemon = ReminderDaemon(database: database, sinks: [sink], id: "d1", now: time.provider)
+        daemon.recordsInFlight = 8
+        daemon.batchSize = 5
+        time.set(milliseconds: Self.at("2026-10-28", hour: 10))
+        let delivered = try await daemon.tick()
+        #expect(delivered.count == 36)
+        #expect(delivered.map(\.reminder.id) == sink.deliveries.map(\.reminder.id))
+        #expect(try await daemon.tick().isEmpty)
+        let sent = try await database.events.readAll(after: 0).collect().filter { $0.type == "ReminderSent" }
+        #expect(sent.count == delivered.count)
+        #expect(Set(sent.compactMap(\.metadata.commandID)) == Set(delivered.map { "reminder:\($0.reminder.id)" }))
+        let live = try await database.projectionSnapshot()
+        try await database.rebuildProjections()
+        #expect(try await database.projectionSnapshot() == live)
+        #expect(try await database.events.verify().isIntact)
+    }
+
     @Test("a moved due date moves the reminders; a failing sink means delivery again later, recorded once")
     func movedAndRetried() async throws {
         let directory = try TemporaryDirectory()

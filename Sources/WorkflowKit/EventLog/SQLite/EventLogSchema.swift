@@ -90,17 +90,19 @@ enum EventLogSchema {
     }
 
     static func fetch(
-        _ db: Database, where condition: String, orderBy order: String, arguments: StatementArguments, limit: Int
+        _ db: Database, where condition: String, orderBy order: String, arguments: StatementArguments, limit: Int?
     ) throws -> [RecordedEvent] {
         let statement = try db.cachedStatement(
-            sql: "SELECT \(columns) FROM events WHERE \(condition) ORDER BY \(order) LIMIT \(limit)")
+            sql: "SELECT \(columns) FROM events WHERE \(condition) ORDER BY \(order)\(limit.map { " LIMIT \($0)" } ?? "")")
         try statement.setArguments(arguments)
         // Rows are decoded straight from the SQLite statement: this is the hot path of
         // every replay, and GRDB's generic row decoding costs more than the read itself.
         let sqlite = statement.sqliteStatement
         defer { sqlite3_reset(sqlite) }
         var events: [RecordedEvent] = []
-        events.reserveCapacity(limit)
+        // Not the whole page: a case's stream is a few events, and a page of 512 would
+        // be a 128 KiB allocation (an mmap) for each.
+        events.reserveCapacity(min(limit ?? 16, 64))
         while true {
             let code = sqlite3_step(sqlite)
             if code == SQLITE_DONE { break }

@@ -58,6 +58,9 @@ public final class SQLiteEventStore: EventStore {
     let options: Options
     private let signal = CommitSignal()
     private let committer: GroupCommitter
+    /// A read-only connection of its own for ``events(of:fromVersion:)``, used on the
+    /// calling thread when no other caller holds it (never waited for).
+    private let streamReader: Mutex<DatabaseQueue>
 
     /// Opens the log at `path`, creating the file (readable and writable by its owner
     /// only) and migrating its schema when needed.
@@ -111,6 +114,15 @@ public final class SQLiteEventStore: EventStore {
         }
         committer = GroupCommitter(
             pool: pool, maximumGroupSize: options.maximumGroupSize, now: options.now, beforeCommit: options.beforeCommit)
+        do {
+            var configuration = Configuration()
+            configuration.readonly = true
+            configuration.busyMode = .timeout(Self.seconds(options.busyTimeout))
+            configuration.label = "event-log-streams"
+            streamReader = Mutex(try DatabaseQueue(path: path, configuration: configuration))
+        } catch {
+            throw EventStoreError(.storage, "Cannot open the event log at '\(path)'.", underlying: error)
+        }
     }
 
     /// Transactions and appends committed by this store object so far.
@@ -178,6 +190,30 @@ public final class SQLiteEventStore: EventStore {
                 }
             }
         }
+    }
+
+    /// The stream's events in one statement, on the calling thread: a case's stream is
+    /// short, and a paged sequence's read transactions and thread hops (two per page
+    /// through GRDB's queues) cost more than its rows. One `SELECT` reads one snapshot
+    /// of the log, so no transaction is needed around it.
+    ///
+    /// The read uses a connection of its own, and only when it is free: a thread of
+    /// Swift's cooperative pool must never wait for a database connection (GRDB's
+    /// readers are released on that pool). When another caller holds it, the stream is
+    /// read through the paged sequence instead.
+    public func events(of stream: StreamID, fromVersion version: Int64) async throws -> [RecordedEvent] {
+        let read = try Self.storageNow("reading stream '\(stream)'") {
+            try streamReader.withLockIfAvailable { reader in
+                try reader.inDatabase { db in
+                    try EventLogSchema.fetch(
+                        db, where: "stream = ? AND version >= ?", orderBy: "version", arguments: [stream.rawValue, version],
+                        limit: nil)
+                }
+            }
+        }
+        guard let read else { return try await self.read(stream: stream, fromVersion: version).collect() }
+        let upcasters = options.upcasters
+        return try read.map(upcasters.upcast)
     }
 
     public func readAll(after position: Int64) -> EventPages {
@@ -275,6 +311,16 @@ public final class SQLiteEventStore: EventStore {
     static func storage<T>(_ what: String, _ body: () async throws -> T) async throws -> T {
         do {
             return try await body()
+        } catch let error as EventStoreError {
+            throw error
+        } catch {
+            throw EventStoreError(.storage, "The event log failed while \(what).", underlying: error)
+        }
+    }
+
+    static func storageNow<T>(_ what: String, _ body: () throws -> T) throws -> T {
+        do {
+            return try body()
         } catch let error as EventStoreError {
             throw error
         } catch {

@@ -1,0 +1,254 @@
+import Foundation
+
+extension CaseEvent {
+    /// The most frequent case events read straight from their JSON, without Foundation's
+    /// `JSONDecoder` (its generic machinery was over a third of a replay's CPU time).
+    ///
+    /// Only the exact shapes the engine writes are taken: a flat object with the type's
+    /// keys, strings without escapes, integers, booleans, lists of strings and an empty
+    /// `outcomes` object. Anything else — an unknown key, an escape, a value with field
+    /// values — returns nil, and the caller decodes it with `JSONDecoder` as before, so
+    /// that every result (and every error) is the same.
+    static func fastDecoded(type: String, payload: Data) -> CaseEvent? {
+        payload.withUnsafeBytes { bytes -> CaseEvent? in
+            guard let object = FlatJSONObject(bytes) else { return nil }
+            return fastDecoded(type: type, object)
+        }
+    }
+
+    private static func fastDecoded(type: String, _ object: FlatJSONObject) -> CaseEvent? {
+        switch type {
+        case "StateEntered":
+            guard object.has(only: ["state", "from", "event", "on"]), let state = object.string("state"),
+                let from = object.optional("from", \.string), let event = object.optional("event", \.string),
+                let on = object.date("on")
+            else { return nil }
+            return .stateEntered(StateEntered(state: state, from: from, event: event, on: on))
+        case "TaskOpened":
+            guard object.has(only: ["task", "role", "earliest", "due", "occurrence", "on", "seriesStart"]),
+                let task = object.string("task"), let role = object.string("role"),
+                let earliest = object.optional("earliest", \.date), let due = object.optional("due", \.date),
+                let occurrence = object.value("occurrence")?.int, let on = object.date("on"),
+                let seriesStart = object.optional("seriesStart", \.date)
+            else { return nil }
+            return .taskOpened(
+                TaskOpened(task: task, role: role, earliest: earliest, due: due, occurrence: occurrence, on: on, seriesStart: seriesStart))
+        case "TaskCompleted":
+            guard object.has(only: ["task", "outcomes", "on", "late", "sealed"]), let task = object.string("task"),
+                case .emptyObject? = object.value("outcomes"), let on = object.date("on"), let late = object.value("late")?.bool,
+                let sealed = object.optional("sealed", \.string)
+            else { return nil }
+            return .taskCompleted(TaskCompleted(task: task, outcomes: [:], on: on, late: late, sealed: sealed))
+        case "TaskRescheduled":
+            guard object.has(only: ["task", "earliest", "due", "previousEarliest", "previousDue", "reason", "on"]),
+                let task = object.string("task"), let earliest = object.optional("earliest", \.date),
+                let due = object.optional("due", \.date), let previousEarliest = object.optional("previousEarliest", \.date),
+                let previousDue = object.optional("previousDue", \.date), let reason = object.string("reason"),
+                let on = object.date("on")
+            else { return nil }
+            return .taskRescheduled(
+                TaskRescheduled(
+                    task: task, earliest: earliest, due: due, previousEarliest: previousEarliest, previousDue: previousDue,
+                    reason: reason, on: on))
+        case "TaskCancelled", "TaskSuspended":
+            guard object.has(only: ["task", "reason", "on"]), let task = object.string("task"),
+                let reason = object.string("reason"), let on = object.date("on")
+            else { return nil }
+            return type == "TaskCancelled"
+                ? .taskCancelled(TaskCancelled(task: task, reason: reason, on: on))
+                : .taskSuspended(TaskSuspended(task: task, reason: reason, on: on))
+        case "TaskResumed":
+            guard object.has(only: ["task", "on"]), let task = object.string("task"), let on = object.date("on") else { return nil }
+            return .taskResumed(TaskResumed(task: task, on: on))
+        case "EventOccurred":
+            guard object.has(only: ["event", "on"]), let event = object.string("event"), let on = object.date("on") else { return nil }
+            return .eventOccurred(EventOccurred(event: event, on: on))
+        case "ConsentGiven":
+            guard object.has(only: ["parties", "on"]), let parties = object.value("parties")?.strings, let on = object.date("on")
+            else { return nil }
+            return .consentGiven(ConsentGiven(parties: parties, on: on))
+        default:
+            return nil
+        }
+    }
+}
+
+/// A JSON object whose values are all simple: what the engine's own events hold.
+/// Parsing fails (nil) on anything else, and on duplicate keys.
+struct FlatJSONObject {
+    enum Value {
+        case string(String)
+        case int(Int)
+        case bool(Bool)
+        case null
+        case strings([String])
+        case emptyObject
+
+        var string: String? {
+            if case .string(let value) = self { value } else { nil }
+        }
+        var int: Int? {
+            if case .int(let value) = self { value } else { nil }
+        }
+        var bool: Bool? {
+            if case .bool(let value) = self { value } else { nil }
+        }
+        var strings: [String]? {
+            if case .strings(let value) = self { value } else { nil }
+        }
+        var date: LocalDate? {
+            if case .string(let value) = self { LocalDate(value) } else { nil }
+        }
+    }
+
+    private var fields: [(key: String, value: Value)] = []
+
+    func value(_ key: String) -> Value? {
+        fields.first { $0.key == key }?.value
+    }
+
+    func string(_ key: String) -> String? { value(key)?.string }
+
+    func date(_ key: String) -> LocalDate? { value(key)?.date }
+
+    /// An optional member: `.some(nil)` when absent or null, nil when present but not readable by `read`.
+    func optional<T>(_ key: String, _ read: (Value) -> T?) -> T?? {
+        guard let value = value(key) else { return .some(nil) }
+        if case .null = value { return .some(nil) }
+        guard let read = read(value) else { return nil }
+        return .some(read)
+    }
+
+    /// Whether every key is one of `keys`, each at most once.
+    func has(only keys: Set<String>) -> Bool {
+        var seen = Set<String>()
+        for field in fields {
+            guard keys.contains(field.key), seen.insert(field.key).inserted else { return false }
+        }
+        return true
+    }
+
+    init?(_ bytes: UnsafeRawBufferPointer) {
+        var reader = Reader(bytes: bytes)
+        reader.skipSpace()
+        guard reader.take(UInt8(ascii: "{")) else { return nil }
+        reader.skipSpace()
+        if !reader.take(UInt8(ascii: "}")) {
+            while true {
+                reader.skipSpace()
+                guard let key = reader.string() else { return nil }
+                reader.skipSpace()
+                guard reader.take(UInt8(ascii: ":")) else { return nil }
+                reader.skipSpace()
+                guard let value = reader.value() else { return nil }
+                fields.append((key, value))
+                reader.skipSpace()
+                if reader.take(UInt8(ascii: ",")) { continue }
+                guard reader.take(UInt8(ascii: "}")) else { return nil }
+                break
+            }
+        }
+        reader.skipSpace()
+        guard reader.atEnd else { return nil }
+    }
+
+    private struct Reader {
+        let bytes: UnsafeRawBufferPointer
+        var index = 0
+
+        var atEnd: Bool { index == bytes.count }
+
+        mutating func skipSpace() {
+            while index < bytes.count {
+                switch bytes[index] {
+                case UInt8(ascii: " "), UInt8(ascii: "\n"), UInt8(ascii: "\r"), UInt8(ascii: "\t"): index += 1
+                default: return
+                }
+            }
+        }
+
+        mutating func take(_ byte: UInt8) -> Bool {
+            guard index < bytes.count, bytes[index] == byte else { return false }
+            index += 1
+            return true
+        }
+
+        mutating func take(_ word: StaticString) -> Bool {
+            let count = word.utf8CodeUnitCount
+            guard index + count <= bytes.count else { return false }
+            for offset in 0..<count where bytes[index + offset] != word.utf8Start[offset] { return false }
+            index += count
+            return true
+        }
+
+        /// A string without escapes or control characters, valid UTF-8.
+        mutating func string() -> String? {
+            guard take(UInt8(ascii: "\"")) else { return nil }
+            let start = index
+            while index < bytes.count {
+                let byte = bytes[index]
+                if byte == UInt8(ascii: "\"") {
+                    let text = String(validating: UnsafeRawBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
+                    index += 1
+                    return text
+                }
+                if byte == UInt8(ascii: "\\") || byte < 0x20 { return nil }
+                index += 1
+            }
+            return nil
+        }
+
+        mutating func value() -> Value? {
+            guard index < bytes.count else { return nil }
+            switch bytes[index] {
+            case UInt8(ascii: "\""):
+                return string().map(Value.string)
+            case UInt8(ascii: "t"):
+                return take("true") ? .bool(true) : nil
+            case UInt8(ascii: "f"):
+                return take("false") ? .bool(false) : nil
+            case UInt8(ascii: "n"):
+                return take("null") ? .null : nil
+            case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+                return integer().map(Value.int)
+            case UInt8(ascii: "["):
+                index += 1
+                var strings: [String] = []
+                skipSpace()
+                if take(UInt8(ascii: "]")) { return .strings(strings) }
+                while true {
+                    skipSpace()
+                    guard let string = string() else { return nil }
+                    strings.append(string)
+                    skipSpace()
+                    if take(UInt8(ascii: ",")) { continue }
+                    return take(UInt8(ascii: "]")) ? .strings(strings) : nil
+                }
+            case UInt8(ascii: "{"):
+                index += 1
+                skipSpace()
+                return take(UInt8(ascii: "}")) ? .emptyObject : nil
+            default:
+                return nil
+            }
+        }
+
+        /// An integer without fraction or exponent that fits an `Int`.
+        mutating func integer() -> Int? {
+            let negative = take(UInt8(ascii: "-"))
+            var value = 0
+            var digits = 0
+            while index < bytes.count, case UInt8(ascii: "0")...UInt8(ascii: "9") = bytes[index] {
+                let (times, overflow) = value.multipliedReportingOverflow(by: 10)
+                let (sum, overflow2) = times.addingReportingOverflow(Int(bytes[index] - UInt8(ascii: "0")))
+                guard !overflow, !overflow2 else { return nil }
+                value = sum
+                digits += 1
+                index += 1
+            }
+            guard digits > 0 else { return nil }
+            if index < bytes.count, [UInt8(ascii: "."), UInt8(ascii: "e"), UInt8(ascii: "E")].contains(bytes[index]) { return nil }
+            return negative ? -value : value
+        }
+    }
+}

@@ -150,18 +150,34 @@ public struct ReminderDaemon: Sendable {
     /// Runs until the task is cancelled: each tick delivers what is due, then the daemon
     /// sleeps until the next reminder's time (at most `maximumSleep`).
     ///
+    /// A tick that fails on storage (the log busy beyond its timeout, a full disk, an I/O
+    /// error) is logged and tried again after a pause that doubles up to `maximumSleep`:
+    /// a claimed reminder's claim lapses and it is delivered again, so nothing is lost,
+    /// and the daemon (and a server it runs in) stays up. Any other failure (a log that
+    /// fails its integrity check, a master key that does not open it) ends the run:
+    /// retrying cannot help.
+    ///
     /// - Parameter sleep: Waits the given duration; the command line passes one that
     ///   ends early on graceful shutdown.
     public func run(
         isStopping: @Sendable () -> Bool = { Task.isCancelled },
         sleep: @Sendable (Duration) async -> Void = { try? await Task.sleep(for: $0) }
     ) async throws {
+        var pause = Duration.seconds(1)
         while !isStopping() {
-            try await tick(isStopping: isStopping)
-            let time = now()
             var wait = maximumSleep
-            if let next = try await database.nextReminderTime(now: time) {
-                wait = min(wait, .milliseconds(max(0, next - time)))
+            do {
+                try await tick(isStopping: isStopping)
+                let time = now()
+                if let next = try await database.nextReminderTime(now: time) {
+                    wait = min(wait, .milliseconds(max(0, next - time)))
+                }
+                pause = .seconds(1)
+            } catch let error as EventStoreError where error.code == .storage {
+                logger.error(
+                    "a tick failed on the event log; it is tried again", metadata: ["error": "\(error)", "retry.in": "\(pause)"])
+                wait = min(pause, maximumSleep)
+                pause = min(pause * 2, maximumSleep)
             }
             if isStopping() { return }
             await sleep(max(wait, .milliseconds(10)))

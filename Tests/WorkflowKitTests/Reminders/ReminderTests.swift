@@ -1,4 +1,6 @@
 import Foundation
+import Synchronization
+import GRDB
 import Testing
 import WorkflowKit
 import WorkflowKitTesting
@@ -97,6 +99,43 @@ struct ReminderTests {
         #expect(sent.allSatisfy { $0.metadata.actor == "d1" })
         #expect(Set(sink.deliveries.map(\.reminder.id)).count == sink.deliveries.count)
         #expect(try await database.events.verify().isIntact)
+    }
+
+    @Test("a tick that fails on a busy log is tried again: the daemon stays up and delivers once the log is free")
+    func daemonOutlastsBusyLog() async throws {
+        let directory = try TemporaryDirectory()
+        let time = ManualTime(milliseconds: Self.at("2026-06-01", hour: 9))
+        var options = SQLiteEventStore.Options()
+        options.busyTimeout = .milliseconds(50)
+        let database = try WorkflowDatabase(path: directory.path("cases.sqlite"), options: options)
+        let engine = Engine(database: database, now: time.provider)
+        try await engine.open(
+            try Self.vatGeneric(), caseID: "c-1", fields: ["releaseDate": .date(LocalDate("2026-12-23")!)], by: Acting("worker:anna"))
+        time.set(milliseconds: Self.at("2026-10-28", hour: 10))
+        // Another program holds the write lock: claiming a reminder fails with "busy".
+        let holder = try DatabaseQueue(path: directory.path("cases.sqlite"))
+        let holding = Task.detached {
+            try await holder.writeWithoutTransaction { db in
+                try db.execute(sql: "BEGIN IMMEDIATE")
+                Thread.sleep(forTimeInterval: 1.2)
+                try db.execute(sql: "COMMIT")
+            }
+        }
+        try await Task.sleep(for: .milliseconds(200))
+        let sink = CollectingSink()
+        var daemon = ReminderDaemon(database: database, sinks: [sink], id: "d1", now: time.provider)
+        daemon.maximumSleep = .milliseconds(200)
+        let stop = ManagedFlag()
+        let running = Task { try await daemon.run(isStopping: { stop.isSet }) }
+        try await Task.sleep(for: .milliseconds(500))
+        #expect(sink.deliveries.isEmpty)
+        try await holding.value
+        for _ in 0..<100 where sink.deliveries.isEmpty { try await Task.sleep(for: .milliseconds(50)) }
+        #expect(!sink.deliveries.isEmpty)
+        stop.set()
+        try await running.value
+        let sent = try await database.events.readAll(after: 0).collect().filter { $0.type == "ReminderSent" }
+        #expect(sent.count == sink.deliveries.count)
     }
 
     @Test("with records in flight, a tick records every delivery once, in claim order, and the projections agree")
@@ -199,4 +238,11 @@ struct ReminderTests {
         let sentEvents = try await database.events.readAll(after: 0).collect().filter { $0.type == "ReminderSent" }
         #expect(sentEvents.count == all.count)
     }
+}
+
+/// A flag one task sets and another reads.
+private final class ManagedFlag: Sendable {
+    private let value = Mutex(false)
+    var isSet: Bool { value.withLock { $0 } }
+    func set() { value.withLock { $0 = true } }
 }

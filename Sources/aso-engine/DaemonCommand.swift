@@ -51,11 +51,19 @@ struct DaemonCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("How long a claim holds, in seconds.", valueName: "seconds"))
     var lease: Int = 300
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "How many delivered reminders may wait for their record while the next go out (1–64): more share flushes, and a killed daemon may deliver that many again.",
+            valueName: "n"))
+    var recordsInFlight: Int = 1
+
     func validate() throws {
         if global.now != nil && !once {
             throw ValidationError("--now simulates one moment; use it with --once.")
         }
         if maxInterval < 1 { throw ValidationError("--max-interval must be at least 1 second.") }
+        if !(1...64).contains(recordsInFlight) { throw ValidationError("--records-in-flight must be from 1 to 64.") }
         if sinkTimeout < 1 { throw ValidationError("--sink-timeout must be at least 1 second.") }
         for name in sinkEnvironment where CommandSink.withheldVariables.contains(name) {
             throw ValidationError("--sink-env \(name) is refused: sink commands never get the master key.")
@@ -117,6 +125,7 @@ struct DaemonCommand: AsyncParsableCommand {
             now: clock, logger: logger)
         daemon.maximumSleep = .seconds(maxInterval)
         daemon.lease = Int64(lease) * 1000
+        daemon.recordsInFlight = recordsInFlight
         var retention: RetentionService?
         if !noRetention {
             let catalog = try processOptions.loadCatalog()

@@ -145,14 +145,16 @@ struct DaemonTests {
         print("sigkill: \(kills) kills, \(delivered.count) deliveries of \(due.count) reminders")
     }
 
-    @Test("two daemons on one file deliver each reminder once")
+    @Test("two daemons on one file deliver each reminder once (one recording 16 in flight)")
     func twoDaemons() async throws {
         let directory = try TemporaryDirectory()
         let path = directory.path("cases.sqlite")
         try await Self.makeCases(120, at: path, openedOn: LocalDate("2026-03-02")!, firstRelease: LocalDate("2026-09-02")!)
         let outputs = (directory.path("a.jsonl"), directory.path("b.jsonl"))
         let a = try Daemon(["--db", path, "--once", "--now", "2026-06-15T09:00", "--id", "a", "--sink", "exec:cat >> '\(outputs.0)'"])
-        let b = try Daemon(["--db", path, "--once", "--now", "2026-06-15T09:00", "--id", "b", "--sink", "exec:cat >> '\(outputs.1)'"])
+        let b = try Daemon([
+            "--db", path, "--once", "--now", "2026-06-15T09:00", "--id", "b", "--records-in-flight", "16", "--sink", "exec:cat >> '\(outputs.1)'",
+        ])
         #expect(a.wait() == 0)
         #expect(b.wait() == 0)
         let first = Self.ids(inLines: (try? String(contentsOfFile: outputs.0, encoding: .utf8)) ?? "")

@@ -25,6 +25,13 @@ extension GlobalOptions {
     ///
     /// A date alone (`2026-06-01`) means noon of that day in Helsinki; a date-time
     /// without an offset is read in Helsinki time.
+    /// A clock for a long-running command: fixed at `--now` when given, else the real time.
+    func clock() throws -> @Sendable () -> Int64 {
+        guard now != nil else { return { Int64((Date().timeIntervalSince1970 * 1000).rounded()) } }
+        let fixed = try nowMilliseconds()
+        return { fixed }
+    }
+
     func nowMilliseconds() throws -> Int64 {
         guard let now else { return Int64((Date().timeIntervalSince1970 * 1000).rounded()) }
         guard let date = SimulatedTime.parse(now) else {

@@ -113,13 +113,7 @@ struct DaemonCommand: AsyncParsableCommand {
         let existed = FileManager.default.fileExists(atPath: global.db)
         let database = try global.openDatabase(create: true)
         if !existed { logger.notice("created an empty event log", metadata: ["db": "\(global.db)"]) }
-        let clock: @Sendable () -> Int64
-        if global.now != nil {
-            let fixed = try global.nowMilliseconds()
-            clock = { fixed }
-        } else {
-            clock = { Int64((Date().timeIntervalSince1970 * 1000).rounded()) }
-        }
+        let clock = try global.clock()
         var daemon = ReminderDaemon(
             database: database, sinks: try sinks(), id: id ?? "daemon-\(ProcessInfo.processInfo.processIdentifier)",
             now: clock, logger: logger)

@@ -111,13 +111,17 @@ struct PrincipalsCommand: AsyncParsableCommand {
         }
     }
 
-    /// Ends the command unless the directory is empty or the actor holds `coordinator`.
-    static func requireCoordinator(_ directory: PrincipalDirectory, _ database: WorkflowDatabase, _ global: GlobalOptions) async throws {
+    /// Ends the command unless the directory is empty or the actor holds `coordinator`;
+    /// a refusal is recorded as a security event of `action`.
+    static func requireCoordinator(
+        _ directory: PrincipalDirectory, _ database: WorkflowDatabase, _ global: GlobalOptions, action: String = "principals",
+        doing what: String = "Changing the directory of principals, or reviewing refusals,"
+    ) async throws {
         guard directory.isEnforced else { return }
         let actor = global.acting
         if directory.principal(actor.id)?.roles.contains(AccessPolicy.coordinatorRole) == true { return }
-        try await database.recordRefusal(AccessRefused(action: "principals", caseID: "-", code: AccessDenied.Code.forbidden.description), by: actor)
-        printError("Changing the directory of principals, or reviewing refusals, needs the role '\(AccessPolicy.coordinatorRole)'; '\(actor.id)' does not hold it.")
+        try await database.recordRefusal(AccessRefused(action: action, caseID: "-", code: AccessDenied.Code.forbidden.description), by: actor)
+        printError("\(what) needs the role '\(AccessPolicy.coordinatorRole)'; '\(actor.id)' does not hold it.")
         throw ExitCode(1)
     }
 }

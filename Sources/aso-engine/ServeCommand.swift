@@ -64,13 +64,7 @@ struct ServeCommand: AsyncParsableCommand {
         let logger = Logger(label: "aso-engine.serve")
         let catalog = try processOptions.loadCatalog()
         let engine = try global.makeEngine(create: true)
-        let clock: @Sendable () -> Int64
-        if global.now != nil {
-            let fixed = try global.nowMilliseconds()
-            clock = { fixed }
-        } else {
-            clock = { Int64((Date().timeIntervalSince1970 * 1000).rounded()) }
-        }
+        let clock = try global.clock()
         var configuration = APIServer.Configuration()
         configuration.host = host
         configuration.port = port

@@ -105,11 +105,6 @@ struct TokenCommand: AsyncParsableCommand {
 
     /// Ends the command unless the directory is empty or the actor holds `coordinator`.
     static func requireCoordinator(_ directory: PrincipalDirectory, _ database: WorkflowDatabase, _ global: GlobalOptions) async throws {
-        guard directory.isEnforced else { return }
-        let actor = global.acting
-        if directory.principal(actor.id)?.roles.contains(AccessPolicy.coordinatorRole) == true { return }
-        try await database.recordRefusal(AccessRefused(action: "token", caseID: "-", code: AccessDenied.Code.forbidden.description), by: actor)
-        printError("Managing API tokens needs the role '\(AccessPolicy.coordinatorRole)'; '\(actor.id)' does not hold it.")
-        throw ExitCode(1)
+        try await PrincipalsCommand.requireCoordinator(directory, database, global, action: "token", doing: "Managing API tokens")
     }
 }

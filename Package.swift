@@ -72,7 +72,7 @@ let package = Package(
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
-            resources: [.copy("openapi.yaml")],
+            resources: [.copy("openapi.yaml"), .copy("Web/strings"), .copy("Web/site.css")],
             swiftSettings: settings
         ),
         // prctl is variadic in C, so Swift cannot call it: one small C function does.

@@ -256,38 +256,31 @@ extension APIServer {
                 throw Problem.badRequest("The process file must be UTF-8 text.", field: "body")
             }
             let name = (try ListQuery(request).text("name")) ?? "process.yaml"
-            let library = ProcessLoader().load(sources: [ProcessLoader.Source(file: name, text: text)])
+            let check = try await checkProcessFile(text, name: name, guardian: guardian)
+            let library = check.library
             let diagnostics = library.diagnostics.map { diagnostic -> [String: Any] in
                 [
                     "severity": diagnostic.severity.rawValue, "message": diagnostic.message, "file": diagnostic.file,
                     "line": diagnostic.line, "column": diagnostic.column, "text": diagnostic.description,
                 ]
             }
-            let loaded = library.processes.first ?? library.processesFailingOnlyExamples.first
-            // The file's impact on the open cases of its process that the caller may see, as `aso-engine diff` shows it.
+            let loaded = check.loaded
             var impact: Any = NSNull()
-            if let target = loaded?.definition, let calendar = target.makeCalendar() {
-                let today = engine.today(in: calendar)
-                var cases: [[String: Any]] = []
-                var running: [String: ProcessDefinition] = [:]
-                for summary in try await database.cases(process: target.id, includeClosed: false) {
-                    let (state, current) = try await engine.load(summary.id)
-                    guard guardian.canSee(state) else { continue }
-                    running[current.contentHash] = current
-                    let effect = MigrationImpact(of: state, following: current, to: target, today: today, calendar: calendar)
-                    cases.append([
-                        "case": effect.caseID.rawValue, "state": effect.state, "fromVersion": effect.fromVersion,
-                        "canMigrate": effect.canMigrate, "refusal": effect.refusal ?? NSNull(), "affected": effect.isAffected,
-                        "tasksNotOpened": effect.tasksNotOpened, "taskChanges": effect.taskChanges.map(\.description),
-                        "cadenceChanges": effect.cadenceChanges.map(\.description),
-                    ])
-                }
-                let versions = running.values.filter { $0.contentHash != target.contentHash }.sorted { $0.contentHash < $1.contentHash }
-                    .map { old -> [String: Any] in
-                        let diff = ProcessDiff(from: old, to: target)
-                        return ["oldVersion": diff.oldVersion, "changes": diff.changes.map(\.description)]
-                    }
-                impact = ["newVersion": target.contentHash, "versions": versions, "cases": cases] as [String: Any]
+            if let found = check.impact {
+                impact = [
+                    "newVersion": found.newVersion,
+                    "versions": found.versions.map { diff -> [String: Any] in
+                        ["oldVersion": diff.oldVersion, "changes": diff.changes.map(\.description)]
+                    },
+                    "cases": found.cases.map { effect -> [String: Any] in
+                        [
+                            "case": effect.caseID.rawValue, "state": effect.state, "fromVersion": effect.fromVersion,
+                            "canMigrate": effect.canMigrate, "refusal": effect.refusal ?? NSNull(), "affected": effect.isAffected,
+                            "tasksNotOpened": effect.tasksNotOpened, "taskChanges": effect.taskChanges.map(\.description),
+                            "cadenceChanges": effect.cadenceChanges.map(\.description),
+                        ]
+                    },
+                ] as [String: Any]
             }
             return try Self.json([
                 "valid": library.isValid && !library.processes.isEmpty, "process": loaded?.definition.id ?? NSNull(),
@@ -298,6 +291,41 @@ extension APIServer {
                 },
             ] as [String: Any])
         }
+    }
+
+    /// A process file checked without saving anything: its diagnostics, its examples, and
+    /// its impact on the open cases of its process that `guardian` may see.
+    struct ProcessFileCheck: Sendable {
+        struct Impact: Sendable {
+            var newVersion: String
+            /// What changed from each version open cases follow now.
+            var versions: [ProcessDiff]
+            var cases: [MigrationImpact]
+        }
+        var library: ProcessLibrary
+        var loaded: LoadedProcess?
+        var impact: Impact?
+    }
+
+    func checkProcessFile(_ text: String, name: String, guardian: AccessGuard) async throws -> ProcessFileCheck {
+        let library = ProcessLoader().load(sources: [ProcessLoader.Source(file: name, text: text)])
+        let loaded = library.processes.first ?? library.processesFailingOnlyExamples.first
+        var impact: ProcessFileCheck.Impact?
+        if let target = loaded?.definition, let calendar = target.makeCalendar() {
+            let today = engine.today(in: calendar)
+            var cases: [MigrationImpact] = []
+            var running: [String: ProcessDefinition] = [:]
+            for summary in try await database.cases(process: target.id, includeClosed: false) {
+                let (state, current) = try await engine.load(summary.id)
+                guard guardian.canSee(state) else { continue }
+                running[current.contentHash] = current
+                cases.append(MigrationImpact(of: state, following: current, to: target, today: today, calendar: calendar))
+            }
+            let versions = running.values.filter { $0.contentHash != target.contentHash }.sorted { $0.contentHash < $1.contentHash }
+                .map { ProcessDiff(from: $0, to: target) }
+            impact = .init(newVersion: target.contentHash, versions: versions, cases: cases)
+        }
+        return ProcessFileCheck(library: library, loaded: loaded, impact: impact)
     }
 
     // MARK: Shapes

@@ -30,6 +30,13 @@ public struct APIServer: Sendable {
         public var oidc: OIDCVerifier?
         /// Other services to run in the same service group (e.g. the reminder daemon).
         public var services: [any Service] = []
+        /// Marks the web page's cookies `Secure` although this server speaks plain HTTP:
+        /// for a server behind a reverse proxy that terminates TLS (with TLS here they are
+        /// always `Secure`).
+        public var secureCookies = false
+        /// Where people send feedback on the web page's accessibility (an e-mail address
+        /// or a web form), shown on its accessibility statement.
+        public var accessibilityContact: String?
 
         public init() {}
     }
@@ -78,6 +85,7 @@ public struct APIServer: Sendable {
     let metrics: APIMetrics
     let idempotency = IdempotencyGate()
     let access: AccessCache
+    let sessions = WebSessions()
 
     public init(
         database: WorkflowDatabase, engine: Engine, catalog: ProcessCatalog, configuration: Configuration,
@@ -103,6 +111,7 @@ public struct APIServer: Sendable {
         router.add(middleware: metrics.middleware)
         router.add(middleware: ProblemMiddleware())
         addRoutes(to: router)
+        addWebRoutes(to: router)
         let server: HTTPServerBuilder
         if let certificate = configuration.tlsCertificate, let key = configuration.tlsKey {
             let tls = TLSConfiguration.makeServerConfiguration(
@@ -160,7 +169,12 @@ public struct APIServer: Sendable {
         guard parts.count == 2, parts[0].lowercased() == "bearer" else {
             throw Problem.unauthorized("The Authorization header must be 'Bearer <token>'.")
         }
-        let presented = String(parts[1]).trimmingCharacters(in: .whitespaces)
+        return try await signIn(presented: String(parts[1]).trimmingCharacters(in: .whitespaces))
+    }
+
+    /// Signs in the holder of a token's text (an API token, or an identity provider's
+    /// token when one is configured), as a bearer header or a web session presents it.
+    func signIn(presented: String) async throws -> AccessGuard {
         let time = now()
         let (registry, directory, overrides) = try await access.current()
         if !presented.hasPrefix("aso_"), let oidc = configuration.oidc, OIDCVerifier.looksLikeJWT(presented) {
@@ -177,7 +191,7 @@ public struct APIServer: Sendable {
                     actor: Acting(principal.actor))
             }
         }
-        guard let token = registry.signIn(presented, at: time) else {
+        guard let token = registry.signIn(presented, at: time), token.scope == nil else {
             throw Problem.unauthorized("The token is not valid: unknown, expired or revoked.")
         }
         let guardian = AccessGuard(

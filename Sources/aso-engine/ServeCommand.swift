@@ -38,6 +38,14 @@ struct ServeCommand: AsyncParsableCommand {
         help: ArgumentHelp("An OpenID Connect configuration (JSON: issuer, audience, jwksFile, claims): also accept the identity provider's JWT access tokens.", valueName: "path"))
     var oidcConfiguration: String?
 
+    @Flag(name: .customLong("secure-cookies"), help: "Mark the web page's cookies Secure behind a reverse proxy that terminates TLS.")
+    var secureCookies = false
+
+    @Option(
+        name: .customLong("accessibility-contact"),
+        help: ArgumentHelp("Where people send feedback on the web page's accessibility (shown on its statement).", valueName: "contact"))
+    var accessibilityContact: String?
+
     @Flag(name: .long, help: "Also run the reminder daemon in this process (its sinks with --sink).")
     var daemon = false
 
@@ -70,6 +78,8 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.port = port
         configuration.tlsCertificate = tlsCertificate
         configuration.tlsKey = tlsKey
+        configuration.secureCookies = secureCookies
+        configuration.accessibilityContact = accessibilityContact
         if let oidcConfiguration {
             do {
                 configuration.oidc = try await OIDCVerifier(configurationFile: oidcConfiguration)

@@ -25,6 +25,13 @@ public struct APIToken: Sendable, Hashable, Codable {
     public var expiresAt: Int64
     /// When it was revoked, if it was.
     public var revokedAt: Int64?
+    /// What the token may do: nil for the whole API (as its actor), or ``calendarScope``
+    /// for a calendar feed address, which reads only its actor's due dates and signs in
+    /// nowhere else.
+    public var scope: String?
+
+    /// The scope of a calendar feed's token.
+    public static let calendarScope = "calendar"
 
     /// Whether the token signs in at `now`.
     public func isValid(at now: Int64) -> Bool { revokedAt == nil && now < expiresAt }
@@ -127,7 +134,7 @@ extension WorkflowDatabase {
     /// - Throws: ``CommandRefused`` (`.invalidIdentifier`) for an actor id that breaks the
     ///   id rule, (`.invalidValue`) for a validity that is not positive or longer than two years.
     public func issueToken(
-        actor: String, label: String, validFor seconds: Int64, now: Int64, by issuer: Acting
+        actor: String, label: String, validFor seconds: Int64, now: Int64, by issuer: Acting, scope: String? = nil
     ) async throws -> IssuedToken {
         try Identifier.check(actor, as: "actor id")
         guard seconds > 0, seconds <= Self.longestTokenValidity else {
@@ -136,7 +143,7 @@ extension WorkflowDatabase {
         let (id, text) = APIToken.makeText()
         let token = APIToken(
             id: id, actor: actor, hash: APIToken.hash(ofText: text), label: label, issuedAt: now,
-            expiresAt: now + seconds * 1000, revokedAt: nil)
+            expiresAt: now + seconds * 1000, revokedAt: nil, scope: scope)
         _ = try await events.append(
             [try NewEvent(type: APITokenIssued.typeName, encoding: APITokenIssued(token: token))], to: APITokenRegistry.stream,
             expected: .any, metadata: EventMetadata(actor: issuer.id, organisation: issuer.organisation, role: issuer.role))

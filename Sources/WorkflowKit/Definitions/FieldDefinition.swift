@@ -20,6 +20,12 @@ public struct FieldDefinition: Sendable, Hashable, Codable, Identifiable {
     public var id: String
     /// What coordinators and workers see.
     public var title: String
+    /// The title in other languages, by language code (`fi`, `sv`, `en`), when the
+    /// process file gives several; ``title`` is the one shown when no language is asked for.
+    public var titles: [String: String]? = nil
+
+    /// The title in `language` (a code such as `sv`), or ``title`` when it has none.
+    public func title(in language: String) -> String { titles?[language] ?? title }
     /// The kind of value.
     public var type: Kind
     /// The allowed values of a choice (empty for other kinds).

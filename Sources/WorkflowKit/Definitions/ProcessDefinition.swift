@@ -9,6 +9,12 @@ public struct ProcessDefinition: Sendable, Hashable, Codable, Identifiable {
     public var id: String
     /// What the process is called.
     public var title: String
+    /// The title in other languages, by language code (`fi`, `sv`, `en`), when the
+    /// process file gives several; ``title`` is the one shown when no language is asked for.
+    public var titles: [String: String]? = nil
+
+    /// The title in `language` (a code such as `sv`), or ``title`` when it has none.
+    public func title(in language: String) -> String { titles?[language] ?? title }
     /// The id of the calendar that counts working days, e.g. `fi`.
     public var calendar: String
     /// The region's own closed days, added to the calendar.
@@ -41,7 +47,7 @@ public struct ProcessDefinition: Sendable, Hashable, Codable, Identifiable {
 
     /// What the JSON form holds: everything but the cache.
     enum CodingKeys: String, CodingKey {
-        case id, title, calendar, closedDays, fields, parties, roles, events, states, fastTrack, report, legalBasis,
+        case id, title, titles, calendar, closedDays, fields, parties, roles, events, states, fastTrack, report, legalBasis,
             retention, documents, examples
     }
 

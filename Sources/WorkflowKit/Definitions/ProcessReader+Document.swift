@@ -22,7 +22,9 @@ extension ProcessReader {
             return nil
         }
         checkID(SourceNode.Key(name: id, location: idNode.location), kind: "process")
-        var definition = ProcessDefinition(id: id, title: string(root["title"], what: "'title'") ?? id)
+        let processTitle = title(root["title"], what: "'title'")
+        var definition = ProcessDefinition(id: id, title: processTitle.title ?? id)
+        definition.titles = processTitle.translations
         definition.calendar = string(root["calendar"], what: "'calendar'") ?? "fi"
         definition.closedDays = readClosedDays(root["closedDays"])
         definition.fields = readFields(root["fields"])
@@ -88,7 +90,9 @@ extension ProcessReader {
             if value.pairs != nil {
                 _ = mapping(value, path, allowed: ["type", "title", "values", "personal", "required", "description"], what: "the field '\(key.name)'")
                 typeNode = value["type"]
-                field.title = string(value["title"], what: "'title'") ?? key.name
+                let fieldTitle = title(value["title"], what: "'title'")
+                field.title = fieldTitle.title ?? key.name
+                field.titles = fieldTitle.translations
                 field.values = stringList(value["values"], "\(path).values", what: "'values'")
                 field.personal = bool(value["personal"], what: "'personal'") ?? false
                 field.required = bool(value["required"], what: "'required'") ?? false

@@ -9,7 +9,9 @@ extension ProcessReader {
             checkID(key, kind: "state")
             var state = StateDefinition(id: key.name, title: key.name)
             guard mapping(value, path, allowed: ["title", "description", "initial", "final", "reopen", "tasks", "on"], what: "the state '\(key.name)'") != nil else { continue }
-            state.title = string(value["title"], what: "'title'") ?? key.name
+            let stateTitle = title(value["title"], what: "'title'")
+            state.title = stateTitle.title ?? key.name
+            state.titles = stateTitle.translations
             state.initial = bool(value["initial"], what: "'initial'") ?? false
             state.final = bool(value["final"], what: "'final'") ?? false
             if let reopenNode = value["reopen"], let target = string(reopenNode, what: "'reopen'") {
@@ -61,7 +63,9 @@ extension ProcessReader {
 
     mutating func readTask(_ id: String, _ node: SourceNode, _ path: String) -> TaskDefinition? {
         guard mapping(node, path, allowed: Self.taskKeys, what: "the task '\(id)'") != nil else { return nil }
-        var task = TaskDefinition(id: id, title: string(node["title"], what: "'title'") ?? id, role: "")
+        let taskTitle = title(node["title"], what: "'title'")
+        var task = TaskDefinition(id: id, title: taskTitle.title ?? id, role: "")
+        task.titles = taskTitle.translations
         if let roleNode = node["role"], let role = string(roleNode, what: "'role'") {
             task.role = role
         } else {

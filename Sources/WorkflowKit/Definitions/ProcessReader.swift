@@ -50,6 +50,32 @@ struct ProcessReader {
         return text
     }
 
+    /// A title: a plain string, or a mapping of language codes to titles
+    /// (`{ fi: Vapautuminen, sv: Frigivning, en: Release }`). Returns the title to use when
+    /// no language is asked for (Finnish, else English, else Swedish, else the first
+    /// given) and the translations (nil for a plain string, so that files written before
+    /// translations existed keep their content hash).
+    mutating func title(_ node: SourceNode?, what: String) -> (title: String?, translations: [String: String]?) {
+        guard let node, let pairs = node.pairs else { return (string(node, what: what), nil) }
+        var translations: [String: String] = [:]
+        for (key, value) in pairs {
+            let code = key.name
+            guard (2...3).contains(code.count), code.allSatisfy({ $0.isASCII && $0.isLowercase }) else {
+                error("\(what) in several languages must be keyed by language codes such as fi, sv, en; '\(code)' is not one.", at: key.location)
+                continue
+            }
+            guard let text = string(value, what: "\(what) in '\(code)'") else { continue }
+            translations[code] = text
+        }
+        if translations.isEmpty {
+            if !pairs.isEmpty { return (nil, nil) }
+            error("\(what) needs at least one language, e.g. 'fi: …'.", at: node.location)
+            return (nil, nil)
+        }
+        let chosen = translations["fi"] ?? translations["en"] ?? translations["sv"] ?? translations.sorted { $0.key < $1.key }.first?.value
+        return (chosen, translations)
+    }
+
     mutating func bool(_ node: SourceNode?, what: String) -> Bool? {
         guard let text = string(node, what: what), let node else { return nil }
         switch text.lowercased() {

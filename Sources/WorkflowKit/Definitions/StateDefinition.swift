@@ -5,6 +5,12 @@ public struct StateDefinition: Sendable, Hashable, Codable, Identifiable {
     public var id: String
     /// What the state is called.
     public var title: String
+    /// The title in other languages, by language code (`fi`, `sv`, `en`), when the
+    /// process file gives several; ``title`` is the one shown when no language is asked for.
+    public var titles: [String: String]? = nil
+
+    /// The title in `language` (a code such as `sv`), or ``title`` when it has none.
+    public func title(in language: String) -> String { titles?[language] ?? title }
     /// Whether new cases start here (exactly one state is initial).
     public var initial: Bool
     /// Whether the case is closed when it reaches this state.

@@ -13,6 +13,12 @@ public struct TaskDefinition: Sendable, Hashable, Codable, Identifiable {
     public var id: String
     /// What to do, in words.
     public var title: String
+    /// The title in other languages, by language code (`fi`, `sv`, `en`), when the
+    /// process file gives several; ``title`` is the one shown when no language is asked for.
+    public var titles: [String: String]? = nil
+
+    /// The title in `language` (a code such as `sv`), or ``title`` when it has none.
+    public func title(in language: String) -> String { titles?[language] ?? title }
     /// The role that owns the task.
     public var role: String
     /// The earliest day the task should start (the window's start).
@@ -52,7 +58,7 @@ public struct TaskDefinition: Sendable, Hashable, Codable, Identifiable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, title, role, earliest, due, dueOnDayOff, reminders, escalation, involves, outcomes
+        case id, title, titles, role, earliest, due, dueOnDayOff, reminders, escalation, involves, outcomes
         case repeatRule = "repeat"
     }
 }

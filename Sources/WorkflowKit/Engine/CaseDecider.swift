@@ -392,7 +392,7 @@ public enum CaseDecider {
 
 extension FieldDefinition {
     /// Why `value` does not fit this field, or nil. Never repeats the value itself.
-    func problem(with value: ExpressionValue, parties: [String]) -> String? {
+    public func problem(with value: ExpressionValue, parties: [String]) -> String? {
         switch (type, value) {
         case (.date, .date), (.number, .number), (.bool, .bool), (.text, .text):
             return nil

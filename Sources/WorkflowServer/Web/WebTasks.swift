@@ -1,0 +1,108 @@
+import Foundation
+import Hummingbird
+import Processes
+import WorkflowKit
+
+/// "My tasks": what is overdue and due for the person, then what is coming, each date
+/// with its reason a click away.
+extension APIServer {
+    func addTaskPages(to router: Router<APIContext>) {
+        router.get("/tasks") { request, _ in
+            try await web(request) { web in try await tasksPage(web) }
+        }
+        router.get("/cases/:case/tasks/:task/explanation") { request, context in
+            try await web(request) { web in
+                let id = try context.parameters.require("case")
+                let task = try context.parameters.require("task")
+                let (_, definition) = try await visibleCase(id, for: "explain", by: web.guardian)
+                let schedule = try await engine.explain(task: task, of: StreamID(rawValue: id))
+                let strings = web.strings
+                let title = definition.task(task)?.task.localizedTitle(strings.language) ?? task
+                let lines: [HTML] = schedule.explanation.map { "<li>\($0)</li>" }
+                let escalations: [HTML] = schedule.escalations.map { "<li>\(strings.date($0.date.description)) → \($0.role)</li>" }
+                let body: HTML = """
+                    <p><a href="/cases/\(HTML.urlComponent(id))">← \(strings.format("case.back", id))</a></p>
+                    <dl class="facts">
+                    <dt>\(strings["task.earliest"])</dt><dd>\(strings.date(schedule.earliest?.description))</dd>
+                    <dt>\(strings["task.due"])</dt><dd>\(strings.date(schedule.due?.description))</dd>
+                    <dt>\(strings["task.reminders"])</dt><dd>\(schedule.reminders.map { strings.date($0.description) }.joined(separator: ", "))</dd>
+                    </dl>
+                    <h2>\(strings["task.why"])</h2>
+                    <ol class="explanation">\(lines)</ol>
+                    \(escalations.isEmpty ? HTML.empty : "<h2>\(strings["task.escalations"])</h2><ul>\(escalations)</ul>")
+                    """
+                return Self.htmlResponse(
+                    page(web, title: strings.format("task.explanationTitle", title), body: body))
+            }
+        }
+    }
+
+    func tasksPage(_ web: WebRequest) async throws -> Response {
+        let strings = web.strings
+        let scope = web.query["scope"] == "all" ? "all" : "mine"
+        var query = TaskQuery()
+        query.role = web.query["role"].flatMap { $0.isEmpty ? nil : $0 }
+        query.process = web.query["process"].flatMap { $0.isEmpty ? nil : $0 }
+        let tasks = try await visibleTasks(try await database.tasks(query), guardian: web.guardian, mine: scope == "mine")
+        let today = Self.today(now())
+        let soon = today.adding(days: 7)
+        var overdue: [OpenTaskSummary] = []
+        var due: [OpenTaskSummary] = []
+        var coming: [OpenTaskSummary] = []
+        for task in tasks {
+            if let date = task.due, date < today {
+                overdue.append(task)
+            } else if let date = task.due, date <= soon {
+                due.append(task)
+            } else {
+                coming.append(task)
+            }
+        }
+        func table(_ rows: [OpenTaskSummary], caption: String, kind: String) -> HTML {
+            guard !rows.isEmpty else { return "<h2>\(caption)</h2><p class=\"empty\">\(strings["tasks.none"])</p>" }
+            let lines: [HTML] = rows.prefix(500).map { task in
+                let definition = catalog.process(id: task.process)?.definition
+                let title = definition?.task(task.task)?.task.localizedTitle(strings.language) ?? task.task
+                let caseLink = "/cases/\(HTML.urlComponent(task.caseID.rawValue))"
+                let why = "\(caseLink)/tasks/\(HTML.urlComponent(task.task))/explanation"
+                let processTitle = definition?.localizedTitle(strings.language) ?? task.process
+                return """
+                    <tr class="task-\(kind)">
+                    <td><a href="\(caseLink)#task-\(task.task)">\(title)</a>\(task.suspended ? " <span class=\"tag\">\(strings["task.suspended"])</span>" as HTML : .empty)</td>
+                    <td><a href="\(caseLink)">\(task.caseID.rawValue)</a></td>
+                    <td>\(processTitle)</td>
+                    <td>\(task.role)</td>
+                    <td class="date">\(strings.date(task.due?.description)) <a class="why" href="\(why)" aria-label="\(strings.format("task.whyFor", title))">\(strings["task.whyShort"])</a></td>
+                    </tr>
+                    """
+            }
+            return """
+                <h2>\(caption) <span class="count">(\(rows.count))</span></h2>
+                <div class="table-scroll"><table class="tasks">
+                <thead><tr><th scope="col">\(strings["tasks.task"])</th><th scope="col">\(strings["tasks.case"])</th><th scope="col">\(strings["tasks.process"])</th><th scope="col">\(strings["tasks.role"])</th><th scope="col">\(strings["tasks.due"])</th></tr></thead>
+                <tbody>\(lines)</tbody></table></div>
+                """
+        }
+        let roles = Set(catalog.processes.flatMap { $0.definition.roles.map(\.id) }).union([AccessPolicy.responsibleRole]).sorted()
+        let roleOptions: [HTML] = [HTML("<option value=\"\">\(strings["tasks.anyRole"])</option>")] + roles.map { role in
+            "<option value=\"\(role)\"\(HTML(unsafe: query.role == role ? " selected" : ""))>\(role)</option>"
+        }
+        let processOptions: [HTML] = [HTML("<option value=\"\">\(strings["tasks.anyProcess"])</option>")] + catalog.processes.map { loaded in
+            let id = loaded.definition.id
+            return "<option value=\"\(id)\"\(HTML(unsafe: query.process == id ? " selected" : ""))>\(loaded.definition.localizedTitle(strings.language))</option>"
+        }
+        let body: HTML = """
+            <form method="get" action="/tasks" class="filters" aria-label="\(strings["tasks.filters"])">
+            <div class="field"><label for="scope">\(strings["tasks.scope"])</label>
+            <select id="scope" name="scope"><option value="mine"\(HTML(unsafe: scope == "mine" ? " selected" : ""))>\(strings["tasks.mine"])</option><option value="all"\(HTML(unsafe: scope == "all" ? " selected" : ""))>\(strings["tasks.all"])</option></select></div>
+            <div class="field"><label for="role">\(strings["tasks.role"])</label><select id="role" name="role">\(roleOptions)</select></div>
+            <div class="field"><label for="process">\(strings["tasks.process"])</label><select id="process" name="process">\(processOptions)</select></div>
+            <button type="submit" class="button button-secondary">\(strings["tasks.filter"])</button>
+            </form>
+            \(table(overdue, caption: strings["tasks.overdue"], kind: "overdue"))
+            \(table(due, caption: strings["tasks.dueSoon"], kind: "due"))
+            \(table(coming, caption: strings["tasks.coming"], kind: "coming"))
+            """
+        return Self.htmlResponse(page(web, title: strings["tasks.title"], body: body, wide: true))
+    }
+}

@@ -1,0 +1,128 @@
+import Foundation
+import Testing
+import WorkflowKitTesting
+
+/// The web page's security and language rules over real HTTP (the journeys a person
+/// makes run in a real browser: Tests/browser/web_journeys.py).
+@Suite("Web page", .serialized)
+struct WebPageTests {
+    /// Signs `actor` in through the sign-in form; returns the session cookie and the page's CSRF token.
+    static func signIn(_ setup: APIServerTests.Setup, _ actor: String) throws -> (cookie: String, csrf: String) {
+        let form = try setup.server.request("GET", "/sign-in")
+        let signInCookie = try #require(cookie(named: "aso_signin", in: form))
+        let csrf = try #require(hidden("_csrf", in: form.text))
+        let body = "_csrf=\(csrf)&token=\(setup.tokens[actor] ?? "")"
+        let signedIn = try setup.server.request(
+            "POST", "/sign-in", headers: ["Cookie": "aso_signin=\(signInCookie)", "Content-Type": "application/x-www-form-urlencoded"],
+            body: Data(body.utf8))
+        #expect(signedIn.status == 303)
+        let session = try #require(cookie(named: "aso_session", in: signedIn))
+        let page = try setup.server.request("GET", "/calendar", headers: ["Cookie": "aso_session=\(session)"])
+        return ("aso_session=\(session)", try #require(hidden("_csrf", in: page.text)))
+    }
+
+    static func cookie(named name: String, in response: RunningServer.Response) -> String? {
+        for line in (response.headers["set-cookie"] ?? "").split(separator: "\n") where line.hasPrefix("\(name)=") {
+            return String(line.dropFirst(name.count + 1).prefix { $0 != ";" })
+        }
+        return nil
+    }
+
+    static func hidden(_ name: String, in html: String) -> String? {
+        guard let range = html.range(of: "name=\"\(name)\" value=\"") else { return nil }
+        return String(html[range.upperBound...].prefix { $0 != "\"" })
+    }
+
+    @Test("Cookies are HttpOnly and SameSite=Strict; a form without its CSRF token changes nothing")
+    func sessionsAndForgery() throws {
+        let setup = try APIServerTests.Setup()
+        #expect(try setup.openCase().status == 201)
+        let form = try setup.server.request("GET", "/sign-in")
+        let setCookie = form.headers["set-cookie"] ?? ""
+        #expect(setCookie.contains("HttpOnly") && setCookie.contains("SameSite=Strict"))
+        #expect(form.headers["content-security-policy"]?.contains("frame-ancestors 'none'") == true)
+
+        // Without the sign-in form's cookie, a posted token does not sign in.
+        let forged = try setup.server.request(
+            "POST", "/sign-in", headers: ["Content-Type": "application/x-www-form-urlencoded"],
+            body: Data("_csrf=abc&token=\(setup.tokens["anna"] ?? "")".utf8))
+        #expect(forged.status == 403)
+        #expect(WebPageTests.cookie(named: "aso_session", in: forged) == nil)
+
+        let (cookie, csrf) = try WebPageTests.signIn(setup, "anna")
+        let before = try setup.history("vat-1")
+        // Consent posted without the CSRF token, or with another one: refused, nothing appended.
+        for body in ["party=prison", "party=prison&_csrf=\(String(repeating: "0", count: csrf.count))"] {
+            let refused = try setup.server.request(
+                "POST", "/cases/vat-1/consent", headers: ["Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"],
+                body: Data(body.utf8))
+            #expect(refused.status == 403)
+        }
+        #expect(try setup.history("vat-1") == before)
+        // With it: done, and a second send of the same form appends once.
+        let body = Data("party=prison&_csrf=\(csrf)&_command=consent-1".utf8)
+        var counts: [Int] = []
+        for _ in 0..<2 {
+            let done = try setup.server.request(
+                "POST", "/cases/vat-1/consent", headers: ["Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"], body: body)
+            #expect(done.status == 303, "\(done.text.components(separatedBy: "role=\"alert\"").last?.prefix(300) ?? "")")
+            counts.append(try setup.history("vat-1"))
+        }
+        #expect(counts[0] > before && counts[1] == counts[0], "\(before) then \(counts)")
+        // Signed out, the session cookie opens nothing.
+        _ = try setup.server.request(
+            "POST", "/sign-out", headers: ["Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"], body: Data("_csrf=\(csrf)".utf8))
+        let after = try setup.server.request("GET", "/tasks", headers: ["Cookie": cookie])
+        #expect(after.status == 303 && after.headers["location"]?.hasPrefix("/sign-in") == true)
+        _ = setup.server.stop()
+    }
+
+    @Test("Values from a process file are text, never markup; the page speaks the chosen language")
+    func escapingAndLanguages() throws {
+        let setup = try APIServerTests.Setup()
+        let (cookie, csrf) = try WebPageTests.signIn(setup, "cora")
+        let file = """
+            process: x-test
+            title: { fi: "<script>alert(1)</script>", sv: Svensk titel, en: English title }
+            calendar: fi
+            states:
+              start: { initial: true, title: "<b>bold</b>" }
+            """
+        let body = "_csrf=\(csrf)&text=\(file.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)"
+        let checked = try setup.server.request(
+            "POST", "/process-editor", headers: ["Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"], body: Data(body.utf8))
+        #expect(checked.status == 200)
+        #expect(!checked.text.contains("<script>alert(1)</script>"))
+        #expect(checked.text.contains("&lt;script&gt;alert(1)&lt;/script&gt;"))
+        #expect(!checked.text.contains("<b>bold</b>"))
+        for (language, heading) in [("fi", "Omat tehtävät"), ("sv", "Mina uppgifter"), ("en", "My tasks")] {
+            let page = try setup.server.request("GET", "/tasks", headers: ["Cookie": "\(cookie); aso_lang=\(language)"])
+            #expect(page.text.contains("<html lang=\"\(language)\">"))
+            #expect(page.text.contains("<h1>\(heading)</h1>"))
+        }
+        _ = setup.server.stop()
+    }
+}
+
+@Suite("Web page catalogs")
+struct WebCatalogTests {
+    @Test("Finnish, Swedish and English have every message, with the same placeholders")
+    func catalogsAgree() throws {
+        let folder = Repository.root(of: #filePath).appendingPathComponent("Sources/WorkflowServer/Web/strings")
+        var catalogs: [String: [String: String]] = [:]
+        for language in ["fi", "sv", "en"] {
+            let data = try Data(contentsOf: folder.appendingPathComponent("\(language).json"))
+            catalogs[language] = try #require(try JSONSerialization.jsonObject(with: data) as? [String: String])
+        }
+        let english = try #require(catalogs["en"])
+        #expect(english.count > 150)
+        for (language, messages) in catalogs {
+            #expect(Set(messages.keys) == Set(english.keys), "\(language) differs from en: \(Set(messages.keys).symmetricDifference(english.keys).sorted())")
+            for (key, text) in messages {
+                #expect(!text.trimmingCharacters(in: .whitespaces).isEmpty, "\(language).\(key) is empty")
+                let placeholders = { (text: String) in Set((0..<4).filter { text.contains("{\($0)}") }) }
+                #expect(placeholders(text) == placeholders(english[key] ?? ""), "\(language).\(key) has other placeholders than en")
+            }
+        }
+    }
+}

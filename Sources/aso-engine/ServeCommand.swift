@@ -9,7 +9,7 @@ import WorkflowServer
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Serve the HTTP API (JSON under /v1), signed in with API tokens ('aso-engine token create').",
+        abstract: "Serve the HTTP API (JSON under /v1) and the web page (/), signed in with API tokens ('aso-engine token create').",
         discussion: """
             The API applies the same access rules as the command line: a case is seen by its responsible \
             worker, its lead organisation and the organisations its consent in force names; anyone else is \

@@ -26,6 +26,7 @@ os.environ.setdefault("SE_OFFLINE", "true")
 from selenium import webdriver  # noqa: E402
 from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.common.exceptions import StaleElementReferenceException  # noqa: E402
 from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -110,11 +111,12 @@ class WebJourneys(unittest.TestCase):
         self.browser.get(self.url + path)
 
     def text(self):
-        return self.browser.find_element(By.TAG_NAME, "body").text
+        # One script call: no stale element when the page changes under it.
+        return self.browser.execute_script("return document.body ? document.body.innerText : ''")
 
     def wait_for(self, condition, what):
         """Waits up to 10 s for a page that the last click or submit loads."""
-        WebDriverWait(self.browser, 10).until(lambda _: condition(), message=what)
+        WebDriverWait(self.browser, 10, ignored_exceptions=(StaleElementReferenceException,)).until(lambda _: condition(), message=what)
 
     def wait_url(self, part):
         self.wait_for(lambda: part in self.browser.current_url, f"the address to hold {part}")
@@ -149,6 +151,7 @@ class WebJourneys(unittest.TestCase):
         self.assertEqual(violations, [], f"accessibility violations on {name}: {json.dumps(violations, indent=1)}")
 
     def screenshot(self, name):
+        self.browser.execute_script("window.scrollTo(0, 0)")
         self.browser.save_screenshot(os.path.join(self.shots, name + ".png"))
 
     # MARK: Journeys (in order: they share one log)
@@ -174,6 +177,7 @@ class WebJourneys(unittest.TestCase):
         self.screenshot("my-tasks")
         # Each date's reason is a click away.
         self.browser.find_element(By.CSS_SELECTOR, "a.why").click()
+        self.wait_url("/explanation")
         self.assertIn("Miksi", self.heading())
         self.assertTrue(self.browser.find_elements(By.CSS_SELECTOR, "ol.explanation li"))
         self.check_accessibility("why this date")
@@ -181,6 +185,7 @@ class WebJourneys(unittest.TestCase):
     def test_02_bad_value_is_shown_at_its_field_then_the_task_is_done(self):
         self.sign_in("anna")
         self.browser.find_element(By.PARTIAL_LINK_TEXT, "Meet the client").click()
+        self.wait_url("/cases/w-1")
         self.assertEqual(self.heading(), "Asia w-1")
         self.check_accessibility("case page")
         self.screenshot("case")
@@ -225,6 +230,7 @@ class WebJourneys(unittest.TestCase):
     def test_04_chair_builds_the_next_meeting(self):
         self.sign_in("cora")
         self.browser.find_element(By.LINK_TEXT, "Kokous").click()
+        self.wait_url("/meetings")
         self.assertEqual(self.heading(), "Asiakasohjausryhmän kokous")
         agenda = self.browser.find_element(By.CSS_SELECTOR, "ol.agenda-list").text
         self.assertIn("vat-2", agenda)
@@ -259,7 +265,7 @@ class WebJourneys(unittest.TestCase):
             handle.write(original.replace(kela, kela.replace("+ 10 working days", "+ 12 working days"), 1))
         self.browser.find_element(By.ID, "file").send_keys(fixed)
         self.browser.find_element(By.CSS_SELECTOR, "form[action='/process-editor'] button").click()
-        self.wait_text("Vaikutus avoimiin asioihin")
+        self.wait_text("Tiedosto on kunnossa.")
         body = self.text()
         self.assertIn("Tiedosto on kunnossa.", body)
         self.assertIn("Vaikutus avoimiin asioihin", body)
@@ -302,8 +308,10 @@ class WebJourneys(unittest.TestCase):
 
         self.sign_in("anna")
         self.browser.find_element(By.LINK_TEXT, "Kalenterisyöte").click()
+        self.wait_url("/calendar")
         self.check_accessibility("calendar settings")
         self.browser.find_element(By.CSS_SELECTOR, "form[action='/calendar/address'] button").click()
+        self.wait_text("näytetään vain kerran")
         address = self.browser.find_element(By.ID, "address").get_attribute("value")
         self.screenshot("calendar")
         with urllib.request.urlopen(self.url + address) as response:

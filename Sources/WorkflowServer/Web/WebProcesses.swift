@@ -89,7 +89,7 @@ extension APIServer {
                 let examples: [HTML] = library.exampleResults.map { result in
                     let failures: [HTML] = result.failures.map { "<li>\($0)</li>" }
                     return """
-                        <li class="\(result.passed ? "example-passed" : "example-failed")"><span class="tag\(result.passed ? " tag-ok" : " tag-late")">\(result.passed ? strings["editor.passed"] : strings["editor.failed"])</span> \(result.name) <span class="hint">(\(strings.format("editor.at", String(result.location.line), String(result.location.column))))</span>\(failures.isEmpty ? HTML.empty : "<ul>\(failures)</ul>" as HTML)</li>
+                        <li class="\(result.passed ? "example-passed" : "example-failed")"><span class="tag\(result.passed ? " tag-ok" : " tag-late")">\(result.passed ? strings["editor.passed"] : strings["editor.failed"])</span> \(result.name) <span class="hint">(\(strings.format("editor.line", String(result.location.line), String(result.location.column))))</span>\(failures.isEmpty ? HTML.empty : "<ul>\(failures)</ul>" as HTML)</li>
                         """
                 }
                 results.append("<h2>\(strings["editor.examples"])</h2><ul class=\"examples\">\(examples)</ul>")

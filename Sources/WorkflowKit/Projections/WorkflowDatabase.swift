@@ -342,19 +342,22 @@ public final class WorkflowDatabase: Sendable {
                     arguments.append(caseID.rawValue)
                 }
                 let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-                let rows = try Row.fetchAll(
+                // Columns by index: a list of a thousand tasks is eight thousand lookups.
+                let rows = try Row.fetchCursor(
                     db,
                     sql: """
                         SELECT case_id, task, process, role, earliest, due, occurrence, suspended FROM open_tasks \(filter)
                         ORDER BY due IS NULL, due, case_id, task
                         """, arguments: StatementArguments(arguments))
-                return rows.map { row in
-                    OpenTaskSummary(
-                        caseID: StreamID(rawValue: row["case_id"]), task: row["task"], process: row["process"], role: row["role"],
-                        earliest: (row["earliest"] as String?).flatMap(LocalDate.init),
-                        due: (row["due"] as String?).flatMap(LocalDate.init), occurrence: row["occurrence"],
-                        suspended: row["suspended"])
+                var tasks: [OpenTaskSummary] = []
+                while let row = try rows.next() {
+                    tasks.append(
+                        OpenTaskSummary(
+                            caseID: StreamID(rawValue: row[0]), task: row[1], process: row[2], role: row[3],
+                            earliest: (row[4] as String?).flatMap(LocalDate.init), due: (row[5] as String?).flatMap(LocalDate.init),
+                            occurrence: row[6], suspended: row[7]))
                 }
+                return tasks
             }
         }
     }

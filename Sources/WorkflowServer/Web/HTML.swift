@@ -31,6 +31,7 @@ struct HTML: Sendable, ExpressibleByStringInterpolation {
 
     /// Text made safe for an element's content or a quoted attribute.
     static func escape(_ text: String) -> String {
+        if !text.utf8.contains(where: { $0 == 0x26 || $0 == 0x3C || $0 == 0x3E || $0 == 0x22 || $0 == 0x27 }) { return text }
         var result = ""
         result.reserveCapacity(text.utf8.count)
         for character in text.unicodeScalars {
@@ -48,10 +49,18 @@ struct HTML: Sendable, ExpressibleByStringInterpolation {
 
     /// `value` percent-encoded for a path segment or a query value.
     static func urlComponent(_ value: String) -> String {
-        var allowed = CharacterSet.alphanumerics
-        allowed.insert(charactersIn: "-._~")
-        return value.addingPercentEncoding(withAllowedCharacters: allowed) ?? value
+        // Ids are mostly unreserved characters already: only others need the encoder.
+        if value.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x61 && $0 <= 0x7A) || $0 == 0x2D || $0 == 0x2E || $0 == 0x5F || $0 == 0x7E }) {
+            return value
+        }
+        return value.addingPercentEncoding(withAllowedCharacters: unreserved) ?? value
     }
+
+    private static let unreserved: CharacterSet = {
+        var allowed = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+        allowed.insert(charactersIn: "-._~")
+        return allowed
+    }()
 }
 
 /// A form's fields, from an `application/x-www-form-urlencoded` body or a

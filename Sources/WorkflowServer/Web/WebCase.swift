@@ -266,17 +266,31 @@ extension APIServer {
             <button type="submit" class="button button-secondary">\(strings["handover.submit"])</button></form></section>
             """
 
-        // History and access log.
-        var history: [HTML] = []
-        for try await event in database.events.read(stream: StreamID(rawValue: id)) where event.type != PersonalDataRead.typeName {
-            history.append(
-                """
-                <li><time datetime="\(Self.iso(event.recordedAt))">\(Self.localTime(event.recordedAt, strings))</time> <span class="event">\(Self.describe(event, definition: definition, strings: strings))</span> <span class="by">\(event.metadata.actor ?? "")\(event.metadata.organisation.map { " (\($0))" } ?? "")</span></li>
-                """)
+        // History and access log, in one pass over the case's events; the page shows the
+        // latest of each, with a link to all of the history.
+        var changes: [RecordedEvent] = []
+        var readRecords: [RecordedEvent] = []
+        for try await event in database.events.read(stream: StreamID(rawValue: id)) {
+            if event.type == PersonalDataRead.typeName {
+                readRecords.append(event)
+            } else {
+                changes.append(event)
+            }
         }
-        let log = try await database.accessLog(case: StreamID(rawValue: id))
-        let reads: [HTML] = log.reads.suffix(50).reversed().map { read in
-            "<tr><td>\(Self.localTime(read.at, strings))</td><td>\(read.actor ?? "—")</td><td>\(read.organisation ?? "—")</td><td>\(read.purpose)</td></tr>"
+        let wholeHistory = web.query["history"] == "all"
+        let shownChanges = wholeHistory ? changes[...] : changes.suffix(Self.historyRows)
+        let history: [HTML] = shownChanges.reversed().map { event in
+            """
+            <li><time datetime="\(Self.iso(event.recordedAt))">\(Self.localTime(event.recordedAt, strings))</time> <span class="event">\(Self.describe(event, definition: definition, strings: strings))</span> <span class="by">\(event.metadata.actor ?? "")\(event.metadata.organisation.map { " (\($0))" } ?? "")</span></li>
+            """
+        }
+        let moreHistory: HTML =
+            changes.count > shownChanges.count
+            ? "<p><a href=\"\(caseLink)?history=all#history-title\">\(strings.format("case.wholeHistory", String(changes.count)))</a></p>" : .empty
+        let decoder = JSONDecoder()
+        let reads: [HTML] = readRecords.suffix(50).reversed().compactMap { event in
+            guard let read = try? decoder.decode(PersonalDataRead.self, from: event.payload) else { return nil }
+            return "<tr><td>\(Self.localTime(event.recordedAt, strings))</td><td>\(event.metadata.actor ?? "—")</td><td>\(event.metadata.organisation ?? "—")</td><td>\(read.purpose)</td></tr>"
         }
         let body: HTML = """
             \(notices)
@@ -295,12 +309,15 @@ extension APIServer {
             \(fieldRows.isEmpty ? "<p class=\"empty\">—</p>" as HTML : "<table class=\"fields\"><tbody>\(fieldRows)</tbody></table>" as HTML)
             \(consentSection)
             \(handover)
-            <section aria-labelledby="history-title"><h2 id="history-title">\(strings["case.history"])</h2><ol class="timeline" reversed>\(HTML(unsafe: history.reversed().map(\.text).joined()))</ol></section>
+            <section aria-labelledby="history-title"><h2 id="history-title">\(strings["case.history"])</h2><ol class="timeline" reversed start="\(changes.count)">\(history)</ol>\(moreHistory)</section>
             <section aria-labelledby="access-title"><h2 id="access-title">\(strings["case.accessLog"])</h2>
             <div class="table-scroll"><table><caption>\(strings["case.accessLogCaption"])</caption><thead><tr><th scope="col">\(strings["access.when"])</th><th scope="col">\(strings["access.who"])</th><th scope="col">\(strings["access.organisation"])</th><th scope="col">\(strings["access.purpose"])</th></tr></thead><tbody>\(reads)</tbody></table></div></section>
             """
         return Self.htmlResponse(page(web, title: strings.format("case.title", id), body: body, wide: true), status: status)
     }
+
+    /// How many of a case's latest changes its page lists before "the whole history".
+    static let historyRows = 100
 
     /// The input for one outcome field, labelled, with its error tied to it.
     static func input(
@@ -368,11 +385,6 @@ extension APIServer {
 
     /// A time as people read it in Finland.
     static func localTime(_ milliseconds: Int64, _ strings: Strings) -> String {
-        let formatter = DateFormatter()
-        formatter.timeZone = TimeZone(identifier: "Europe/Helsinki")
-        formatter.locale = Locale(identifier: strings.language.rawValue)
-        formatter.dateFormat = strings.language == .en ? "yyyy-MM-dd HH:mm" : "d.M.yyyy 'klo' HH.mm"
-        if strings.language == .sv { formatter.dateFormat = "d.M.yyyy 'kl.' HH.mm" }
-        return formatter.string(from: Date(timeIntervalSince1970: Double(milliseconds) / 1000))
+        TimeText.local(milliseconds, language: strings.language.rawValue)
     }
 }

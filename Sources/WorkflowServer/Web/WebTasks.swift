@@ -37,6 +37,16 @@ extension APIServer {
         }
     }
 
+    /// How many rows a section of "My tasks" shows before "show all".
+    static let sectionRows = 100
+
+    /// The task list's address with the same filters, showing all of section `all`.
+    static func tasksLink(_ query: [String: String], all: String) -> String {
+        var items = query.filter { $0.key != "all" }
+        items["all"] = all
+        return "/tasks?" + items.sorted { $0.key < $1.key }.map { "\($0.key)=\(HTML.urlComponent($0.value))" }.joined(separator: "&")
+    }
+
     func tasksPage(_ web: WebRequest) async throws -> Response {
         let strings = web.strings
         let scope = web.query["scope"] == "all" ? "all" : "mine"
@@ -60,7 +70,9 @@ extension APIServer {
         }
         func table(_ rows: [OpenTaskSummary], caption: String, kind: String) -> HTML {
             guard !rows.isEmpty else { return "<h2>\(caption)</h2><p class=\"empty\">\(strings["tasks.none"])</p>" }
-            let lines: [HTML] = rows.prefix(500).map { task in
+            // A long section shows its first rows and a link to all of them: filters narrow it.
+            let shown = web.query["all"] == kind ? rows.count : Self.sectionRows
+            let lines: [HTML] = rows.prefix(shown).map { task in
                 let definition = catalog.process(id: task.process)?.definition
                 let title = definition?.task(task.task)?.task.localizedTitle(strings.language) ?? task.task
                 let caseLink = "/cases/\(HTML.urlComponent(task.caseID.rawValue))"
@@ -81,6 +93,7 @@ extension APIServer {
                 <div class="table-scroll"><table class="tasks">
                 <thead><tr><th scope="col">\(strings["tasks.task"])</th><th scope="col">\(strings["tasks.case"])</th><th scope="col">\(strings["tasks.process"])</th><th scope="col">\(strings["tasks.role"])</th><th scope="col">\(strings["tasks.due"])</th></tr></thead>
                 <tbody>\(lines)</tbody></table></div>
+                \(rows.count > shown ? "<p><a href=\"\(Self.tasksLink(web.query, all: kind))\">\(strings.format("tasks.showAll", String(rows.count)))</a></p>" as HTML : .empty)
                 """
         }
         let roles = Set(catalog.processes.flatMap { $0.definition.roles.map(\.id) }).union([AccessPolicy.responsibleRole]).sorted()

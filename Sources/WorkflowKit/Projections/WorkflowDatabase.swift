@@ -16,7 +16,6 @@ public final class WorkflowDatabase: Sendable {
     var masterKey: MasterKey { masterKeys.current }
     /// Unwrapped case keys, so that each is unwrapped once per process.
     private let caseKeyCache = Mutex<[StreamID: SymmetricKey]>([:])
-    private let pendingCaseKeys = CaseKeys.Pending()
     private let appendingCaseEvents = AppendingCaseEvents()
 
     /// Opens (creating and migrating when needed) the database at `path`.
@@ -43,9 +42,7 @@ public final class WorkflowDatabase: Sendable {
                 (ChainKey.migrationID, { @Sendable db in try ChainKey.migrate(db) }),
                 (ReminderProjection.supersededMigrationID, { @Sendable db in try ReminderProjection.migrateSuperseded(db) }),
             ])
-        events.transactionHooks = [
-            CaseProjections(reminders: reminders, appending: appendingCaseEvents), CaseKeys(pending: pendingCaseKeys),
-        ]
+        events.transactionHooks = [CaseProjections(reminders: reminders, appending: appendingCaseEvents)]
         for file in events.tightenedFiles {
             logger.warning(
                 "others could read or write a file of the event log; it is now owner-only (0600)",
@@ -162,16 +159,12 @@ public final class WorkflowDatabase: Sendable {
     func append(
         _ events: [NewEvent], to id: StreamID, expected: ExpectedVersion, metadata: EventMetadata, newKey key: SymmetricKey
     ) async throws -> AppendResult {
-        guard let first = events.first else {
-            return try await self.events.append(events, to: id, expected: expected, metadata: metadata)
-        }
         let masterKey = await masterKeys.acquire()  // a rotation waits until this key is stored
         defer { masterKeys.release() }
         let wrapped = try CaseKeys.wrap(key, for: id, with: masterKey.key)
-        pendingCaseKeys.add(
-            first.id, CaseKeys.NewKey(stream: id, wrapped: wrapped, createdAt: self.events.options.now(), master: masterKey))
-        defer { pendingCaseKeys.remove(first.id) }
-        let result = try await self.events.append(events, to: id, expected: expected, metadata: metadata)
+        let store = CaseKeys.insert(
+            CaseKeys.NewKey(stream: id, wrapped: wrapped, createdAt: self.events.options.now(), master: masterKey))
+        let result = try await self.events.append(events, to: id, expected: expected, metadata: metadata, alongside: [store])
         if !result.wasAlreadyApplied { caseKeyCache.withLock { $0[id] = key } }
         return result
     }
@@ -275,7 +268,8 @@ public final class WorkflowDatabase: Sendable {
         let event = CaseEvent.caseErased(CaseErased(reason: reason, fields: personal.sorted(), on: today))
         return try await events.append(
             [try event.newEvent()], to: id, expected: .exact(state.version),
-            metadata: EventMetadata(actor: actor.id, organisation: actor.organisation, role: actor.role, commandID: commandID))
+            metadata: EventMetadata(actor: actor.id, organisation: actor.organisation, role: actor.role, commandID: commandID),
+            alongside: [CaseKeys.delete(id)])
     }
 
     // MARK: Projections

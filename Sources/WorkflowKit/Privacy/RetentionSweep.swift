@@ -45,9 +45,9 @@ public struct RetentionDecision: Sendable, Hashable {
 /// The rule of a case comes from its process as the process files state it *now*
 /// (`rules`), so that a corrected period applies to every closed case of the process;
 /// when the files no longer have the process, from the version the case followed.
-/// Open cases are never touched. A case is erased through
-/// ``WorkflowDatabase/erase(case:reason:by:)``: its key is deleted, the non-personal
-/// facts stay, and the reason names the class and the period — never a value.
+/// Open cases are never touched. A case is erased through the engine, as the command
+/// ``CaseCommand/erase(reason:)``: its key is deleted, the non-personal facts stay, and
+/// the reason names the class and the period — never a value.
 public struct RetentionSweep: Sendable {
     public let engine: Engine
     /// The processes the deployment knows now, by id, with their rule (nil: none,
@@ -96,7 +96,7 @@ public struct RetentionSweep: Sendable {
             }
             if decision.outcome == .erased {
                 do {
-                    try await engine.database.erase(case: state.id, reason: Self.reason(rule), by: actor)
+                    try await engine.execute(.erase(reason: Self.reason(rule)), on: state.id, by: actor)
                 } catch let refused as CommandRefused where refused.code == .erased {
                     // Another sweep (a second daemon) got there first.
                     decision.outcome = .alreadyErased

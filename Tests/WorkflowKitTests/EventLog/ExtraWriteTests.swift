@@ -19,13 +19,27 @@ struct ExtraWriteTests {
         try (0..<count).map { try NewEvent(type: "Step", encoding: ["index": $0]) }
     }
 
-    /// A store with a `notes` table of its caller's, and a pause before each commit so
-    /// that appends arriving meanwhile are grouped.
-    private func store(_ directory: TemporaryDirectory, pause: Duration = .zero) throws -> SQLiteEventStore {
-        var options = SQLiteEventStore.Options()
-        if pause > .zero {
-            options.beforeCommit = { _ in Thread.sleep(forTimeInterval: SQLiteEventStore.seconds(pause)) }
+    /// Counts the appends submitted so far.
+    final class Started: Sendable {
+        let count = Mutex(0)
+        private let waited = Mutex(false)
+
+        /// True the first time only.
+        func first() -> Bool {
+            waited.withLock { waited in
+                defer { waited = true }
+                return !waited
+            }
         }
+    }
+
+    /// A store with a `notes` table of its caller's; `beforeCommit` runs inside each
+    /// write transaction before its commit.
+    private func store(
+        _ directory: TemporaryDirectory, beforeCommit: (@Sendable ([AppendResult]) -> Void)? = nil
+    ) throws -> SQLiteEventStore {
+        var options = SQLiteEventStore.Options()
+        options.beforeCommit = beforeCommit
         return try SQLiteEventStore(
             path: directory.path("log.sqlite"), options: options,
             migrations: [("test-notes", { db in try db.execute(sql: "CREATE TABLE notes (stream TEXT, position INTEGER)") })])
@@ -86,12 +100,21 @@ struct ExtraWriteTests {
     @Test("inside a group commit, a failing extra write fails its own append only")
     func failureIsolatedInGroup() async throws {
         let directory = try TemporaryDirectory()
-        let store = try store(directory, pause: .milliseconds(20))
+        // The first commit holds the writer until every append was submitted, so that
+        // the others queue up and commit as one group, however busy the machine is.
+        let started = Started()
+        let store = try store(directory) { _ in
+            guard started.first() else { return }
+            let deadline = Date().addingTimeInterval(30)
+            while started.count.withLock({ $0 }) < 45 && Date() < deadline { Thread.sleep(forTimeInterval: 0.005) }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
         // Every third append's extra write notes it, then refuses: the note and the
         // events are rolled back with its savepoint, and its neighbours commit.
         let outcomes = try await withThrowingTaskGroup(of: (Int, Bool).self) { group in
             for index in 0..<45 {
                 group.addTask {
+                    started.count.withLock { $0 += 1 }
                     var alongside = [note()]
                     if index % 3 == 0 { alongside.append(ExtraWrite { _, _ in throw Refusal(stream: "s-\(index)") }) }
                     do {

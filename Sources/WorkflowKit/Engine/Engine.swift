@@ -51,7 +51,8 @@ public actor Engine {
     /// Opens a case of `definition`, pinned to its content hash; the definition is
     /// stored in the database so that the case can always read it back.
     ///
-    /// - Throws: ``CommandRefused`` when the values do not fit the process.
+    /// - Throws: ``CommandRefused`` when the values do not fit the process;
+    ///   ``UnknownCalendar`` when the engine's calendars lack the process's.
     @discardableResult
     public func open(
         _ definition: ProcessDefinition, caseID: StreamID = StreamID(UUID().uuidString.lowercased()),
@@ -84,7 +85,8 @@ public actor Engine {
     /// - Parameter ifRevision: When given, the command runs only on that revision of the
     ///   case (``CaseState/revision``, an HTTP `If-Match`); a repeated command id still
     ///   reports its first outcome.
-    /// - Throws: ``CommandRefused`` (nothing appended), ``StaleCaseVersion`` or a storage error.
+    /// - Throws: ``CommandRefused`` (nothing appended), ``StaleCaseVersion``,
+    ///   ``UnknownCalendar`` when the engine's calendars lack the process's, or a storage error.
     @discardableResult
     public func execute(
         _ command: CaseCommand, on id: StreamID, by actor: Acting, commandID: String? = nil, ifRevision: Int64? = nil
@@ -301,6 +303,9 @@ public actor Engine {
     }
 
     /// Why `task` of case `id` is due when it is: each rule, anchor date and calendar.
+    ///
+    /// - Throws: ``CommandRefused`` for an unknown case or task; ``UnknownCalendar`` when
+    ///   the engine's calendars lack the process's.
     public func explain(task: String, of id: StreamID) async throws -> TaskSchedule {
         let (state, definition) = try await load(id)
         guard let (taskDefinition, _) = definition.task(task) else {
@@ -331,11 +336,11 @@ public actor Engine {
         calendar.localDate(at: Date(timeIntervalSince1970: Double(now()) / 1000))
     }
 
-    private func calendar(for definition: ProcessDefinition) throws -> any BusinessCalendar {
-        guard let calendar = definition.makeCalendar(registry: calendars) else {
-            throw CommandRefused(.unknownProcess, "Process '\(definition.id)' names the calendar '\(definition.calendar)', which is not registered.")
-        }
-        return calendar
+    /// The calendar of `definition`'s process, from the engine's registry.
+    ///
+    /// - Throws: ``UnknownCalendar`` when the registry does not hold it.
+    nonisolated func calendar(for definition: ProcessDefinition) throws(UnknownCalendar) -> any BusinessCalendar {
+        try definition.calendar(in: calendars)
     }
 
     /// Appends `events`, their `personal` field values sealed with the case's key.

@@ -61,12 +61,15 @@ public struct RetentionSweep: Sendable {
 
     /// Decides for every closed case and, unless `dryRun`, erases those whose period has
     /// ended, as `actor`. `today` defaults to the engine's clock in each case's calendar.
+    ///
+    /// - Throws: ``UnknownCalendar`` when the engine's calendars lack a closed case's
+    ///   (its period cannot be counted; the cases before it were decided); a storage error.
     public func run(dryRun: Bool = false, today: LocalDate? = nil, by actor: Acting) async throws -> [RetentionDecision] {
         var decisions: [RetentionDecision] = []
         for summary in try await engine.database.cases(includeClosed: true) where summary.closedOn != nil {
             let pinned = try await engine.definition(hash: summary.definition)
             let rule = currentRules[summary.process] ?? pinned.retention
-            let calendar = pinned.makeCalendar() ?? FinnishCalendar()
+            let calendar = try engine.calendar(for: pinned)
             let day = today ?? engine.today(in: calendar)
             var decision = RetentionDecision(
                 caseID: summary.id, process: summary.process, closedOn: summary.closedOn, rule: rule, expiry: nil, outcome: .noRule)

@@ -163,7 +163,7 @@ extension APIServer {
             let (state, _) = try await visibleCase(id, for: "erase", by: guardian)
             try await guardian.authorizeErasure(of: state)
             if state.revision != version { throw StaleCaseVersion(case: state.id, expected: version, actual: state.revision) }
-            let result = try await database.erase(case: state.id, reason: reason, by: guardian.actor, commandID: commandID)
+            let result = try await engine.execute(.erase(reason: reason), on: state.id, by: guardian.actor, commandID: commandID).append
             metrics.commandAppended()
             return try Self.json(
                 Self.commandJSON(id, version: result.version, appended: ["CaseErased"]), headers: [.eTag: Self.etag(result.version)])

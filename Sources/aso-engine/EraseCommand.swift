@@ -17,14 +17,14 @@ struct EraseCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
-        let database = try global.openDatabase()
-        let gate = try await AccessGate(database: database, global: global)
+        let engine = try global.makeEngine()
+        let gate = try await AccessGate(database: engine.database, global: global)
         if gate.policy.directory.isEnforced {
-            let (state, _) = try await refusingWithExit { try await Engine(database: database).load(caseStream(caseID)) }
+            let (state, _) = try await refusingWithExit { try await engine.load(caseStream(caseID)) }
             try await gate.authorizeErasure(of: state)
         }
         let result = try await refusingWithExit {
-            try await database.erase(case: caseStream(caseID), reason: reason, by: gate.actor)
+            try await engine.execute(.erase(reason: reason), on: caseStream(caseID), by: gate.actor).append
         }
         if global.json {
             try printJSON(["case": caseID, "erased": true, "version": result.version] as [String: Any])

@@ -41,10 +41,13 @@ public struct OutcomeReport: Sendable {
     ///   - read: Reads a case event from a stored one; pass ``WorkflowDatabase/caseEvent(_:)`` so
     ///     that reported personal fields (a date of first meeting) are opened with the case key.
     ///     The default reads only what is stored in plain text.
+    ///   - calendars: Where each process's calendar is found (working days are counted in it).
+    /// - Throws: ``UnknownCalendar`` when `calendars` lacks the calendar of a process whose
+    ///   dates the report counts; what `events`, `definitions` and `read` throw.
     public static func build(
         events: some AsyncSequence<RecordedEvent, any Error>, definitions: (String) async throws -> ProcessDefinition?,
         process: String? = nil, from: LocalDate? = nil, to: LocalDate? = nil,
-        read: (RecordedEvent) async throws -> CaseEvent? = { try CaseEvent($0) }
+        read: (RecordedEvent) async throws -> CaseEvent? = { try CaseEvent($0) }, calendars: CalendarRegistry = .standard
     ) async throws -> OutcomeReport {
         func inPeriod(_ date: LocalDate) -> Bool {
             (from.map { date >= $0 } ?? true) && (to.map { date <= $0 } ?? true)
@@ -86,7 +89,7 @@ public struct OutcomeReport: Sendable {
         for state in states.values where state.exists && (process == nil || state.process == process) {
             guard let openedOn = state.openedOn, inPeriod(openedOn), let definition = try await definitions(state.definition)
             else { continue }
-            let calendar = definition.makeCalendar() ?? FinnishCalendar()
+            let calendar = try definition.calendar(in: calendars)
             var figures = outcomes[state.process] ?? ProcessOutcomes(process: state.process)
             for id in definition.report {
                 guard let value = state.fields[id] else { continue }

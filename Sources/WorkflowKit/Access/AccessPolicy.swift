@@ -86,6 +86,8 @@ public struct AccessPolicy: Sendable {
                 .forbidden, "Completing task '\(task)' needs the role '\(role)' in process '\(state.process)'; '\(actor)' does not hold it.")
         case .migrate:
             try require(Self.coordinatorRole, principal, state, doing: "Migrating a case")
+        case .erase:
+            try require(Self.coordinatorRole, principal, state, doing: "Erasing a case's personal data")
         case .open:
             return
         default:

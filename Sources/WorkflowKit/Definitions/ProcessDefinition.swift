@@ -111,4 +111,15 @@ public struct ProcessDefinition: Sendable, Hashable, Codable, Identifiable {
         if closedDays.isEmpty { return base }
         return RegionalCalendar(base: base, id: "\(calendar)+\(id)", closedDays: closedDays)
     }
+
+    /// The calendar of this process, as ``makeCalendar(registry:)`` makes it from `registry`.
+    ///
+    /// - Throws: ``UnknownCalendar`` naming this process and its calendar when `registry`
+    ///   does not hold the base calendar.
+    public func calendar(in registry: CalendarRegistry) throws(UnknownCalendar) -> any BusinessCalendar {
+        guard let calendar = makeCalendar(registry: registry) else {
+            throw UnknownCalendar(process: id, calendar: self.calendar, registered: registry.ids)
+        }
+        return calendar
+    }
 }

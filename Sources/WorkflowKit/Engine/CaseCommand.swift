@@ -24,6 +24,11 @@ public enum CaseCommand: Sendable, Hashable {
     case reopen(reason: String)
     /// Move the case to another version of its definition.
     case migrate(to: ProcessDefinition)
+    /// Destroy the case's personal data for good (crypto-shredding): ``CaseErased``
+    /// names the fields marked personal, and the engine deletes the case's key in the
+    /// same transaction. Allowed on an open or a closed case; refused once it was erased.
+    /// `reason` (e.g. the retention period ended) is recorded, so never personal data.
+    case erase(reason: String)
 
     /// The command's name, as the command line spells it.
     public var name: String {
@@ -39,6 +44,7 @@ public enum CaseCommand: Sendable, Hashable {
         case .close: "close"
         case .reopen: "reopen"
         case .migrate: "migrate"
+        case .erase: "erase"
         }
     }
 }

@@ -7,12 +7,15 @@ public enum CaseDecider {
     ///
     /// - Parameters:
     ///   - today: The current date in the process's calendar.
+    ///   - otherVersions: The other stored versions of the case's process. Only an
+    ///     erasure reads them: it names the personal fields of every version, since a
+    ///     migrated case may hold values sealed under an older one.
     /// - Throws: ``CommandRefused`` naming the state and what is allowed there.
     public static func decide(
         _ command: CaseCommand, state: CaseState, definition: ProcessDefinition, today: LocalDate,
-        calendar: any BusinessCalendar
+        calendar: any BusinessCalendar, otherVersions: [ProcessDefinition] = []
     ) throws -> [CaseEvent] {
-        var run = Run(state: state, definition: definition, today: today, calendar: calendar)
+        var run = Run(state: state, definition: definition, today: today, calendar: calendar, otherVersions: otherVersions)
         try run.decide(command)
         return run.events
     }
@@ -24,6 +27,7 @@ public enum CaseDecider {
         let definition: ProcessDefinition
         let today: LocalDate
         let calendar: any BusinessCalendar
+        var otherVersions: [ProcessDefinition] = []
         var events: [CaseEvent] = []
 
         mutating func emit(_ event: CaseEvent) {
@@ -40,6 +44,10 @@ public enum CaseDecider {
             }
             guard state.exists else {
                 throw CommandRefused(.unknownCase, "Case '\(state.id)' does not exist.")
+            }
+            if case .erase(let reason) = command {
+                try erase(reason: reason)
+                return
             }
             if let erased = state.erased {
                 throw CommandRefused(
@@ -76,6 +84,8 @@ public enum CaseDecider {
                 break
             case .migrate(let target):
                 try migrate(to: target)
+            case .erase:
+                break
             }
         }
 

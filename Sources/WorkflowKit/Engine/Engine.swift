@@ -51,7 +51,8 @@ public actor Engine {
     /// Opens a case of `definition`, pinned to its content hash; the definition is
     /// stored in the database so that the case can always read it back.
     ///
-    /// - Throws: ``CommandRefused`` when the values do not fit the process.
+    /// - Throws: ``CommandRefused`` when the values do not fit the process;
+    ///   ``UnknownCalendar`` when the engine's calendars lack the process's.
     @discardableResult
     public func open(
         _ definition: ProcessDefinition, caseID: StreamID = StreamID(UUID().uuidString.lowercased()),
@@ -76,15 +77,22 @@ public actor Engine {
 
     /// Runs `command` on the case `id`.
     ///
+    /// An erasure (``CaseCommand/erase(reason:)``) is decided like any command, and its
+    /// append deletes the case's key in the same transaction. It needs only the case's
+    /// shape: a case whose key is already gone without a recorded erasure can still be
+    /// erased (every other command on it fails with ``PrivacyError``).
+    ///
     /// - Parameter ifRevision: When given, the command runs only on that revision of the
     ///   case (``CaseState/revision``, an HTTP `If-Match`); a repeated command id still
     ///   reports its first outcome.
-    /// - Throws: ``CommandRefused`` (nothing appended), ``StaleCaseVersion`` or a storage error.
+    /// - Throws: ``CommandRefused`` (nothing appended), ``StaleCaseVersion``,
+    ///   ``UnknownCalendar`` when the engine's calendars lack the process's, or a storage error.
     @discardableResult
     public func execute(
         _ command: CaseCommand, on id: StreamID, by actor: Acting, commandID: String? = nil, ifRevision: Int64? = nil
     ) async throws -> CaseOutcome {
         try Self.checkIdentifiers(case: nil, actor: actor, command: command)
+        let erasing = if case .erase = command { true } else { false }
         // Commands on one case from this engine take turns: they would only conflict.
         await lock(id)
         defer { unlock(id) }
@@ -101,7 +109,7 @@ public actor Engine {
                 definition = try await self.definition(hash: cached.definition)
             } else {
                 do {
-                    (state, definition) = try await load(id)
+                    (state, definition) = try await load(id, erasing: erasing)
                 } catch let refusal as CommandRefused {
                     // An id used before for another case is named as such, not as an unknown case.
                     if let commandID, let applied = try await applied(commandID, on: id) { return applied }
@@ -114,10 +122,12 @@ public actor Engine {
                 throw StaleCaseVersion(case: id, expected: ifRevision, actual: state.revision)
             }
             let calendar = try calendar(for: definition)
+            let otherVersions = erasing ? try await self.otherVersions(of: state) : []
             let events: [CaseEvent]
             do {
                 events = try CaseDecider.decide(
-                    command, state: state, definition: definition, today: today(in: calendar), calendar: calendar)
+                    command, state: state, definition: definition, today: today(in: calendar), calendar: calendar,
+                    otherVersions: otherVersions)
             } catch is CommandRefused where cached != nil {
                 continue
             } catch let refusal as CommandRefused {
@@ -215,6 +225,23 @@ public actor Engine {
     ///
     /// - Throws: ``CommandRefused`` with code `.unknownCase` when there is no such case.
     public func load(_ id: StreamID) async throws -> (CaseState, ProcessDefinition) {
+        try await load(id, erasing: false)
+    }
+
+    /// The other stored versions of the process `state` follows (an erasure names the
+    /// personal fields of each).
+    private func otherVersions(of state: CaseState) async throws -> [ProcessDefinition] {
+        var versions: [ProcessDefinition] = []
+        for hash in try await database.definitionHashes(process: state.process) where hash != state.definition {
+            versions.append(try await definition(hash: hash))
+        }
+        return versions
+    }
+
+    /// The case `id` and its definition; for an erasure (`erasing`), also when its key is
+    /// gone without a recorded erasure: its sealed values then read as absent, and the
+    /// state is not kept for other commands.
+    private func load(_ id: StreamID, erasing: Bool) async throws -> (CaseState, ProcessDefinition) {
         // The log is append-only: a state folded before stays true, and only the events
         // after it (written by this engine or any other writer) need reading.
         var state = states[id] ?? CaseState(id: id)
@@ -243,8 +270,11 @@ public actor Engine {
         }
         // Without a recorded erasure, a missing key is damage, not shredding: going on
         // would recompute the case without its values and seal new ones under a new key.
-        if sealedWithoutKey && state.erased == nil { throw PrivacyError.missingCaseKey(id) }
-        remember(state)
+        if sealedWithoutKey && state.erased == nil {
+            guard erasing else { throw PrivacyError.missingCaseKey(id) }
+        } else {
+            remember(state)
+        }
         return (state, try await definition(hash: state.definition))
     }
 
@@ -273,6 +303,9 @@ public actor Engine {
     }
 
     /// Why `task` of case `id` is due when it is: each rule, anchor date and calendar.
+    ///
+    /// - Throws: ``CommandRefused`` for an unknown case or task; ``UnknownCalendar`` when
+    ///   the engine's calendars lack the process's.
     public func explain(task: String, of id: StreamID) async throws -> TaskSchedule {
         let (state, definition) = try await load(id)
         guard let (taskDefinition, _) = definition.task(task) else {
@@ -303,11 +336,11 @@ public actor Engine {
         calendar.localDate(at: Date(timeIntervalSince1970: Double(now()) / 1000))
     }
 
-    private func calendar(for definition: ProcessDefinition) throws -> any BusinessCalendar {
-        guard let calendar = definition.makeCalendar(registry: calendars) else {
-            throw CommandRefused(.unknownProcess, "Process '\(definition.id)' names the calendar '\(definition.calendar)', which is not registered.")
-        }
-        return calendar
+    /// The calendar of `definition`'s process, from the engine's registry.
+    ///
+    /// - Throws: ``UnknownCalendar`` when the registry does not hold it.
+    nonisolated func calendar(for definition: ProcessDefinition) throws(UnknownCalendar) -> any BusinessCalendar {
+        try definition.calendar(in: calendars)
     }
 
     /// Appends `events`, their `personal` field values sealed with the case's key.
@@ -320,18 +353,21 @@ public actor Engine {
             commandID: commandID)
         let sealer = PersonalDataSealer(personal: personal)
         var stored = events
-        var newKey: SymmetricKey?
-        if events.contains(where: sealer.needsKey) {
+        var keyChange: WorkflowDatabase.CaseKeyChange?
+        if events.contains(where: { if case .caseErased = $0 { true } else { false } }) {
+            // Crypto-shredding: the key goes in the erasure's own transaction.
+            keyChange = .shred
+        } else if events.contains(where: sealer.needsKey) {
             // A case gets its key with its first personal value. The decider refuses an
             // erased case, and the expected version guards against an erasure since.
             let existing = try await database.caseKey(for: state.id)
             let key = existing ?? SymmetricKey(size: .bits256)
             stored = try events.map { try sealer.seal($0, caseID: state.id, key: key) }
-            if existing == nil { newKey = key }
+            if existing == nil { keyChange = .create(key) }
         }
         let result = try await database.append(
             stored, encoded: try stored.map { try $0.newEvent() }, to: state.id, expected: expected, metadata: metadata,
-            newKey: newKey)
+            key: keyChange)
         if result.wasAlreadyApplied {
             // The command ran before: report the case as it is, nothing new was written.
             return CaseOutcome(state: try await load(state.id).0, events: [], append: result)

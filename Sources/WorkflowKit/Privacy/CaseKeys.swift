@@ -1,44 +1,25 @@
 import Crypto
 import Foundation
 import GRDB
-import Synchronization
 
 /// The `case_keys` table: one random key per case, stored only wrapped (AES-GCM
 /// sealed) with the master key, which never lives in the database.
 ///
-/// A new case key is inserted inside the transaction (and savepoint) of the append
-/// whose values it seals, so that a key is stored exactly when its first sealed event
-/// is: a refused append (a taken id, a conflict) leaves no key behind. Erasing a case
-/// deletes its row inside the transaction that appends `CaseErased`, so that the
-/// erasure and its record commit together.
-struct CaseKeys: SQLiteTransactionHook {
+/// A new case key is written by the append whose values it seals, as an ``ExtraWrite``
+/// in that append's transaction (``insert(_:)``), so that a key is stored exactly when
+/// its first sealed event is: a refused append (a taken id, a conflict) leaves no key
+/// behind. Erasing a case deletes its row the same way, in the transaction that appends
+/// `CaseErased` (``delete(_:)``), so that the erasure and its record commit together.
+/// The event log itself knows nothing of keys.
+enum CaseKeys {
     static let migrationID = "2026-11-25-case-keys-v1"
 
-    /// Wrapped keys waiting for their append, by the id of its first event.
-    let pending: Pending
-
-    /// A new case key waiting for its append, and the master key that wrapped it.
+    /// A new case key for an append, and the master key that wrapped it.
     struct NewKey: Sendable {
         var stream: StreamID
         var wrapped: Data
         var createdAt: Int64
         var master: MasterKey
-    }
-
-    /// Keys made for appends in flight; the appender removes its entry when the append returns.
-    final class Pending: Sendable {
-        private let keys = Mutex<[UUID: NewKey]>([:])
-
-        func add(_ event: UUID, _ key: NewKey) {
-            keys.withLock { $0[event] = key }
-        }
-
-        func remove(_ event: UUID) { keys.withLock { $0[event] = nil } }
-
-        /// Read, not taken: a rolled-back append that is tried again needs it again.
-        func key(for event: UUID) -> NewKey? {
-            keys.withLock { $0[event] }
-        }
     }
 
     static func migrate(_ db: Database) throws {
@@ -52,17 +33,21 @@ struct CaseKeys: SQLiteTransactionHook {
                 """)
     }
 
-    func apply(_ events: [RecordedEvent], in db: Database) throws {
-        for event in events {
-            if let new = pending.key(for: event.id), new.stream == event.stream {
-                try Self.checkStillCurrent(new.master, besides: new.stream, in: db)
-                try db.executeCached(
-                    sql: "INSERT INTO case_keys (case_id, wrapped, created_at) VALUES (?, ?, ?)",
-                    arguments: [new.stream.rawValue, new.wrapped, new.createdAt])
-            }
-            if event.type == "CaseErased" {
-                try db.executeCached(sql: "DELETE FROM case_keys WHERE case_id = ?", arguments: [event.stream.rawValue])
-            }
+    /// Stores `new` with the append it goes with, once the master key that wrapped it is
+    /// checked to be still the log's (``checkStillCurrent(_:besides:in:)``).
+    static func insert(_ new: NewKey) -> ExtraWrite {
+        ExtraWrite { _, db in
+            try checkStillCurrent(new.master, besides: new.stream, in: db)
+            try db.executeCached(
+                sql: "INSERT INTO case_keys (case_id, wrapped, created_at) VALUES (?, ?, ?)",
+                arguments: [new.stream.rawValue, new.wrapped, new.createdAt])
+        }
+    }
+
+    /// Deletes the key of case `id` with the append it goes with (crypto-shredding).
+    static func delete(_ id: StreamID) -> ExtraWrite {
+        ExtraWrite { _, db in
+            try db.executeCached(sql: "DELETE FROM case_keys WHERE case_id = ?", arguments: [id.rawValue])
         }
     }
 

@@ -98,13 +98,14 @@ extension Engine {
     ///   - current: The process definitions as the files state them now, by id; a
     ///     document is looked up there first, then in the version the case follows.
     /// - Throws: ``CommandRefused`` (`.unknownCase`, or `.invalidValue` when no case's
-    ///   process has the document) before anything is appended.
+    ///   process has the document) or ``UnknownCalendar`` (the engine's calendars lack a
+    ///   process's, in which copies are dated) before anything is appended.
     public func disclose(
         document: String, cases: [StreamID], to parties: Set<String>? = nil, purpose: String? = nil,
         current: [String: ProcessDefinition] = [:], by actor: Acting
     ) async throws -> DocumentDisclosure {
         // Every case and its document first: an unknown case or document refuses the whole run.
-        var planned: [(state: CaseState, definition: ProcessDefinition, document: DocumentDefinition)] = []
+        var planned: [(state: CaseState, definition: ProcessDefinition, document: DocumentDefinition, calendar: any BusinessCalendar)] = []
         var seen: Set<StreamID> = []
         // A case named twice is disclosed once.
         for id in cases where seen.insert(id).inserted {
@@ -118,11 +119,11 @@ extension Engine {
                         + (known.isEmpty ? "; its file states no 'documents'." : "; it has \(known.joined(separator: ", ")).")
                 )
             }
-            planned.append((state, definition, found))
+            planned.append((state, definition, found, try calendar(for: definition)))
         }
         var copies: [String: DisclosedDocument] = [:]
         var withheld: [DocumentDisclosure.Withheld] = []
-        for (state, definition, found) in planned {
+        for (state, definition, found, calendar) in planned {
             guard let consent = state.consent, state.erased == nil else {
                 let reason = state.erased != nil ? "the case's personal data was erased" : "the case has no consent in force"
                 withheld.append(.init(caseID: state.id, party: nil, reason: reason))
@@ -137,7 +138,6 @@ extension Engine {
                 withheld.append(.init(caseID: state.id, party: party, reason: "the consent does not name this party"))
             }
             let purpose = purpose ?? found.title
-            let calendar = definition.makeCalendar() ?? FinnishCalendar()
             var latest = state
             var included = false
             for party in recipients {

@@ -45,9 +45,9 @@ public struct RetentionDecision: Sendable, Hashable {
 /// The rule of a case comes from its process as the process files state it *now*
 /// (`rules`), so that a corrected period applies to every closed case of the process;
 /// when the files no longer have the process, from the version the case followed.
-/// Open cases are never touched. A case is erased through
-/// ``WorkflowDatabase/erase(case:reason:by:)``: its key is deleted, the non-personal
-/// facts stay, and the reason names the class and the period — never a value.
+/// Open cases are never touched. A case is erased through the engine, as the command
+/// ``CaseCommand/erase(reason:)``: its key is deleted, the non-personal facts stay, and
+/// the reason names the class and the period — never a value.
 public struct RetentionSweep: Sendable {
     public let engine: Engine
     /// The processes the deployment knows now, by id, with their rule (nil: none,
@@ -61,12 +61,15 @@ public struct RetentionSweep: Sendable {
 
     /// Decides for every closed case and, unless `dryRun`, erases those whose period has
     /// ended, as `actor`. `today` defaults to the engine's clock in each case's calendar.
+    ///
+    /// - Throws: ``UnknownCalendar`` when the engine's calendars lack a closed case's
+    ///   (its period cannot be counted; the cases before it were decided); a storage error.
     public func run(dryRun: Bool = false, today: LocalDate? = nil, by actor: Acting) async throws -> [RetentionDecision] {
         var decisions: [RetentionDecision] = []
         for summary in try await engine.database.cases(includeClosed: true) where summary.closedOn != nil {
             let pinned = try await engine.definition(hash: summary.definition)
             let rule = currentRules[summary.process] ?? pinned.retention
-            let calendar = pinned.makeCalendar() ?? FinnishCalendar()
+            let calendar = try engine.calendar(for: pinned)
             let day = today ?? engine.today(in: calendar)
             var decision = RetentionDecision(
                 caseID: summary.id, process: summary.process, closedOn: summary.closedOn, rule: rule, expiry: nil, outcome: .noRule)
@@ -96,7 +99,7 @@ public struct RetentionSweep: Sendable {
             }
             if decision.outcome == .erased {
                 do {
-                    try await engine.database.erase(case: state.id, reason: Self.reason(rule), by: actor)
+                    try await engine.execute(.erase(reason: Self.reason(rule)), on: state.id, by: actor)
                 } catch let refused as CommandRefused where refused.code == .erased {
                     // Another sweep (a second daemon) got there first.
                     decision.outcome = .alreadyErased

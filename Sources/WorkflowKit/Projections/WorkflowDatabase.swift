@@ -16,7 +16,6 @@ public final class WorkflowDatabase: Sendable {
     var masterKey: MasterKey { masterKeys.current }
     /// Unwrapped case keys, so that each is unwrapped once per process.
     private let caseKeyCache = Mutex<[StreamID: SymmetricKey]>([:])
-    private let pendingCaseKeys = CaseKeys.Pending()
     private let appendingCaseEvents = AppendingCaseEvents()
 
     /// Opens (creating and migrating when needed) the database at `path`.
@@ -43,9 +42,7 @@ public final class WorkflowDatabase: Sendable {
                 (ChainKey.migrationID, { @Sendable db in try ChainKey.migrate(db) }),
                 (ReminderProjection.supersededMigrationID, { @Sendable db in try ReminderProjection.migrateSuperseded(db) }),
             ])
-        events.transactionHooks = [
-            CaseProjections(reminders: reminders, appending: appendingCaseEvents), CaseKeys(pending: pendingCaseKeys),
-        ]
+        events.transactionHooks = [CaseProjections(reminders: reminders, appending: appendingCaseEvents)]
         for file in events.tightenedFiles {
             logger.warning(
                 "others could read or write a file of the event log; it is now owner-only (0600)",
@@ -162,34 +159,57 @@ public final class WorkflowDatabase: Sendable {
     func append(
         _ events: [NewEvent], to id: StreamID, expected: ExpectedVersion, metadata: EventMetadata, newKey key: SymmetricKey
     ) async throws -> AppendResult {
-        guard let first = events.first else {
-            return try await self.events.append(events, to: id, expected: expected, metadata: metadata)
-        }
         let masterKey = await masterKeys.acquire()  // a rotation waits until this key is stored
         defer { masterKeys.release() }
         let wrapped = try CaseKeys.wrap(key, for: id, with: masterKey.key)
-        pendingCaseKeys.add(
-            first.id, CaseKeys.NewKey(stream: id, wrapped: wrapped, createdAt: self.events.options.now(), master: masterKey))
-        defer { pendingCaseKeys.remove(first.id) }
-        let result = try await self.events.append(events, to: id, expected: expected, metadata: metadata)
+        let store = CaseKeys.insert(
+            CaseKeys.NewKey(stream: id, wrapped: wrapped, createdAt: self.events.options.now(), master: masterKey))
+        let result = try await self.events.append(events, to: id, expected: expected, metadata: metadata, alongside: [store])
         if !result.wasAlreadyApplied { caseKeyCache.withLock { $0[id] = key } }
         return result
     }
 
+    /// What an engine's append does to its case's key, in the append's own transaction.
+    enum CaseKeyChange: Sendable {
+        /// The case gets `key` with these events (its first personal values).
+        case create(SymmetricKey)
+        /// The case's key is deleted with these events (its erasure): crypto-shredding.
+        case shred
+    }
+
     /// Appends case events, `stored` being each in the form the log keeps (sealed where
-    /// the case seals) and `encoded` their payloads, with `newKey` when the case gets its
-    /// key with them. The projections take the events as they are, without decoding
-    /// their payloads again.
+    /// the case seals) and `encoded` their payloads, with what `key` says happens to the
+    /// case's key in the same transaction. The projections take the events as they are,
+    /// without decoding their payloads again.
     func append(
         _ stored: [CaseEvent], encoded: [NewEvent], to id: StreamID, expected: ExpectedVersion, metadata: EventMetadata,
-        newKey: SymmetricKey?
+        key: CaseKeyChange?
     ) async throws -> AppendResult {
         appendingCaseEvents.add(encoded, stored)
         defer { appendingCaseEvents.remove(encoded) }
-        if let newKey {
+        switch key {
+        case .create(let newKey):
             return try await append(encoded, to: id, expected: expected, metadata: metadata, newKey: newKey)
+        case .shred:
+            return try await appendErasure(encoded, to: id, expected: expected, metadata: metadata)
+        case nil:
+            return try await events.append(encoded, to: id, expected: expected, metadata: metadata)
         }
-        return try await events.append(encoded, to: id, expected: expected, metadata: metadata)
+    }
+
+    /// Appends `events` (an erasure) and deletes the key of case `id` in the same
+    /// transaction: both commit, or neither does. The log stays append-only and its hash
+    /// chain valid; the case's sealed values can no longer be opened.
+    private func appendErasure(
+        _ events: [NewEvent], to id: StreamID, expected: ExpectedVersion, metadata: EventMetadata
+    ) async throws -> AppendResult {
+        let result = try await self.events.append(
+            events, to: id, expected: expected, metadata: metadata, alongside: [CaseKeys.delete(id)])
+        caseKeyCache.withLock { $0[id] = nil }
+        // Moves the overwritten page into the file and empties the WAL, so that no copy
+        // of the deleted key stays in it (best effort: a reader may hold the WAL open).
+        _ = try? await self.events.pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+        return result
     }
 
     /// The case event `record` holds, with its personal values opened with the case's
@@ -226,56 +246,6 @@ public final class WorkflowDatabase: Sendable {
         }
         if sealedWithoutKey && !erased { throw PrivacyError.missingCaseKey(id) }
         return history
-    }
-
-    /// Destroys the personal data of case `id` (crypto-shredding): appends `CaseErased`
-    /// and, in the same transaction, deletes the case's key. The log stays append-only and
-    /// its hash chain valid; the non-personal facts (tasks, dates, report counts) remain.
-    ///
-    /// - Parameters:
-    ///   - reason: Why, e.g. the retention period ended; recorded in the event, so never personal data.
-    /// - Throws: ``CommandRefused`` when there is no such case or it was already erased.
-    @discardableResult
-    public func erase(case id: StreamID, reason: String, by actor: Acting, commandID: String? = nil) async throws -> AppendResult {
-        if let commandID, let applied = try await appliedCommand(commandID) { return applied }
-        var attempt = 0
-        while true {
-            attempt += 1
-            do {
-                let result = try await appendErasure(of: id, reason: reason, by: actor, commandID: commandID)
-                caseKeyCache.withLock { $0[id] = nil }
-                // Moves the overwritten page into the file and empties the WAL, so that no copy
-                // of the deleted key stays in it (best effort: a reader may hold the WAL open).
-                _ = try? await events.pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
-                return result
-            } catch is VersionConflict where attempt < 10 {
-                // Another writer (a command, a delivered reminder) got there first: read again.
-            }
-        }
-    }
-
-    private func appendErasure(of id: StreamID, reason: String, by actor: Acting, commandID: String?) async throws -> AppendResult {
-        var state = CaseState(id: id)
-        for try await event in events.read(stream: id, fromVersion: 1) {
-            // Sealed values stay sealed: erasing needs only the case's shape.
-            if let caseEvent = try CaseEvent(event) { state = state.evolve(caseEvent) } else { state.version = event.version }
-        }
-        guard state.exists else { throw CommandRefused(.unknownCase, "Case '\(id)' does not exist.") }
-        if let erased = state.erased {
-            throw CommandRefused(.erased, "Case '\(id)' was already erased (\(erased.reason)).")
-        }
-        let definition = try await self.definition(hash: state.definition)
-        // Every version's personal fields: a migrated case may hold values of older ones.
-        var personal = Set((definition?.fields ?? []).filter(\.personal).map(\.id))
-        for hash in try await definitionHashes(process: state.process) where hash != state.definition {
-            personal.formUnion((try await self.definition(hash: hash)?.fields ?? []).filter(\.personal).map(\.id))
-        }
-        let now = Date(timeIntervalSince1970: Double(events.options.now()) / 1000)
-        let today = definition?.makeCalendar(registry: .standard)?.localDate(at: now) ?? FinnishCalendar().localDate(at: now)
-        let event = CaseEvent.caseErased(CaseErased(reason: reason, fields: personal.sorted(), on: today))
-        return try await events.append(
-            [try event.newEvent()], to: id, expected: .exact(state.version),
-            metadata: EventMetadata(actor: actor.id, organisation: actor.organisation, role: actor.role, commandID: commandID))
     }
 
     // MARK: Projections

@@ -162,7 +162,7 @@ struct DocumentDisclosureTests {
     @Test("an erased case goes to nobody")
     func erasedGoesToNobody() async throws {
         let fixture = try await Fixture()
-        try await fixture.database.erase(case: "both", reason: "Asked by the client.", by: Acting("archivist"))
+        try await Engine(database: fixture.database).execute(.erase(reason: "Asked by the client."), on: "both", by: Acting("archivist"))
         let result = try await fixture.engine.disclose(document: "advance-information", cases: ["both"], by: Acting("chair"))
         #expect(result.documents.isEmpty)
         #expect(result.withheld.map(\.reason) == ["the case's personal data was erased"])

@@ -16,6 +16,32 @@ struct AppendRequest: Sendable {
     var stream: StreamID
     var expected: ExpectedVersion
     var metadata: EventMetadata
+    /// The caller's own writes that commit with these events or not at all.
+    var alongside: [ExtraWrite] = []
+}
+
+/// A caller's write that commits with its append or not at all: "append these events,
+/// and write this in the same transaction". It runs inside the append's transaction (and
+/// savepoint), after the append's events are inserted and the projections updated, and
+/// only when the append inserts events: an append whose command id was applied before
+/// writes nothing, and neither does this.
+///
+/// The log knows nothing of what is written (the privacy layer stores and deletes case
+/// keys this way). An error the write throws fails that caller's append alone, never
+/// the others of its group, and reaches that caller as thrown; a database error is
+/// reported like the append's own (``EventStoreError`` with code `.storage`).
+struct ExtraWrite: Sendable {
+    /// Writes, given the events just inserted (already positioned and hashed).
+    let write: @Sendable (_ appended: [RecordedEvent], _ db: Database) throws -> Void
+
+    init(_ write: @escaping @Sendable (_ appended: [RecordedEvent], _ db: Database) throws -> Void) {
+        self.write = write
+    }
+}
+
+/// An error thrown by a caller's ``ExtraWrite``: handed back to that caller unchanged.
+private struct ExtraWriteFailure: Error {
+    var error: any Error
 }
 
 /// Work done inside an append's transaction, after its events are inserted: the SQLite
@@ -34,8 +60,8 @@ protocol SQLiteTransactionHook: Sendable {
 /// while it is in flight queue up and are committed together, on GRDB's writer queue,
 /// as soon as it finishes.
 ///
-/// Each request runs in its own savepoint, so a conflict, a duplicate id or a failing
-/// hook rolls back only that request; the others commit. Requests of one group see
+/// Each request runs in its own savepoint, so a conflict, a duplicate id, a failing
+/// hook or a failing ``ExtraWrite`` rolls back only that request; the others commit. Requests of one group see
 /// each other's writes in arrival order, exactly as if they had run one by one.
 final class GroupCommitter: Sendable {
     private typealias Pending = (request: AppendRequest, continuation: CheckedContinuation<AppendResult, any Error>)
@@ -300,13 +326,23 @@ final class GroupCommitter: Sendable {
         for hook in hooks {
             try hook.apply(recorded, in: db)
         }
+        for extra in request.alongside {
+            do {
+                try extra.write(recorded, db)
+            } catch let error as DatabaseError {
+                throw error
+            } catch {
+                throw ExtraWriteFailure(error: error)
+            }
+        }
         return result
     }
 
     /// Turns a failure inside one request's savepoint into the error its caller sees.
     private func describe(_ error: any Error, for request: AppendRequest) -> any Error {
-        // A hook refusing the append (a stale master key) speaks for itself.
-        if error is VersionConflict || error is EventStoreError || error is PrivacyError { return error }
+        // The caller's own extra write refusing the append speaks for itself.
+        if let failure = error as? ExtraWriteFailure { return failure.error }
+        if error is VersionConflict || error is EventStoreError { return error }
         if let databaseError = error as? DatabaseError, databaseError.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE,
             databaseError.message?.contains("event_id") == true
         {

@@ -151,13 +151,29 @@ public final class SQLiteEventStore: EventStore {
     public func append(
         _ events: [NewEvent], to stream: StreamID, expected: ExpectedVersion, metadata: EventMetadata
     ) async throws -> AppendResult {
+        try await append(events, to: stream, expected: expected, metadata: metadata, alongside: [])
+    }
+
+    /// Appends `events` as ``append(_:to:expected:metadata:)`` does, and runs `alongside`
+    /// in the same transaction: the events and those writes commit together or not at
+    /// all (see ``ExtraWrite``). An append whose command id was applied before writes
+    /// neither.
+    ///
+    /// - Throws: What ``append(_:to:expected:metadata:)`` throws, or the error one of
+    ///   `alongside` threw (nothing of this append is then written; other callers'
+    ///   appends of the same group commit).
+    @discardableResult
+    func append(
+        _ events: [NewEvent], to stream: StreamID, expected: ExpectedVersion, metadata: EventMetadata,
+        alongside: [ExtraWrite]
+    ) async throws -> AppendResult {
         guard !events.isEmpty else {
             throw EventStoreError(.emptyAppend, "An append to stream '\(stream)' carried no events.")
         }
         guard !stream.rawValue.isEmpty else {
             throw EventStoreError(.invalidName, "A stream id must not be empty.")
         }
-        let request = AppendRequest(events: events, stream: stream, expected: expected, metadata: metadata)
+        let request = AppendRequest(events: events, stream: stream, expected: expected, metadata: metadata, alongside: alongside)
         let result = try await committer.submit(request)
         if !result.wasAlreadyApplied {
             signal.fire()

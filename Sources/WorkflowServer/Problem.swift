@@ -76,6 +76,10 @@ public struct Problem: HTTPResponseError, Sendable {
         return problem
     }
 
+    static func unknownCalendar(_ unknown: UnknownCalendar) -> Problem {
+        Problem(.conflict, "unknown-calendar", title: "The process's calendar is not available", detail: unknown.description + ".")
+    }
+
     static func denied(_ denied: AccessDenied) -> Problem {
         denied.code == .notFound ? .notFound(denied.message) : .forbidden(denied.message)
     }
@@ -99,6 +103,9 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             problem.extra["version"] = String(stale.actual)
             problem.headers[.eTag] = APIServer.etag(stale.actual)
             return try problem.response(from: request, context: context)
+        } catch let unknown as UnknownCalendar {
+            // The server's configuration, not the request, is at fault: say which calendar is missing.
+            return try Problem.unknownCalendar(unknown).response(from: request, context: context)
         } catch is NIOTooManyBytesError {
             return try Problem(
                 .contentTooLarge, "too-large", title: "The request body is too large",

@@ -210,6 +210,9 @@ extension APIServer {
         } catch let refused as CommandRefused {
             let problem = Problem.refused(refused)
             return errorPage(strings: strings, session: session, path: path, WebError(status: problem.status, message: problem.detail))
+        } catch let unknown as UnknownCalendar {
+            let problem = Problem.unknownCalendar(unknown)
+            return errorPage(strings: strings, session: session, path: path, WebError(status: problem.status, message: problem.detail))
         } catch let denied as AccessDenied {
             let problem = Problem.denied(denied)
             return errorPage(strings: strings, session: session, path: path, WebError(status: problem.status, message: problem.detail))

@@ -61,7 +61,7 @@ public struct APIServer: Sendable {
         let segments = path.split(separator: "/", omittingEmptySubsequences: false)
         var allowed: Set<String> = []
         var exact: Set<String> = []
-        for (template, methods) in routes {
+        for (template, methods) in routes.merging(webRoutes, uniquingKeysWith: { api, _ in api }) {
             let parts = template.split(separator: "/", omittingEmptySubsequences: false)
             guard parts.count == segments.count else { continue }
             let matches = zip(parts, segments).allSatisfy { part, segment in part.hasPrefix("{") ? !segment.isEmpty : part == segment }

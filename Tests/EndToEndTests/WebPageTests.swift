@@ -41,6 +41,9 @@ struct WebPageTests {
         let setCookie = form.headers["set-cookie"] ?? ""
         #expect(setCookie.contains("HttpOnly") && setCookie.contains("SameSite=Strict"))
         #expect(form.headers["content-security-policy"]?.contains("frame-ancestors 'none'") == true)
+        // A page's other methods are 405 with Allow, as the API's are.
+        let wrongMethod = try setup.server.request("GET", "/sign-out")
+        #expect(wrongMethod.status == 405 && wrongMethod.headers["allow"] == "POST")
 
         // Without the sign-in form's cookie, a posted token does not sign in.
         let forged = try setup.server.request(

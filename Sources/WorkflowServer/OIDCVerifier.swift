@@ -27,9 +27,24 @@ public struct OIDCVerifier: Sendable {
         public var rolesClaim: String?
         /// Roles prefixed so at the provider (e.g. `aso:`) keep only what follows; others are ignored.
         public var rolePrefix: String?
+        /// For people signing in to the web page at the provider (the authorization-code
+        /// flow with PKCE): the provider's `authorization_endpoint` and `token_endpoint`, and
+        /// this server's callback address as registered at the provider
+        /// (`https://…/sign-in/oidc/callback`). Without them the web page offers only tokens.
+        public var authorizationEndpoint: String?
+        public var tokenEndpoint: String?
+        public var redirectURI: String?
+        /// The client secret, for a provider that registers this server as a confidential
+        /// client (sent at the token endpoint); a public client relies on PKCE alone.
+        public var clientSecret: String?
+        /// The scopes asked for (default `openid profile`).
+        public var scope: String?
+
+        /// Whether the web page can send people to the provider to sign in.
+        public var offersWebSignIn: Bool { authorizationEndpoint != nil && tokenEndpoint != nil && redirectURI != nil }
     }
 
-    let configuration: Configuration
+    public let configuration: Configuration
     let keys: JWTKeyCollection
 
     /// Reads the configuration file and the key set it names.
@@ -67,6 +82,13 @@ public struct OIDCVerifier: Sendable {
     public struct SetupError: Error, CustomStringConvertible {
         public var description: String
         init(_ description: String) { self.description = description }
+    }
+
+    /// The `nonce` claim of a token whose signature verified (the web sign-in checks it
+    /// against the one it sent to the provider).
+    func nonce(of token: String) async -> String? {
+        guard let claims = try? await keys.verify(token, as: Claims.self), case .string(let nonce) = claims.values["nonce"] else { return nil }
+        return nonce
     }
 
     /// Whether `token` looks like a JWT (three base64url parts).

@@ -45,7 +45,7 @@ extension APIServer {
     /// The web page's routes: HTML for people, beside the JSON API, under the same
     /// access rules. docs/web.md describes the screens.
     static let webRoutes: [String: [String]] = [
-        "/": ["GET"], "/sign-in": ["GET", "POST"], "/sign-out": ["POST"], "/language": ["GET"], "/static/site.css": ["GET"],
+        "/": ["GET"], "/sign-in": ["GET", "POST"], "/sign-in/oidc": ["GET"], "/sign-in/oidc/callback": ["GET"], "/sign-out": ["POST"], "/language": ["GET"], "/static/site.css": ["GET"],
         "/accessibility": ["GET"], "/tasks": ["GET"], "/cases/{case}": ["GET"], "/cases/{case}/tasks/{task}/explanation": ["GET"],
         "/cases/{case}/tasks/{task}/completion": ["POST"], "/cases/{case}/events": ["POST"], "/cases/{case}/consent": ["POST"],
         "/cases/{case}/consent-withdrawal": ["POST"], "/cases/{case}/handover": ["POST"], "/meetings": ["GET"],
@@ -80,6 +80,7 @@ extension APIServer {
                 layout(strings: strings, title: strings["a11y.title"], path: "/accessibility", csrf: session?.csrf, body: accessibilityStatement(strings)))
         }
         addSignInRoutes(to: router)
+        addProviderSignInRoutes(to: router)
         addTaskPages(to: router)
         addCasePages(to: router)
         addMeetingPages(to: router)
@@ -132,8 +133,15 @@ extension APIServer {
         let returnTo = Self.safeReturn(Self.queryItems(request)["return"])
         let error: HTML = message.map { "<p class=\"field-error\" id=\"token-error\"><span class=\"visually-hidden\">\(strings["error.prefix"]) </span>\($0)</p>" } ?? .empty
         let summary: HTML = message.map { "<div class=\"error-summary\" role=\"alert\" tabindex=\"-1\"><h2>\(strings["error.summary"])</h2><p><a href=\"#token\">\($0)</a></p></div>" } ?? .empty
+        let provider: HTML =
+            configuration.oidc?.configuration.offersWebSignIn == true
+            ? """
+            <p><a class="button" href="/sign-in/oidc?return=\(HTML.urlComponent(returnTo))">\(strings["signin.provider"])</a></p>
+            <h2>\(strings["signin.orToken"])</h2>
+            """ : .empty
         let body: HTML = """
             \(summary)
+            \(provider)
             <p>\(strings["signin.intro"])</p>
             <form method="post" action="/sign-in" class="stack" novalidate>
             <input type="hidden" name="_csrf" value="\(csrf)">

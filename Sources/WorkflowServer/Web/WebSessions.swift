@@ -19,6 +19,7 @@ actor WebSessions {
     static let cookie = "aso_session"
     static let signInCookie = "aso_signin"
     static let languageCookie = "aso_lang"
+    static let providerCookie = "aso_oidc"
     let idleLimit: Duration
 
     private var sessions: [String: Session] = [:]
@@ -46,6 +47,29 @@ actor WebSessions {
     }
 
     func end(_ id: String) { sessions[id] = nil }
+
+    /// A sign-in at the identity provider under way: what the callback must match.
+    struct PendingSignIn: Sendable {
+        var nonce: String
+        var verifier: String
+        var returnTo: String
+        var started: ContinuousClock.Instant
+    }
+
+    private var pending: [String: PendingSignIn] = [:]
+
+    /// Remembers a sign-in sent to the provider under `state` (for ten minutes).
+    func expect(state: String, _ signIn: PendingSignIn) {
+        let now = ContinuousClock.now
+        pending = pending.filter { now - $0.value.started < .seconds(600) }
+        pending[state] = signIn
+    }
+
+    /// The sign-in `state` names, once: a callback cannot be replayed.
+    func takeExpected(state: String) -> PendingSignIn? {
+        guard let found = pending.removeValue(forKey: state), ContinuousClock.now - found.started < .seconds(600) else { return nil }
+        return found
+    }
 
     private func sweep() {
         let now = ContinuousClock.now

@@ -67,7 +67,7 @@ extension ProcessLanguageTests {
 
         /// An expression written as a plain scalar folded over two lines has no line break
         /// in its value, and an error's offset in it was counted along the first line, past
-        /// its end (found after about 4 minutes, in an `until:`). An offset is now mapped
+        /// its end (found after about 5 minutes, in an `until:`). An offset is now mapped
         /// to a column only for a scalar written as it is on one line; otherwise the error
         /// is at the scalar's start.
         @Test func anErrorInAnExpressionFoldedOverLinesIsAtItsStart() {

@@ -12,7 +12,7 @@ extension Diagnostic {
         guard severity == .error else { return self }
         if message.contains(Self.expectedKeyProblem) { return explainingMisalignedKey(in: text) }
         guard message.contains(Self.mappingValuesProblem) else { return self }
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let lines = text.yamlLines.map(String.init)
         func isContent(_ index: Int) -> Bool {
             let trimmed = lines[index].trimmedSpaces
             return !trimmed.isEmpty && !trimmed.hasPrefix("#")
@@ -44,7 +44,7 @@ extension Diagnostic {
     /// libyaml's "did not find expected key" at a key that lines up with no key
     /// above it: says so, naming the column of the key on the line before.
     private func explainingMisalignedKey(in text: String) -> Diagnostic {
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let lines = text.yamlLines.map(String.init)
         let errorLine = line - 1
         guard errorLine > 0, errorLine < lines.count, let key = Self.key(of: lines[errorLine]) else { return self }
         func isContent(_ index: Int) -> Bool {

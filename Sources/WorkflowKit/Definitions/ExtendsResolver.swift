@@ -98,7 +98,7 @@ struct ExtendsResolver {
         }
         var problems: [Diagnostic] = []
         let baseID = parsed[baseIndex]??["process"]?.scalar ?? target
-        let lines = sources[index].text.split(separator: "\n", omittingEmptySubsequences: false)
+        let lines = sources[index].text.yamlLines
         var taskStates: [String: String] = [:]
         for (state, value) in baseTree["states"]?.pairs ?? [] {
             for (task, _) in value["tasks"]?.pairs ?? [] { taskStates[task.name] = state.name }

@@ -9,7 +9,8 @@ struct SourceNode: Sendable {
     }
 
     /// How a scalar was written; needed to map an offset inside an expression
-    /// back to a column of the file.
+    /// back to a column of the file. `block` also stands for a plain or quoted scalar
+    /// not written as it is on one line (folded over lines, or with escapes).
     enum ScalarStyle: Sendable {
         case plain, singleQuoted, doubleQuoted, block
     }

@@ -92,7 +92,8 @@ extension ProcessLanguageTests {
             try "process: mini\nstates: [".write(toFile: directory.path("shared/mini.yaml"))
             let brokenBase = ProcessLoader().load(paths: [directory.path("shared/region.yaml")])
             #expect(brokenBase.diagnostics.map(\.message).contains("'extends: mini' cannot be used because that process has errors."))
-            #expect(brokenBase.diagnostics.contains { $0.file.hasSuffix("shared/mini.yaml") && $0.line == 3 })
+            // At the end of its last line (libyaml's mark is on the line after it, which the file does not have).
+            #expect(brokenBase.diagnostics.contains { $0.file.hasSuffix("shared/mini.yaml") && $0.line == 2 && $0.column == 10 })
         }
     }
 }

@@ -13,6 +13,7 @@ import json
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -72,8 +73,22 @@ class WebJourneys(unittest.TestCase):
         run("open", "walk-in-housing", "--case", "w-1", "--set", "contactDate=2026-11-27", "--set", "contactChannel=walk-in",
             "--worker", "anna", actor="anna")
 
+        # The county's identity provider, for signing in there (the authorization-code flow).
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        import identity_provider
+
+        cls.provider, issuer = identity_provider.start(cls.work)
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        with open(os.path.join(cls.work, "oidc.json"), "w", encoding="utf-8") as handle:
+            json.dump({"issuer": issuer, "audience": "aso-engine", "jwksFile": "jwks.json", "actorClaim": "preferred_username",
+                       "organisationClaim": "org", "rolesClaim": "roles", "rolePrefix": "aso:",
+                       "authorizationEndpoint": issuer + "/authorize", "tokenEndpoint": issuer + "/token",
+                       "redirectURI": f"http://127.0.0.1:{port}/sign-in/oidc/callback"}, handle)
         cls.server = subprocess.Popen(
-            [ENGINE, "serve", "--db", cls.db, "--processes", PROCESSES, "--port", "0"],
+            [ENGINE, "serve", "--db", cls.db, "--processes", PROCESSES, "--port", str(port),
+             "--oidc", os.path.join(cls.work, "oidc.json")],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         line = cls.server.stdout.readline()
         match = re.match(r"Listening on (http://\S+)", line)
@@ -95,6 +110,7 @@ class WebJourneys(unittest.TestCase):
     @classmethod
     def tearDownClass(cls):
         cls.browser.quit()
+        cls.provider.shutdown()
         cls.server.terminate()
         try:
             _, errors = cls.server.communicate(timeout=10)
@@ -341,6 +357,22 @@ class WebJourneys(unittest.TestCase):
         with self.assertRaises(urllib.error.HTTPError) as api:
             urllib.request.urlopen(request)
         self.assertEqual(api.exception.code, 401)
+
+    def test_10_sign_in_at_the_identity_provider(self):
+        self.browser.delete_all_cookies()
+        self.go("/tasks")
+        self.wait_url("/sign-in")
+        self.check_accessibility("sign-in with a provider")
+        self.browser.find_element(By.LINK_TEXT, "Kirjaudu organisaatiosi tunnuksella").click()
+        self.wait_text("County sign-in")
+        Select(self.browser.find_element(By.ID, "person")).select_by_value("anna")
+        self.browser.find_element(By.ID, "approve").click()
+        self.wait_text("Omat tehtävät")
+        self.wait_url("/tasks")
+        self.assertIn("vat-1", self.text(), "the provider's anna sees her cases")
+        # The provider's callback cannot be replayed, nor forged with another state.
+        self.go("/sign-in/oidc/callback?code=forged&state=forged")
+        self.assertIn("vanheni", self.text())
 
     def test_09_sign_out(self):
         self.sign_in("anna")

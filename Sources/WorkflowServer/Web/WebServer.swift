@@ -46,7 +46,7 @@ extension APIServer {
     /// access rules. docs/web.md describes the screens.
     static let webRoutes: [String: [String]] = [
         "/": ["GET"], "/sign-in": ["GET", "POST"], "/sign-out": ["POST"], "/language": ["GET"], "/static/site.css": ["GET"],
-        "/accessibility": ["GET"], "/tasks": ["GET"], "/cases/{case}": ["GET"], "/cases/{case}/tasks/{task}/explanation": ["GET"],
+        "/accessibility": ["GET"], "/tasks": ["GET"], "/tasks/claim": ["POST"], "/tasks/unclaim": ["POST"], "/cases/{case}": ["GET"], "/cases/{case}/tasks/{task}/explanation": ["GET"],
         "/cases/{case}/tasks/{task}/completion": ["POST"], "/cases/{case}/events": ["POST"], "/cases/{case}/consent": ["POST"],
         "/cases/{case}/consent-withdrawal": ["POST"], "/cases/{case}/handover": ["POST"], "/meetings": ["GET"],
         "/processes": ["GET"], "/processes/{process}": ["GET"], "/process-editor": ["GET", "POST"], "/outcomes": ["GET"],

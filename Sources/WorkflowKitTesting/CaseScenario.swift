@@ -29,11 +29,13 @@ public struct CaseScenario: Sendable {
 
     /// Decides `command` and folds the events it causes into ``state``.
     ///
+    /// - Parameter actor: The id of the worker giving the command (a claim records it).
     /// - Returns: The events the command caused.
     /// - Throws: ``CommandRefused``; the state and history are then unchanged.
     @discardableResult
-    public mutating func run(_ command: CaseCommand) throws -> [CaseEvent] {
-        let events = try CaseDecider.decide(command, state: state, definition: definition, today: today, calendar: calendar)
+    public mutating func run(_ command: CaseCommand, by actor: String? = nil) throws -> [CaseEvent] {
+        let events = try CaseDecider.decide(
+            command, state: state, definition: definition, today: today, calendar: calendar, actor: actor)
         for event in events { state = state.evolve(event) }
         history += events
         if case .migrate(let target) = command { definition = target }

@@ -18,6 +18,14 @@ extension APIServer {
                 .complete(task: task, outcomes: try body.values("outcomes"))
             }
         }
+        v1.post("cases/:case/tasks/:task/claim") { request, context in
+            let task = try context.parameters.require("task")
+            return try await command(request, context, members: []) { _ in .claim(task: task) }
+        }
+        v1.post("cases/:case/tasks/:task/unclaim") { request, context in
+            let task = try context.parameters.require("task")
+            return try await command(request, context, members: []) { _ in .unclaim(task: task) }
+        }
         v1.post("cases/:case/fields") { request, context in
             try await command(request, context, members: ["values", "cleared"]) { body in
                 let values = try body.values("values")

@@ -364,6 +364,7 @@ extension APIServer {
                 [
                     "task": task.task, "role": task.role, "earliest": task.earliest?.description ?? NSNull(),
                     "due": task.due?.description ?? NSNull(), "occurrence": task.occurrence, "suspended": task.suspended,
+                    "claimedBy": task.claimedBy ?? NSNull(),
                 ]
             },
             "fields": state.fields.mapValues(Self.jsonValue), "closed": NSNull(), "erased": NSNull(),
@@ -377,7 +378,7 @@ extension APIServer {
         [
             "case": task.caseID.rawValue, "task": task.task, "process": task.process, "role": task.role,
             "earliest": task.earliest?.description ?? NSNull(), "due": task.due?.description ?? NSNull(),
-            "occurrence": task.occurrence, "suspended": task.suspended,
+            "occurrence": task.occurrence, "suspended": task.suspended, "claimedBy": task.claimedBy ?? NSNull(),
         ]
     }
 

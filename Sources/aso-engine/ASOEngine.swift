@@ -22,6 +22,8 @@ struct ASOEngine: AsyncParsableCommand {
             ShowCommand.self,
             RecordCommand.self,
             CompleteCommand.self,
+            ClaimCommand.self,
+            UnclaimCommand.self,
             FireCommand.self,
             ConsentCommand.self,
             DiscloseCommand.self,

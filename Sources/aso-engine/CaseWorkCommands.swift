@@ -90,6 +90,43 @@ struct FireCommand: AsyncParsableCommand {
     }
 }
 
+/// `aso-engine claim CASE TASK`: takes an open task of a role on, as the acting worker.
+struct ClaimCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "claim",
+        abstract: "Claim an open task of a role, so that the role's other holders see who took it on.")
+
+    @Argument(help: ArgumentHelp("The case id.", valueName: "case"))
+    var caseID: String
+
+    @Argument(help: ArgumentHelp("The task id.", valueName: "task"))
+    var task: String
+
+    @OptionGroup var global: GlobalOptions
+
+    func run() async throws {
+        try await execute(.claim(task: task), on: caseID, global: global)
+    }
+}
+
+/// `aso-engine unclaim CASE TASK`: gives a claimed task back to its role.
+struct UnclaimCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "unclaim", abstract: "Give a task one claimed back to its role; only its claimer may.")
+
+    @Argument(help: ArgumentHelp("The case id.", valueName: "case"))
+    var caseID: String
+
+    @Argument(help: ArgumentHelp("The task id.", valueName: "task"))
+    var task: String
+
+    @OptionGroup var global: GlobalOptions
+
+    func run() async throws {
+        try await execute(.unclaim(task: task), on: caseID, global: global)
+    }
+}
+
 /// `aso-engine consent CASE --parties a,b` or `--withdraw`.
 struct ConsentCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

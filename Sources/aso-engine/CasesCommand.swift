@@ -95,7 +95,7 @@ struct TasksCommand: AsyncParsableCommand {
                     [
                         "case": task.caseID.rawValue, "task": task.task, "role": task.role, "process": task.process,
                         "earliest": jsonOrNull(task.earliest), "due": jsonOrNull(task.due), "suspended": task.suspended,
-                        "occurrence": task.occurrence,
+                        "occurrence": task.occurrence, "claimedBy": jsonOrNull(task.claimedBy),
                     ]
                 })
             return
@@ -107,7 +107,8 @@ struct TasksCommand: AsyncParsableCommand {
         printTable(
             ["DUE", "EARLIEST", "CASE", "TASK", "ROLE", "PROCESS", ""],
             tasks.map {
-                [cell($0.due), cell($0.earliest), $0.caseID.rawValue, $0.task, $0.role, $0.process, $0.suspended ? "suspended" : ""]
+                let notes = [$0.suspended ? "suspended" : nil, $0.claimedBy.map { "claimed by \($0)" }].compactMap { $0 }
+                return [cell($0.due), cell($0.earliest), $0.caseID.rawValue, $0.task, $0.role, $0.process, notes.joined(separator: ", ")]
             })
     }
 }

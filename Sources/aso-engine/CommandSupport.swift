@@ -285,7 +285,7 @@ extension CaseState.OpenTask {
     var jsonObject: [String: Any] {
         [
             "task": task, "role": role, "earliest": jsonOrNull(earliest), "due": jsonOrNull(due),
-            "suspended": suspended, "occurrence": occurrence,
+            "suspended": suspended, "occurrence": occurrence, "claimedBy": jsonOrNull(claimedBy),
         ]
     }
 }

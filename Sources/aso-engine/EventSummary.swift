@@ -44,6 +44,10 @@ extension CaseEvent {
             return "task '\(suspended.task)' suspended: \(suspended.reason)"
         case .taskResumed(let resumed):
             return "task '\(resumed.task)' resumed"
+        case .taskClaimed(let claimed):
+            return "task '\(claimed.task)' claimed by \(claimed.by)"
+        case .taskUnclaimed(let unclaimed):
+            return "task '\(unclaimed.task)' unclaimed by \(unclaimed.by)"
         case .eventOccurred(let occurred):
             return "event '\(occurred.event)' happened"
         case .consentGiven(let given):

@@ -104,7 +104,7 @@ struct APIServerTests {
                 routes[routes.count - 1].methods.append(match.1.uppercased())
             }
         }
-        #expect(routes.count == 27)
+        #expect(routes.count == 29)
         for (template, methods) in routes {
             let path = template.replacingOccurrences(of: "{case}", with: "vat-1").replacingOccurrences(of: "{task}", with: "call")
                 .replacingOccurrences(of: "{process}", with: "vat-generic")
@@ -370,6 +370,52 @@ struct APIServerTests {
         #expect(try setup.history("vat-1") == before, "refused requests appended to the case")
         // The right role: the coordinator migrates, the responsible worker records.
         #expect(try send("POST", "/v1/cases/vat-1/fields", "anna", ["values": ["sentence": "prison"]]).status == 200)
+    }
+
+    @Test("claims: a chair claims a chair task and the task lists show claimedBy; the wrong role is 403, another claim 409")
+    func claims() throws {
+        let setup = try Setup()
+        let server = setup.server!
+        let (anna, carl) = (setup.tokens["anna"]!, setup.tokens["carl"]!)
+        #expect(try setup.openCase().status == 201)
+        let consent = try server.request(
+            "POST", "/v1/cases/vat-1/consent", token: anna,
+            headers: ["Idempotency-Key": "consent-1", "If-Match": try setup.revision("vat-1")], json: ["parties": ["prison", "community-sanctions-office"]])
+        #expect(consent.status == 200, "\(consent.text)")
+        let before = try setup.history("vat-1")
+
+        // anna sees the case but does not hold 'chair'.
+        let forbidden = try server.request(
+            "POST", "/v1/cases/vat-1/tasks/invite-prison/claim", token: anna,
+            headers: ["Idempotency-Key": "claim-anna", "If-Match": try setup.revision("vat-1")])
+        #expect(Self.isProblem(forbidden, 403, kind: "forbidden") && forbidden.text.contains("'chair'"), "\(forbidden.text)")
+        #expect(try setup.history("vat-1") == before)
+
+        let claimed = try server.request(
+            "POST", "/v1/cases/vat-1/tasks/invite-prison/claim", token: carl,
+            headers: ["Idempotency-Key": "claim-carl", "If-Match": try setup.revision("vat-1")])
+        #expect(claimed.status == 200 && claimed.json["appended"] as? [String] == ["TaskClaimed"], "\(claimed.text)")
+        let list = try server.request("GET", "/v1/tasks?mine=true", token: carl).json["tasks"] as? [[String: Any]] ?? []
+        let row = list.first { $0["case"] as? String == "vat-1" && $0["task"] as? String == "invite-prison" }
+        #expect(row?["claimedBy"] as? String == "carl", "\(list)")
+        #expect(list.filter { $0["task"] as? String != "invite-prison" }.allSatisfy { $0["claimedBy"] is NSNull })
+        let card = (try server.request("GET", "/v1/cases/vat-1", token: carl).json["tasks"] as? [[String: Any]] ?? [])
+            .first { $0["task"] as? String == "invite-prison" }
+        #expect(card?["claimedBy"] as? String == "carl")
+
+        // Only carl may give it back; cora (a coordinator, not a chair) is refused by role.
+        let notHers = try server.request(
+            "POST", "/v1/cases/vat-1/tasks/invite-prison/unclaim", token: setup.tokens["cora"],
+            headers: ["Idempotency-Key": "unclaim-cora", "If-Match": try setup.revision("vat-1")])
+        #expect(Self.isProblem(notHers, 403), "\(notHers.text)")
+        let unclaimed = try server.request(
+            "POST", "/v1/cases/vat-1/tasks/invite-prison/unclaim", token: carl,
+            headers: ["Idempotency-Key": "unclaim-carl", "If-Match": try setup.revision("vat-1")])
+        #expect(unclaimed.status == 200 && unclaimed.json["appended"] as? [String] == ["TaskUnclaimed"], "\(unclaimed.text)")
+        let notClaimed = try server.request(
+            "POST", "/v1/cases/vat-1/tasks/invite-prison/unclaim", token: carl,
+            headers: ["Idempotency-Key": "unclaim-carl-2", "If-Match": try setup.revision("vat-1")])
+        #expect(Self.isProblem(notClaimed, 409, kind: "command-refused") && notClaimed.text.contains("not claimed"), "\(notClaimed.text)")
     }
 
     @Test("task lists: my tasks, by role, ETag/If-None-Match, cursor pages, and a long poll that wakes on a change")

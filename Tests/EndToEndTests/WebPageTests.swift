@@ -80,6 +80,41 @@ struct WebPageTests {
         _ = setup.server.stop()
     }
 
+    @Test("My tasks: a chair claims a chair task, sees whose it is and may unclaim it; the case page shows the claim")
+    func claimOnMyTasks() throws {
+        let setup = try APIServerTests.Setup()
+        #expect(try setup.openCase().status == 201)
+        let consent = try setup.server.request(
+            "POST", "/v1/cases/vat-1/consent", token: setup.tokens["anna"],
+            headers: ["Idempotency-Key": "consent-1", "If-Match": try setup.revision("vat-1")],
+            json: ["parties": ["prison", "community-sanctions-office"]])
+        #expect(consent.status == 200, "\(consent.text)")
+        let (cookie, csrf) = try WebPageTests.signIn(setup, "carl")
+        let english = ["Cookie": cookie + "; aso_lang=en"]
+        let before = try setup.server.request("GET", "/tasks", headers: english)
+        #expect(before.status == 200 && before.text.contains("action=\"/tasks/claim\"") && !before.text.contains("claimed by"))
+        let form = ["Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"]
+        let claimed = try setup.server.request(
+            "POST", "/tasks/claim", headers: form, body: Data("case=vat-1&task=invite-prison&_csrf=\(csrf)&_command=claim-1".utf8))
+        #expect(claimed.status == 303 && claimed.headers["location"] == "/tasks", "\(claimed.status) \(claimed.text.prefix(300))")
+        let after = try setup.server.request("GET", "/tasks", headers: english)
+        #expect(after.text.contains("claimed by carl") && after.text.contains("action=\"/tasks/unclaim\""))
+        let card = try setup.server.request("GET", "/cases/vat-1", headers: english)
+        #expect(card.status == 200 && card.text.contains("claimed by carl"))
+        // Claiming it again from a second tab: already his, nothing more is appended.
+        let count = try setup.history("vat-1")
+        let again = try setup.server.request(
+            "POST", "/tasks/claim", headers: form, body: Data("case=vat-1&task=invite-prison&_csrf=\(csrf)&_command=claim-2".utf8))
+        let countAfter = try setup.history("vat-1")
+        #expect(again.status == 303 && countAfter == count)
+        let unclaimed = try setup.server.request(
+            "POST", "/tasks/unclaim", headers: form, body: Data("case=vat-1&task=invite-prison&_csrf=\(csrf)&_command=unclaim-1".utf8))
+        #expect(unclaimed.status == 303)
+        let released = try setup.server.request("GET", "/tasks", headers: english)
+        #expect(!released.text.contains("claimed by"))
+        _ = setup.server.stop()
+    }
+
     @Test("Values from a process file are text, never markup; the page speaks the chosen language")
     func escapingAndLanguages() throws {
         let setup = try APIServerTests.Setup()

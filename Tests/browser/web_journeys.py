@@ -253,6 +253,16 @@ class WebJourneys(unittest.TestCase):
         self.assertNotIn("vat-1", agenda, "a client without consent is not ready")
         self.check_accessibility("meeting")
         self.screenshot("meeting")
+        # A chair's invitation on "My tasks": the chair claims it, the list says whose it is.
+        self.go("/tasks")
+        claim = "//form[@action='/tasks/{0}'][input[@name='case' and @value='vat-2']][input[@name='task' and @value='invite-prison']]//button"
+        self.assertNotIn("varannut cora", self.text())
+        self.browser.find_element(By.XPATH, claim.format("claim")).click()
+        self.wait_text("varannut cora")
+        self.check_accessibility("my tasks with a claimed task")
+        self.screenshot("my-tasks-claimed")
+        self.browser.find_element(By.XPATH, claim.format("unclaim")).click()
+        self.wait_for(lambda: "varannut cora" not in self.text(), "the claim to be gone")
 
     def test_05_coordinator_checks_a_broken_then_a_fixed_process_file(self):
         self.sign_in("cora")

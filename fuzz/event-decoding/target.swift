@@ -13,7 +13,7 @@ import Foundation
 private let types = [
     "CaseOpened", "FieldsRecorded", "StateEntered", "TaskOpened", "TaskRescheduled", "TaskCompleted", "TaskCancelled",
     "TaskSuspended", "TaskResumed", "EventOccurred", "ConsentGiven", "ConsentWithdrawn", "InformationDisclosed",
-    "ResponsibilityHandedOver", "CaseClosed", "CaseMigrated", "CaseErased", "SomethingElse",
+    "ResponsibilityHandedOver", "CaseClosed", "CaseMigrated", "CaseErased", "TaskClaimed", "TaskUnclaimed", "SomethingElse",
 ]
 
 private let upcasters: Upcasters = {

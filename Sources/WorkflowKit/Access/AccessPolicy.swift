@@ -5,7 +5,7 @@
 ///   responsible worker's, which moves with a handover); and, while the client's consent
 ///   is in force, principals of the organisations (parties) it names. Anyone else is told
 ///   that the case does not exist.
-/// - **Completing a task**: a holder of the task's role in the case's process who sees
+/// - **Completing, claiming or unclaiming a task**: a holder of the task's role in the case's process who sees
 ///   the case (`responsible-worker` tasks: the responsible worker, or a holder of that
 ///   role in the lead organisation).
 /// - **Other changes** (record, fire, consent, disclose, handover, close): the
@@ -72,7 +72,7 @@ public struct AccessPolicy: Sendable {
         }
         try requireSightByRight(of: state, by: actor, doing: "'\(command.name)'")
         switch command {
-        case .complete(let task, _):
+        case .complete(let task, _), .claim(let task), .unclaim(let task):
             // A task that is not open is the engine's to refuse, with its own sentence.
             guard let role = state.openTask(task)?.role else { return }
             if role == Self.responsibleRole {
@@ -82,8 +82,13 @@ public struct AccessPolicy: Sendable {
             } else if principal.holds(role, in: state.process) {
                 return
             }
+            let doing = switch command {
+            case .claim: "Claiming"
+            case .unclaim: "Unclaiming"
+            default: "Completing"
+            }
             throw AccessDenied(
-                .forbidden, "Completing task '\(task)' needs the role '\(role)' in process '\(state.process)'; '\(actor)' does not hold it.")
+                .forbidden, "\(doing) task '\(task)' needs the role '\(role)' in process '\(state.process)'; '\(actor)' does not hold it.")
         case .migrate:
             try require(Self.coordinatorRole, principal, state, doing: "Migrating a case")
         case .erase:

@@ -7,6 +7,11 @@ public enum CaseCommand: Sendable, Hashable {
     case record(values: [String: ExpressionValue], cleared: [String] = [])
     /// Mark an open task done, with the outcome values it records.
     case complete(task: String, outcomes: [String: ExpressionValue] = [:])
+    /// Take an open task on: the acting worker claims it, so that the other holders of
+    /// its role see who is doing it. Refused while someone else holds the claim.
+    case claim(task: String)
+    /// Give a claimed task back to its role; only its claimer may.
+    case unclaim(task: String)
     /// Say that a named event of the process happened.
     case fire(event: String)
     /// Record the client's written consent naming the parties that may be involved.
@@ -36,6 +41,8 @@ public enum CaseCommand: Sendable, Hashable {
         case .open: "open"
         case .record: "record"
         case .complete: "complete"
+        case .claim: "claim"
+        case .unclaim: "unclaim"
         case .fire: "fire"
         case .giveConsent: "consent"
         case .withdrawConsent: "withdraw consent"
@@ -55,7 +62,7 @@ public struct CommandRefused: Error, Sendable, Hashable, CustomStringConvertible
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Value: String {
             case notAllowedInState, unknownCase, alreadyOpen, closed, invalidValue, unknownTask, noConsent,
-                migrationImpossible, unknownProcess, erased, invalidIdentifier, effectiveTimeTooEarly
+                migrationImpossible, unknownProcess, erased, invalidIdentifier, effectiveTimeTooEarly, claimed
         }
         private let value: Value
         private init(_ value: Value) { self.value = value }
@@ -74,6 +81,8 @@ public struct CommandRefused: Error, Sendable, Hashable, CustomStringConvertible
         public static let invalidIdentifier = Code(.invalidIdentifier)
         /// The command's time is earlier than the case's last event.
         public static let effectiveTimeTooEarly = Code(.effectiveTimeTooEarly)
+        /// The task is claimed by another worker (or, to unclaim, not by the one asking).
+        public static let claimed = Code(.claimed)
         public var description: String { value.rawValue }
     }
 

@@ -10,12 +10,15 @@ public enum CaseDecider {
     ///   - otherVersions: The other stored versions of the case's process. Only an
     ///     erasure reads them: it names the personal fields of every version, since a
     ///     migrated case may hold values sealed under an older one.
+    ///   - actor: The id of the worker giving the command. Only a claim reads it: it
+    ///     records who took the task on, and only its claimer may unclaim it.
     /// - Throws: ``CommandRefused`` naming the state and what is allowed there.
     public static func decide(
         _ command: CaseCommand, state: CaseState, definition: ProcessDefinition, today: LocalDate,
-        calendar: any BusinessCalendar, otherVersions: [ProcessDefinition] = []
+        calendar: any BusinessCalendar, otherVersions: [ProcessDefinition] = [], actor: String? = nil
     ) throws -> [CaseEvent] {
         var run = Run(state: state, definition: definition, today: today, calendar: calendar, otherVersions: otherVersions)
+        run.actor = actor
         try run.decide(command)
         return run.events
     }
@@ -28,6 +31,8 @@ public enum CaseDecider {
         let today: LocalDate
         let calendar: any BusinessCalendar
         var otherVersions: [ProcessDefinition] = []
+        /// The id of the worker giving the command, when known.
+        var actor: String?
         var events: [CaseEvent] = []
 
         mutating func emit(_ event: CaseEvent) {
@@ -68,6 +73,10 @@ public enum CaseDecider {
                 try record(values: values, cleared: cleared)
             case .complete(let task, let outcomes):
                 try complete(task: task, outcomes: outcomes)
+            case .claim(let task):
+                try claim(task: task)
+            case .unclaim(let task):
+                try unclaim(task: task)
             case .fire(let event):
                 try fire(event: event)
             case .giveConsent(let parties):
@@ -207,15 +216,44 @@ public enum CaseDecider {
             reschedule(reason: "The field\(changed.count == 1 ? "" : "s") \(quoted(changed.sorted())) changed.")
         }
 
-        mutating func complete(task id: String, outcomes: [String: ExpressionValue]) throws {
-            guard let open = state.openTask(id), let (task, _) = definition.task(id) else {
-                let openIDs = state.openTasks.map(\.task)
-                throw CommandRefused(
-                    .unknownTask,
-                    "Task '\(id)' is not open in case '\(state.id)' (state '\(state.state)'); "
-                        + (openIDs.isEmpty ? "no task is open there." : "open tasks: \(openIDs.joined(separator: ", ")).")
-                )
+        /// The refusal for a task that is not open, naming the tasks that are.
+        func notOpen(_ id: String) -> CommandRefused {
+            let openIDs = state.openTasks.map(\.task)
+            return CommandRefused(
+                .unknownTask,
+                "Task '\(id)' is not open in case '\(state.id)' (state '\(state.state)'); "
+                    + (openIDs.isEmpty ? "no task is open there." : "open tasks: \(openIDs.joined(separator: ", ")).")
+            )
+        }
+
+        mutating func claim(task id: String) throws {
+            guard let open = state.openTask(id) else { throw notOpen(id) }
+            guard let actor = actor?.trimmingCharacters(in: .whitespaces), !actor.isEmpty else {
+                throw CommandRefused(.invalidValue, "Claiming task '\(id)' needs the worker who takes it on.")
             }
+            if let holder = open.claimedBy {
+                if holder == actor { return }  // already theirs: nothing to record
+                throw CommandRefused(
+                    .claimed,
+                    "Task '\(id)' of case '\(state.id)' is already claimed by '\(holder)'; it must be unclaimed before another worker takes it on.")
+            }
+            emit(.taskClaimed(TaskClaimed(task: id, occurrence: open.occurrence, by: actor, on: today)))
+        }
+
+        mutating func unclaim(task id: String) throws {
+            guard let open = state.openTask(id) else { throw notOpen(id) }
+            guard let holder = open.claimedBy else {
+                throw CommandRefused(.invalidValue, "Task '\(id)' of case '\(state.id)' is not claimed; there is nothing to unclaim.")
+            }
+            guard holder == actor?.trimmingCharacters(in: .whitespaces) else {
+                throw CommandRefused(
+                    .claimed, "Task '\(id)' of case '\(state.id)' is claimed by '\(holder)'; only '\(holder)' may unclaim it.")
+            }
+            emit(.taskUnclaimed(TaskUnclaimed(task: id, by: holder, on: today)))
+        }
+
+        mutating func complete(task id: String, outcomes: [String: ExpressionValue]) throws {
+            guard let open = state.openTask(id), let (task, _) = definition.task(id) else { throw notOpen(id) }
             if open.suspended {
                 throw CommandRefused(
                     .noConsent, "Task '\(id)' is suspended because the consent it needs was withdrawn or does not name its parties.")

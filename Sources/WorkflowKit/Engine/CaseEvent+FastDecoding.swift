@@ -60,6 +60,16 @@ extension CaseEvent {
         case "TaskResumed":
             guard object.has(only: ["task", "on"]), let task = object.string("task"), let on = object.date("on") else { return nil }
             return .taskResumed(TaskResumed(task: task, on: on))
+        case "TaskClaimed":
+            guard object.has(only: ["task", "occurrence", "by", "on"]), let task = object.string("task"),
+                let occurrence = object.optional("occurrence", \.int), let by = object.string("by"), let on = object.date("on")
+            else { return nil }
+            return .taskClaimed(TaskClaimed(task: task, occurrence: occurrence, by: by, on: on))
+        case "TaskUnclaimed":
+            guard object.has(only: ["task", "by", "on"]), let task = object.string("task"), let by = object.string("by"),
+                let on = object.date("on")
+            else { return nil }
+            return .taskUnclaimed(TaskUnclaimed(task: task, by: by, on: on))
         case "EventOccurred":
             guard object.has(only: ["event", "on"]), let event = object.string("event"), let on = object.date("on") else { return nil }
             return .eventOccurred(EventOccurred(event: event, on: on))

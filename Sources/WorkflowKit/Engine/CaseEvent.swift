@@ -16,6 +16,8 @@ public enum CaseEvent: Sendable, Hashable {
     case taskCancelled(TaskCancelled)
     case taskSuspended(TaskSuspended)
     case taskResumed(TaskResumed)
+    case taskClaimed(TaskClaimed)
+    case taskUnclaimed(TaskUnclaimed)
     case eventOccurred(EventOccurred)
     case consentGiven(ConsentGiven)
     case consentWithdrawn(ConsentWithdrawn)
@@ -38,6 +40,8 @@ public enum CaseEvent: Sendable, Hashable {
         case .taskCancelled: "TaskCancelled"
         case .taskSuspended: "TaskSuspended"
         case .taskResumed: "TaskResumed"
+        case .taskClaimed: "TaskClaimed"
+        case .taskUnclaimed: "TaskUnclaimed"
         case .eventOccurred: "EventOccurred"
         case .consentGiven: "ConsentGiven"
         case .consentWithdrawn: "ConsentWithdrawn"
@@ -145,6 +149,24 @@ public struct TaskSuspended: Sendable, Hashable, Codable {
 /// A suspended task is active again.
 public struct TaskResumed: Sendable, Hashable, Codable {
     public var task: String
+    public var on: LocalDate
+}
+
+/// A worker took an open task of a role on. Completing or cancelling the task ends the claim.
+public struct TaskClaimed: Sendable, Hashable, Codable {
+    public var task: String
+    /// The occurrence of the task that was claimed.
+    public var occurrence: Int?
+    /// The id of the worker who claimed it (an actor id, never a name).
+    public var by: String
+    public var on: LocalDate
+}
+
+/// A claimed task went back to its role.
+public struct TaskUnclaimed: Sendable, Hashable, Codable {
+    public var task: String
+    /// The id of the worker who gave it back.
+    public var by: String
     public var on: LocalDate
 }
 

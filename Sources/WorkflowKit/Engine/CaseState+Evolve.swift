@@ -48,6 +48,14 @@ extension CaseState {
             if let index = next.openTasks.firstIndex(where: { $0.task == resumed.task }) {
                 next.openTasks[index].suspended = false
             }
+        case .taskClaimed(let claimed):
+            if let index = next.openTasks.firstIndex(where: { $0.task == claimed.task }) {
+                next.openTasks[index].claimedBy = claimed.by
+            }
+        case .taskUnclaimed(let unclaimed):
+            if let index = next.openTasks.firstIndex(where: { $0.task == unclaimed.task }) {
+                next.openTasks[index].claimedBy = nil
+            }
         case .eventOccurred(let occurred):
             next.eventDates[occurred.event] = occurred.on
         case .consentGiven(let given):

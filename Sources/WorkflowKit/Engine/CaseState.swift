@@ -12,6 +12,8 @@ public struct CaseState: Sendable, Hashable {
         public var seriesStart: LocalDate?
         /// True while consent the task needs is withdrawn.
         public var suspended: Bool
+        /// The id of the worker who claimed the task, while one has.
+        public var claimedBy: String? = nil
     }
 
     /// A task done, for reports.

@@ -127,7 +127,7 @@ public actor Engine {
             do {
                 events = try CaseDecider.decide(
                     command, state: state, definition: definition, today: today(in: calendar), calendar: calendar,
-                    otherVersions: otherVersions)
+                    otherVersions: otherVersions, actor: actor.id)
             } catch is CommandRefused where cached != nil {
                 continue
             } catch let refusal as CommandRefused {
@@ -192,7 +192,7 @@ public actor Engine {
             for party in parties { try Identifier.check(party, as: "party id") }
         case .disclose(let party, _):
             try Identifier.check(party, as: "party id")
-        case .complete(let task, _):
+        case .complete(let task, _), .claim(let task), .unclaim(let task):
             try Identifier.check(task, as: "task id")
         default:
             break

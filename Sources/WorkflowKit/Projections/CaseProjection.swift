@@ -66,6 +66,14 @@ enum CaseProjection {
         }
     }
 
+    static let claimedByMigrationID = "2026-12-01-open-tasks-claimed-by-v1"
+
+    /// Adds who claimed an open task. Logs written before it hold no claims (the events
+    /// that make one are newer than the column), so every existing row stays unclaimed.
+    static func migrateClaimedBy(_ db: Database) throws {
+        try db.execute(sql: "ALTER TABLE open_tasks ADD COLUMN claimed_by TEXT")
+    }
+
     /// Updates the tables for `event`, decoded as `caseEvent` (`nil` for an event that is
     /// not a case event, such as a reminder sent).
     static func apply(_ event: RecordedEvent, _ caseEvent: CaseEvent?, in db: Database) throws {
@@ -113,6 +121,12 @@ enum CaseProjection {
         case .taskResumed(let resumed):
             try db.executeCached(
                 sql: "UPDATE open_tasks SET suspended = 0 WHERE case_id = ? AND task = ?", arguments: [id, resumed.task])
+        case .taskClaimed(let claimed):
+            try db.executeCached(
+                sql: "UPDATE open_tasks SET claimed_by = ? WHERE case_id = ? AND task = ?", arguments: [claimed.by, id, claimed.task])
+        case .taskUnclaimed(let unclaimed):
+            try db.executeCached(
+                sql: "UPDATE open_tasks SET claimed_by = NULL WHERE case_id = ? AND task = ?", arguments: [id, unclaimed.task])
         case .responsibilityHandedOver(let handover):
             try db.executeCached(sql: "UPDATE cases SET responsible_worker = ? WHERE case_id = ?", arguments: [handover.to, id])
         case .caseClosed(let closed):

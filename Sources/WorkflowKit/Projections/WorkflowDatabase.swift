@@ -41,6 +41,7 @@ public final class WorkflowDatabase: Sendable {
                 (Self.settingsMigrationID, { @Sendable db in try Self.migrateSettings(db) }),
                 (ChainKey.migrationID, { @Sendable db in try ChainKey.migrate(db) }),
                 (ReminderProjection.supersededMigrationID, { @Sendable db in try ReminderProjection.migrateSuperseded(db) }),
+                (CaseProjection.claimedByMigrationID, { @Sendable db in try CaseProjection.migrateClaimedBy(db) }),
             ])
         events.transactionHooks = [CaseProjections(reminders: reminders, appending: appendingCaseEvents)]
         for file in events.tightenedFiles {
@@ -316,7 +317,7 @@ public final class WorkflowDatabase: Sendable {
                 let rows = try Row.fetchCursor(
                     db,
                     sql: """
-                        SELECT case_id, task, process, role, earliest, due, occurrence, suspended FROM open_tasks \(filter)
+                        SELECT case_id, task, process, role, earliest, due, occurrence, suspended, claimed_by FROM open_tasks \(filter)
                         ORDER BY due IS NULL, due, case_id, task
                         """, arguments: StatementArguments(arguments))
                 var tasks: [OpenTaskSummary] = []
@@ -325,7 +326,7 @@ public final class WorkflowDatabase: Sendable {
                         OpenTaskSummary(
                             caseID: StreamID(rawValue: row[0]), task: row[1], process: row[2], role: row[3],
                             earliest: (row[4] as String?).flatMap(LocalDate.init), due: (row[5] as String?).flatMap(LocalDate.init),
-                            occurrence: row[6], suspended: row[7]))
+                            occurrence: row[6], suspended: row[7], claimedBy: row[8]))
                 }
                 return tasks
             }
@@ -397,6 +398,8 @@ public struct OpenTaskSummary: Sendable, Hashable, Codable {
     public var due: LocalDate?
     public var occurrence: Int
     public var suspended: Bool
+    /// The id of the worker who claimed the task, while one has.
+    public var claimedBy: String? = nil
 }
 
 /// Which open tasks to list.

@@ -206,7 +206,7 @@ extension APIServer {
             return """
                 <section class="task-card\(overdue ? " overdue" : "")" id="\(anchor)" aria-labelledby="\(anchor)-title">
                 <h3 id="\(anchor)-title">\(title)</h3>
-                <p class="meta">\(strings["tasks.role"]): \(open.role) · \(strings["task.due"]): <strong>\(strings.date(open.due?.description))</strong>\(overdue ? " <span class=\"tag tag-late\">\(strings["task.overdue"])</span>" as HTML : .empty)\(open.suspended ? " <span class=\"tag\">\(strings["task.suspended"])</span>" as HTML : .empty) · <a href="\(why)">\(strings["task.why"])</a></p>
+                <p class="meta">\(strings["tasks.role"]): \(open.role) · \(strings["task.due"]): <strong>\(strings.date(open.due?.description))</strong>\(overdue ? " <span class=\"tag tag-late\">\(strings["task.overdue"])</span>" as HTML : .empty)\(open.suspended ? " <span class=\"tag\">\(strings["task.suspended"])</span>" as HTML : .empty)\(open.claimedBy.map { " <span class=\"tag\">\(strings.format("task.claimedBy", $0))</span>" as HTML } ?? .empty) · <a href="\(why)">\(strings["task.why"])</a></p>
                 <form method="post" action="\(caseLink)/tasks/\(HTML.urlComponent(open.task))/completion" class="stack" novalidate>
                 \(web.csrfField)\(web.commandField)
                 <input type="hidden" name="revision" value="\(state.revision)">
@@ -373,6 +373,8 @@ extension APIServer {
         case .taskRescheduled(let moved): return strings.format("history.taskMoved", task(moved.task), strings.date(moved.due?.description))
         case .taskCompleted(let done): return strings.format("history.taskCompleted", task(done.task))
         case .taskCancelled(let cancelled): return strings.format("history.taskCancelled", task(cancelled.task))
+        case .taskClaimed(let claimed): return strings.format("history.taskClaimed", task(claimed.task), claimed.by)
+        case .taskUnclaimed(let unclaimed): return strings.format("history.taskUnclaimed", task(unclaimed.task))
         case .eventOccurred(let occurred): return strings.format("history.event", definition.events.first { $0.id == occurred.event }?.title ?? occurred.event)
         case .consentGiven(let given): return strings.format("history.consent", given.parties.joined(separator: ", "))
         case .consentWithdrawn: return strings["history.consentWithdrawn"]

@@ -45,8 +45,9 @@ extension APIServer {
     /// The web page's routes: HTML for people, beside the JSON API, under the same
     /// access rules. docs/web.md describes the screens.
     static let webRoutes: [String: [String]] = [
-        "/": ["GET"], "/sign-in": ["GET", "POST"], "/sign-in/oidc": ["GET"], "/sign-in/oidc/callback": ["GET"], "/sign-out": ["POST"], "/language": ["GET"], "/static/site.css": ["GET"],
-        "/accessibility": ["GET"], "/tasks": ["GET"], "/cases/{case}": ["GET"], "/cases/{case}/tasks/{task}/explanation": ["GET"],
+        "/": ["GET"], "/sign-in": ["GET", "POST"], "/sign-in/oidc": ["GET"], "/sign-in/oidc/callback": ["GET"], "/sign-out": ["POST"],
+        "/language": ["GET"], "/static/site.css": ["GET"], "/accessibility": ["GET"], "/tasks": ["GET"], "/tasks/claim": ["POST"],
+        "/tasks/unclaim": ["POST"], "/cases/{case}": ["GET"], "/cases/{case}/tasks/{task}/explanation": ["GET"],
         "/cases/{case}/tasks/{task}/completion": ["POST"], "/cases/{case}/events": ["POST"], "/cases/{case}/consent": ["POST"],
         "/cases/{case}/consent-withdrawal": ["POST"], "/cases/{case}/handover": ["POST"], "/meetings": ["GET"],
         "/processes": ["GET"], "/processes/{process}": ["GET"], "/process-editor": ["GET", "POST"], "/outcomes": ["GET"],

@@ -10,6 +10,12 @@ extension APIServer {
         router.get("/tasks") { request, _ in
             try await web(request) { web in try await tasksPage(web) }
         }
+        router.post("/tasks/claim") { request, _ in
+            try await web(request) { web in try await claimFromList(web, claim: true) }
+        }
+        router.post("/tasks/unclaim") { request, _ in
+            try await web(request) { web in try await claimFromList(web, claim: false) }
+        }
         router.get("/cases/:case/tasks/:task/explanation") { request, context in
             try await web(request) { web in
                 let id = try context.parameters.require("case")
@@ -47,6 +53,50 @@ extension APIServer {
         return "/tasks?" + items.sorted { $0.key < $1.key }.map { "\($0.key)=\(HTML.urlComponent($0.value))" }.joined(separator: "&")
     }
 
+    /// Who took a role's task on, or a button to claim it (to unclaim it, for one's own).
+    /// A `responsible-worker` task is its responsible worker's already: it has no claim.
+    func claimCell(_ task: OpenTaskSummary, title: String, _ web: WebRequest) -> HTML {
+        guard task.role != AccessPolicy.responsibleRole else { return .empty }
+        let strings = web.strings
+        let me = web.guardian.actor.id
+        let holds = web.guardian.principal?.holds(task.role, in: task.process) ?? !web.guardian.policy.directory.isEnforced
+        func button(_ action: String, _ text: String, _ label: String) -> HTML {
+            """
+             <form method="post" action="/tasks/\(action)" class="inline-form">\(web.csrfField)\(web.commandField)<input type="hidden" name="case" value="\(task.caseID.rawValue)"><input type="hidden" name="task" value="\(task.task)"><button type="submit" class="button button-secondary" aria-label="\(label)">\(text)</button></form>
+            """
+        }
+        if let holder = task.claimedBy {
+            let tag: HTML = " <span class=\"tag\">\(strings.format("task.claimedBy", holder))</span>"
+            guard holder == me else { return tag }
+            return "\(tag)\(button("unclaim", strings["task.unclaim"], strings.format("task.unclaimFor", title, task.caseID.rawValue)))"
+        }
+        guard holds else { return .empty }
+        return button("claim", strings["task.claim"], strings.format("task.claimFor", title, task.caseID.rawValue))
+    }
+
+    /// `POST /tasks/claim` and `/tasks/unclaim` from "My tasks": the case and task come as
+    /// form fields; no revision is needed (a claim does not depend on the case's fields),
+    /// and success returns to the list.
+    func claimFromList(_ web: WebRequest, claim: Bool) async throws -> Response {
+        let id = web.form?["case"] ?? ""
+        let task = web.form?["task"] ?? ""
+        guard !id.isEmpty, !task.isEmpty else {
+            throw WebError(status: .badRequest, message: web.strings.format("case.noTask", task))
+        }
+        let (state, _) = try await visibleCase(id, for: claim ? "claim" : "unclaim", by: web.guardian)
+        let command: CaseCommand = claim ? .claim(task: task) : .unclaim(task: task)
+        let commandID = web.form?["_command"].map { "web:" + $0 }
+        try await web.guardian.authorize(command, on: state)
+        do {
+            let outcome = try await engine.execute(command, on: state.id, by: web.guardian.actor, commandID: commandID, ifRevision: nil)
+            if !outcome.events.isEmpty { metrics.commandAppended() }
+        } catch let refused as CommandRefused where refused.code != .unknownCase {
+            metrics.commandRefused(refused.code.description)
+            throw refused
+        }
+        return Self.redirect("/tasks")
+    }
+
     func tasksPage(_ web: WebRequest) async throws -> Response {
         let strings = web.strings
         let scope = web.query["scope"] == "all" ? "all" : "mine"
@@ -80,7 +130,7 @@ extension APIServer {
                 let processTitle = definition?.localizedTitle(strings.language) ?? task.process
                 return """
                     <tr class="task-\(kind)">
-                    <td><a href="\(caseLink)#task-\(task.task)">\(title)</a>\(task.suspended ? " <span class=\"tag\">\(strings["task.suspended"])</span>" as HTML : .empty)</td>
+                    <td><a href="\(caseLink)#task-\(task.task)">\(title)</a>\(task.suspended ? " <span class=\"tag\">\(strings["task.suspended"])</span>" as HTML : .empty)\(claimCell(task, title: title, web))</td>
                     <td><a href="\(caseLink)">\(task.caseID.rawValue)</a></td>
                     <td>\(processTitle)</td>
                     <td>\(task.role)</td>

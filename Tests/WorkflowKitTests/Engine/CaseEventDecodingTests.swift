@@ -31,6 +31,9 @@ import Testing
         .taskCancelled(TaskCancelled(task: "t", reason: "left the state", on: day)),
         .taskSuspended(TaskSuspended(task: "t", reason: "no consent", on: day)),
         .taskResumed(TaskResumed(task: "t", on: day)),
+        .taskClaimed(TaskClaimed(task: "t", occurrence: 2, by: "kalle", on: day)),
+        .taskClaimed(TaskClaimed(task: "t", occurrence: nil, by: "kalle", on: day)),
+        .taskUnclaimed(TaskUnclaimed(task: "t", by: "kalle", on: day)),
         .eventOccurred(EventOccurred(event: "meeting-held", on: day)),
         .consentGiven(ConsentGiven(parties: ["prison", "kela"], on: day)),
         .consentGiven(ConsentGiven(parties: [], on: day)),
@@ -50,6 +53,8 @@ import Testing
             ("StateEntered", #"{"state":"a\u00e4","on":"2026-11-25","extra":[1,2]}"#,
              .stateEntered(StateEntered(state: "aä", from: nil, event: nil, on: Self.day))),
             ("TaskResumed", #"{"task":"t\/u","on":"2026-11-25"}"#, .taskResumed(TaskResumed(task: "t/u", on: Self.day))),
+            ("TaskClaimed", #"{"task":"t","by":"k\u00e4","on":"2026-11-25","occurrence":null}"#,
+             .taskClaimed(TaskClaimed(task: "t", occurrence: nil, by: "kä", on: Self.day))),
             ("TaskOpened", #"{"task":"t","role":"r","occurrence":2,"on":"2026-11-25","due":null}"#,
              .taskOpened(TaskOpened(task: "t", role: "r", earliest: nil, due: nil, occurrence: 2, on: Self.day, seriesStart: nil))),
         ]

@@ -60,11 +60,14 @@ enum EngineFixtures {
         check("openTasks", summary.openTasks, state.openTasks.count)
         check("nextDue", summary.nextDue, state.openTasks.compactMap(\.due).min())
         let tasks = try await database.tasks(TaskQuery(caseID: id))
-        func line(_ task: String, _ role: String, _ earliest: LocalDate?, _ due: LocalDate?, _ occurrence: Int, _ suspended: Bool) -> String {
+        func line(
+            _ task: String, _ role: String, _ earliest: LocalDate?, _ due: LocalDate?, _ occurrence: Int, _ suspended: Bool, _ claimedBy: String?
+        ) -> String {
             "\(task) \(role) \(earliest?.description ?? "-") \(due?.description ?? "-") #\(occurrence)\(suspended ? " suspended" : "")"
+                + (claimedBy.map { " claimed by \($0)" } ?? "")
         }
-        let projected = tasks.map { line($0.task, $0.role, $0.earliest, $0.due, $0.occurrence, $0.suspended) }.sorted()
-        let folded = state.openTasks.map { line($0.task, $0.role, $0.earliest, $0.due, $0.occurrence, $0.suspended) }.sorted()
+        let projected = tasks.map { line($0.task, $0.role, $0.earliest, $0.due, $0.occurrence, $0.suspended, $0.claimedBy) }.sorted()
+        let folded = state.openTasks.map { line($0.task, $0.role, $0.earliest, $0.due, $0.occurrence, $0.suspended, $0.claimedBy) }.sorted()
         check("open tasks", projected, folded)
         return problems
     }

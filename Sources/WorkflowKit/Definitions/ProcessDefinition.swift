@@ -123,3 +123,8 @@ public struct ProcessDefinition: Sendable, Hashable, Codable, Identifiable {
         return calendar
     }
 }
+
+extension ProcessDefinition {
+    /// The ids of the fields marked personal.
+    var personalFields: Set<String> { Set(fields.filter(\.personal).map(\.id)) }
+}

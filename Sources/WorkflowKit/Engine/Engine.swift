@@ -382,8 +382,3 @@ public actor Engine {
         return CaseOutcome(state: next, events: events, append: result)
     }
 }
-
-extension ProcessDefinition {
-    /// The ids of the fields marked personal.
-    var personalFields: Set<String> { Set(fields.filter(\.personal).map(\.id)) }
-}

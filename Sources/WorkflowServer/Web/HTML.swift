@@ -72,8 +72,6 @@ struct FormBody: Sendable {
 
     func all(_ name: String) -> [String] { values[name] ?? [] }
 
-    var names: [String] { values.keys.sorted() }
-
     init(urlEncoded text: String) {
         for pair in text.split(separator: "&", omittingEmptySubsequences: true) {
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)

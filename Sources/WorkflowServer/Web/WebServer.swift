@@ -36,10 +36,6 @@ struct WebError: Error {
     var message: String
 }
 
-/// A redirect, thrown from deep inside a page (e.g. "sign in first").
-struct WebRedirect: Error {
-    var location: String
-}
 
 extension APIServer {
     /// The web page's routes: HTML for people, beside the JSON API, under the same
@@ -210,8 +206,6 @@ extension APIServer {
             guardian: guardian, strings: strings, csrf: session.csrf, path: path, query: Self.queryItems(request), form: form)
         do {
             return try await page(web)
-        } catch let redirect as WebRedirect {
-            return Self.redirect(redirect.location)
         } catch let error as WebError {
             return errorPage(strings: strings, session: session, path: path, error)
         } catch let problem as Problem {

@@ -3,9 +3,9 @@ public import Foundation
 
 /// Checks a log's events in position order: no missing position, contiguous stream
 /// versions, the hash chain and, given the chain key, each event's authentication.
-struct ChainWalk {
-    let chainKey: SymmetricKey?
-    private(set) var checked: Int64 = 0
+package struct ChainWalk {
+    package let chainKey: SymmetricKey?
+    package private(set) var checked: Int64 = 0
     private var previousHash = EventHasher.genesis
     private var expectedPosition: Int64 = 1
     /// By the id's bytes: two spellings of one name (composed and decomposed) are two
@@ -14,15 +14,15 @@ struct ChainWalk {
     private var authenticatedFrom: Int64?
 
     /// A head recorded by an earlier check, which the log must still hold.
-    let expected: LogAnchor?
+    package let expected: LogAnchor?
 
-    init(chainKey: SymmetricKey?, expected: LogAnchor? = nil) {
+    package init(chainKey: SymmetricKey?, expected: LogAnchor? = nil) {
         self.chainKey = chainKey
         self.expected = expected
     }
 
     /// Checks the next event; returns the broken report when it breaks the log.
-    mutating func check(_ event: RecordedEvent) -> VerificationReport? {
+    package mutating func check(_ event: RecordedEvent) -> VerificationReport? {
         if event.position != expectedPosition {
             return broken(
                 at: expectedPosition, "the event at this position is missing (the next stored position is \(event.position)).")
@@ -62,7 +62,7 @@ struct ChainWalk {
     }
 
     /// The report of a walk that found nothing broken.
-    var report: VerificationReport {
+    package var report: VerificationReport {
         if let expected, expected.position > checked {
             return broken(
                 at: checked + 1,

@@ -2,7 +2,7 @@ import Foundation
 import Synchronization
 
 /// Wakes the subscriptions of this process when an append commits.
-final class CommitSignal: Sendable {
+package final class CommitSignal: Sendable {
     private struct State {
         var waiters: [UUID: CheckedContinuation<Void, Never>] = [:]
         var cancelled: Set<UUID> = []
@@ -10,8 +10,10 @@ final class CommitSignal: Sendable {
 
     private let state = Mutex(State())
 
+    package init() {}
+
     /// Resumes everyone waiting.
-    func fire() {
+    package func fire() {
         let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
             let waiters = Array(state.waiters.values)
             state.waiters.removeAll()
@@ -23,7 +25,7 @@ final class CommitSignal: Sendable {
     }
 
     /// Returns at the next commit, or after `timeout`, or when the task is cancelled.
-    func wait(timeout: Duration) async {
+    package func wait(timeout: Duration) async {
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await self.nextCommit() }
             group.addTask { try? await Task.sleep(for: timeout) }

@@ -7,7 +7,7 @@ extension UUID {
     private static let hexDigits: [UInt8] = Array("0123456789ABCDEF".utf8)
 
     /// The canonical text, identical to `uuidString`.
-    var canonicalText: String {
+    package var canonicalText: String {
         let bytes = withUnsafeBytes(of: uuid) { Array($0) }
         return String(unsafeUninitializedCapacity: 36) { buffer in
             var out = 0
@@ -25,7 +25,7 @@ extension UUID {
     }
 
     /// Parses canonical text (either case); nil when malformed.
-    init?(canonicalText bytes: UnsafeBufferPointer<UInt8>) {
+    package init?(canonicalText bytes: UnsafeBufferPointer<UInt8>) {
         guard bytes.count == 36 else { return nil }
         var value: uuid_t = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
         let parsed = withUnsafeMutableBytes(of: &value) { out -> Bool in

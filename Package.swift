@@ -17,6 +17,9 @@ let package = Package(
         .library(name: "Processes", targets: ["Processes"]),
         .library(name: "WorkflowKitTesting", targets: ["WorkflowKitTesting"]),
         .library(name: "WorkflowServer", targets: ["WorkflowServer"]),
+        // The event log in PostgreSQL: a product of its own, so that an embedder who keeps
+        // SQLite does not build PostgreSQL's client.
+        .library(name: "WorkflowPostgres", targets: ["WorkflowPostgres"]),
         .executable(name: "aso-engine", targets: ["aso-engine"]),
         .executable(name: "aso-bench", targets: ["aso-bench"]),
     ],
@@ -32,6 +35,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/vapor/jwt-kit", from: "5.8.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         .target(
@@ -51,6 +55,16 @@ let package = Package(
             // The built-in process files; the top-level `processes` folder is a link here,
             // so that coordinators edit the very files the package ships.
             resources: [.copy("BuiltIn")],
+            swiftSettings: settings
+        ),
+        // The PostgreSQL backend (postgres-nio's PostgresClient).
+        .target(
+            name: "WorkflowPostgres",
+            dependencies: [
+                "WorkflowKit",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: settings
         ),
         .target(
@@ -106,18 +120,29 @@ let package = Package(
         // multi-process and SIGKILL tests.
         .executableTarget(
             name: "eventlog-worker",
-            dependencies: ["WorkflowKit"],
+            dependencies: ["WorkflowKit", "WorkflowPostgres"],
             path: "Tests/EventLogWorker",
             swiftSettings: settings
         ),
         .testTarget(
             name: "WorkflowKitTests",
             dependencies: [
-                "WorkflowKit", "WorkflowKitTesting", "eventlog-worker",
+                "WorkflowKit", "WorkflowKitTesting", "WorkflowPostgres", "eventlog-worker",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             resources: [.copy("Fixtures")],
+            swiftSettings: settings
+        ),
+        // The PostgreSQL backend against a real server that the test command starts
+        // (scripts/postgres-server); skipped only with ASO_SKIP_POSTGRES=1.
+        .testTarget(
+            name: "PostgresTests",
+            dependencies: [
+                "WorkflowKit", "WorkflowKitTesting", "WorkflowPostgres", "eventlog-worker",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: settings
         ),
         .testTarget(

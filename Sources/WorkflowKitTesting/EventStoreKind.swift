@@ -4,7 +4,16 @@ public import WorkflowKit
 /// by adding a case here.
 public struct EventStoreKind: Sendable, CustomStringConvertible, CaseIterable {
     public var description: String
-    private let make: @Sendable (TemporaryDirectory, Upcasters, @escaping @Sendable () -> Int64, Int) throws -> any EventStore
+    private let make: @Sendable (TemporaryDirectory, Upcasters, @escaping @Sendable () -> Int64, Int) async throws -> any EventStore
+
+    /// A kind of store, made by `make` from the test's folder, upcasters, clock and page size.
+    public init(
+        description: String,
+        make: @escaping @Sendable (TemporaryDirectory, Upcasters, @escaping @Sendable () -> Int64, Int) async throws -> any EventStore
+    ) {
+        self.description = description
+        self.make = make
+    }
 
     /// SQLite with `synchronous=FULL` (the default).
     public static let sqliteFull = EventStoreKind(description: "SQLite (synchronous=FULL)") { directory, upcasters, now, pageSize in
@@ -33,7 +42,7 @@ public struct EventStoreKind: Sendable, CustomStringConvertible, CaseIterable {
     public func makeStore(
         in directory: TemporaryDirectory, upcasters: Upcasters = Upcasters(),
         now: @escaping @Sendable () -> Int64 = ManualTime().provider, pageSize: Int = 7
-    ) throws -> any EventStore {
-        try make(directory, upcasters, now, pageSize)
+    ) async throws -> any EventStore {
+        try await make(directory, upcasters, now, pageSize)
     }
 }

@@ -49,7 +49,7 @@ public enum ExpectedVersion: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Whether a stream currently at `actual` (0 = no stream) satisfies the expectation.
-    func isSatisfied(byCurrentVersion actual: Int64) -> Bool {
+    package func isSatisfied(byCurrentVersion actual: Int64) -> Bool {
         switch self {
         case .noStream: actual == 0
         case .exact(let version): actual == version

@@ -6,7 +6,7 @@ import WorkflowKitTesting
 /// The contract of ``EventStore``, written once and run against every store.
 @Suite("Event store conformance")
 struct EventStoreConformanceTests {
-    static let stores = EventStoreKind.allCases
+    static let stores = EventStoreKind.allCases + PostgresStoreKind.kinds
 
     private func events(_ count: Int, type: String = "Step") throws -> [NewEvent] {
         try (0..<count).map { try NewEvent(type: type, encoding: ["index": $0]) }
@@ -16,7 +16,7 @@ struct EventStoreConformanceTests {
     func appendAndReadBack(kind: EventStoreKind) async throws {
         let directory = try TemporaryDirectory()
         let time = ManualTime(milliseconds: 1_800_000_000_123)
-        let store = try kind.makeStore(in: directory, now: time.provider)
+        let store = try await kind.makeStore(in: directory, now: time.provider)
         let metadata = EventMetadata(
             actor: "worker:anna", organisation: "community-sanctions-office", role: "responsible-worker",
             correlationID: "corr-1", causationID: "cause-1", commandID: "cmd-1")
@@ -40,7 +40,7 @@ struct EventStoreConformanceTests {
     @Test("a wrong expected version is refused with a typed conflict and writes nothing", arguments: stores)
     func conflict(kind: EventStoreKind) async throws {
         let directory = try TemporaryDirectory()
-        let store = try kind.makeStore(in: directory)
+        let store = try await kind.makeStore(in: directory)
         try await store.append(events(2), to: "case-1", expected: .noStream)
 
         let cases: [(ExpectedVersion, Int64)] = [(.noStream, 2), (.exact(1), 2), (.exact(5), 2)]
@@ -67,7 +67,7 @@ struct EventStoreConformanceTests {
     @Test("the same command id appended again returns the original result and writes nothing", arguments: stores)
     func idempotentAppend(kind: EventStoreKind) async throws {
         let directory = try TemporaryDirectory()
-        let store = try kind.makeStore(in: directory)
+        let store = try await kind.makeStore(in: directory)
         let metadata = EventMetadata(commandID: "open-case-1")
         let first = try await store.append(events(2), to: "case-1", expected: .noStream, metadata: metadata)
         try await store.append(events(1), to: "case-9", expected: .noStream)
@@ -89,7 +89,7 @@ struct EventStoreConformanceTests {
     @Test("refused appends write nothing: empty batch, duplicate event id", arguments: stores)
     func refusedAppends(kind: EventStoreKind) async throws {
         let directory = try TemporaryDirectory()
-        let store = try kind.makeStore(in: directory)
+        let store = try await kind.makeStore(in: directory)
         let empty = await #expect(throws: EventStoreError.self) {
             try await store.append([], to: "case-1", expected: .any)
         }
@@ -109,7 +109,7 @@ struct EventStoreConformanceTests {
     @Test("reads page through streams and the whole log from any point", arguments: stores)
     func pagedReads(kind: EventStoreKind) async throws {
         let directory = try TemporaryDirectory()
-        let store = try kind.makeStore(in: directory, pageSize: 7)
+        let store = try await kind.makeStore(in: directory, pageSize: 7)
         for round in 0..<10 {
             for stream in ["a", "b", "c"] {
                 try await store.append(events(round % 3 + 1), to: StreamID(stream), expected: .any)
@@ -132,7 +132,7 @@ struct EventStoreConformanceTests {
     @Test("concurrent appends: each caller gets its own result; batches never interleave", arguments: stores)
     func concurrentAppends(kind: EventStoreKind) async throws {
         let directory = try TemporaryDirectory()
-        let store = try kind.makeStore(in: directory)
+        let store = try await kind.makeStore(in: directory)
         try await store.append(events(1), to: "contended", expected: .noStream)
 
         // 40 batches to their own streams, and 20 racers for version 2 of one stream.
@@ -174,7 +174,7 @@ struct EventStoreConformanceTests {
     @Test("an append failing after its first inserts fails alone, even inside a group", arguments: stores)
     func failureInsideGroup(kind: EventStoreKind) async throws {
         let directory = try TemporaryDirectory()
-        let store = try kind.makeStore(in: directory)
+        let store = try await kind.makeStore(in: directory)
         let existing = try events(1)
         try await store.append(existing, to: "existing", expected: .noStream)
         // Every third append ends with an event id already in the log: its first events
@@ -209,7 +209,7 @@ struct EventStoreConformanceTests {
     @Test("a catch-up subscription delivers what is there, then new events as they commit", .timeLimit(.minutes(1)), arguments: stores)
     func followCatchesUp(kind: EventStoreKind) async throws {
         let directory = try TemporaryDirectory()
-        let store = try kind.makeStore(in: directory)
+        let store = try await kind.makeStore(in: directory)
         try await store.append(events(5), to: "case-1", expected: .noStream)
 
         let received = try await withThrowingTaskGroup(of: [Int64].self) { group in
@@ -238,7 +238,7 @@ struct EventStoreConformanceTests {
     @Test("a durable subscription resumes after its saved checkpoint", .timeLimit(.minutes(1)), arguments: stores)
     func durableCheckpoint(kind: EventStoreKind) async throws {
         let directory = try TemporaryDirectory()
-        let store = try kind.makeStore(in: directory)
+        let store = try await kind.makeStore(in: directory)
         try await store.append(events(6), to: "case-1", expected: .noStream)
         #expect(try await store.checkpoint(named: "forwarder") == 0)
 
@@ -267,7 +267,7 @@ struct EventStoreConformanceTests {
         let directory = try TemporaryDirectory()
         // Version 1 stored `name`; version 2 calls it `title`; version 3 adds `priority`.
         let old = try NewEvent(type: "TaskOpened", schemaVersion: 1, encoding: ["name": "map-housing"])
-        let plain = try kind.makeStore(in: directory)
+        let plain = try await kind.makeStore(in: directory)
         try await plain.append([old], to: "case-1", expected: .noStream)
 
         var upcasters = Upcasters()
@@ -281,7 +281,7 @@ struct EventStoreConformanceTests {
             object["priority"] = "normal"
             return try JSONSerialization.data(withJSONObject: object, options: .sortedKeys)
         }
-        let upcasting = try kind.makeStore(in: directory, upcasters: upcasters)
+        let upcasting = try await kind.makeStore(in: directory, upcasters: upcasters)
         let read = try await upcasting.read(stream: "case-1").collect()
         #expect(read.count == 1)
         #expect(read[0].schemaVersion == 3)
@@ -294,7 +294,7 @@ struct EventStoreConformanceTests {
     @Test("verify walks an intact log", arguments: stores)
     func verifyIntact(kind: EventStoreKind) async throws {
         let directory = try TemporaryDirectory()
-        let store = try kind.makeStore(in: directory)
+        let store = try await kind.makeStore(in: directory)
         #expect(try await store.verify() == VerificationReport(eventsChecked: 0))
         for index in 0..<30 {
             try await store.append(events(index % 4 + 1), to: StreamID("case-\(index % 5)"), expected: .any)

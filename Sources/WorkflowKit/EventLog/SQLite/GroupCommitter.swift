@@ -8,6 +8,11 @@ import Synchronization
 public struct CommitStatistics: Sendable, Hashable {
     public var transactions = 0
     public var appends = 0
+
+    public init(transactions: Int = 0, appends: Int = 0) {
+        self.transactions = transactions
+        self.appends = appends
+    }
 }
 
 /// One caller's append, waiting for its group's transaction.

@@ -1,0 +1,376 @@
+import Foundation
+import Logging
+import PostgresNIO
+import Synchronization
+import WorkflowKit
+
+/// One caller's append, waiting for its group's transaction.
+struct PostgresAppendRequest: Sendable {
+    var events: [NewEvent]
+    var stream: StreamID
+    var expected: ExpectedVersion
+    var metadata: EventMetadata
+}
+
+/// Commits appends to the PostgreSQL log, batching the appends that arrive while a
+/// transaction is in flight into the next one (group commit, as the SQLite log does):
+/// one transaction, one lock of the log head and one WAL flush for many callers, each
+/// with its own all-or-nothing result and conflict check.
+///
+/// A transaction, whatever the number of appends in it:
+///
+///     BEGIN
+///     SELECT position, hash … FROM log_head FOR UPDATE      -- waits its turn (lock_timeout)
+///     per append (in a savepoint when there are several):
+///         the command id's earlier result, and the stream's version   -- one statement
+///         INSERT the events (unnest of arrays) and the command id      -- one statement
+///     UPDATE log_head …; pg_notify(channel, last position)            -- one statement
+///     COMMIT
+///
+/// The head row is the only lock every append takes, and it is taken first, so there is
+/// no lock-order deadlock; everything read after it is the committed state of every
+/// earlier append (READ COMMITTED takes a new snapshot per statement). A failed `COMMIT`
+/// has an unknown outcome, and says so: the caller retries with the same command id.
+final class PostgresAppender: Sendable {
+    private typealias Pending = (request: PostgresAppendRequest, continuation: CheckedContinuation<AppendResult, any Error>)
+
+    private struct State {
+        var pending: [Pending] = []
+        var draining = false
+        var transactions = 0
+        var appends = 0
+    }
+
+    private let client: PostgresClient
+    private let schema: PostgresEventLogSchema
+    private let maximumGroupSize: Int
+    private let now: @Sendable () -> Int64
+    private let beforeCommit: (@Sendable ([AppendResult]) async -> Void)?
+    private let deadline: Duration
+    private let logger: Logger
+    private let state = Mutex(State())
+
+    init(
+        client: PostgresClient, schema: PostgresEventLogSchema, maximumGroupSize: Int, now: @escaping @Sendable () -> Int64,
+        beforeCommit: (@Sendable ([AppendResult]) async -> Void)?, deadline: Duration, logger: Logger
+    ) {
+        self.deadline = deadline
+        self.client = client
+        self.schema = schema
+        self.maximumGroupSize = max(1, maximumGroupSize)
+        self.now = now
+        self.beforeCommit = beforeCommit
+        self.logger = logger
+    }
+
+    var statistics: CommitStatistics {
+        state.withLock { CommitStatistics(transactions: $0.transactions, appends: $0.appends) }
+    }
+
+    func submit(_ request: PostgresAppendRequest) async throws -> AppendResult {
+        let leads = state.withLock { state -> Bool in
+            if state.draining { return false }
+            state.draining = true
+            return true
+        }
+        if leads {
+            // Nothing else of this process is being written: commit at once.
+            let outcome = await commitWithinDeadline([request])[0]
+            handOver()
+            return try outcome.get()
+        }
+        return try await withCheckedThrowingContinuation { continuation in
+            let startDraining = state.withLock { state -> Bool in
+                state.pending.append((request, continuation))
+                if state.draining { return false }
+                state.draining = true
+                return true
+            }
+            if startDraining { Task { await self.drain() } }
+        }
+    }
+
+    /// After a leader's commit: lets the next append lead, or commits the appends that
+    /// queued up meanwhile as one group.
+    private func handOver() {
+        let more = state.withLock { state -> Bool in
+            if state.pending.isEmpty {
+                state.draining = false
+                return false
+            }
+            return true
+        }
+        if more { Task { await self.drain() } }
+    }
+
+    private func drain() async {
+        while true {
+            let group = state.withLock { state -> [Pending] in
+                let count = min(state.pending.count, maximumGroupSize)
+                let group = Array(state.pending.prefix(count))
+                state.pending.removeFirst(count)
+                if group.isEmpty { state.draining = false }
+                return group
+            }
+            if group.isEmpty { return }
+            let outcomes = await commitWithinDeadline(group.map(\.request))
+            for (pending, outcome) in zip(group, outcomes) {
+                pending.continuation.resume(with: outcome)
+            }
+        }
+    }
+
+    /// The log's last event as the transaction goes on.
+    private struct Head {
+        var position: Int64
+        var hash: Data
+    }
+
+    /// Commits, or gives up after ``deadline``: a transaction whose connection hangs
+    /// (seen when the server restarts at the wrong moment: no answer and no error ever
+    /// arrives) fails with an unknown outcome, and its connection is closed, so that the
+    /// caller retries with the same command id instead of waiting forever.
+    private func commitWithinDeadline(_ requests: [PostgresAppendRequest]) async -> [Result<AppendResult, any Error>] {
+        let watched = Watched()
+        let answer = Watched.Answer()
+        let deadline = self.deadline
+        return await withCheckedContinuation { continuation in
+            answer.value.withLock { $0 = continuation }
+            let work = Task {
+                let outcomes = await self.commit(requests, watched: watched)
+                answer.value.withLock { $0.take() }?.resume(returning: outcomes)
+            }
+            Task {
+                try? await Task.sleep(for: deadline)
+                guard let continuation = answer.value.withLock({ $0.take() }) else { return }
+                work.cancel()
+                if let connection = watched.connection.withLock({ $0 }) { try? await connection.close() }
+                let failure = EventStoreError(
+                    .storage,
+                    "The event log's server did not answer an append transaction within \(deadline); its outcome is unknown: retry it with the same command id, which applies it at most once.")
+                continuation.resume(returning: requests.map { _ in .failure(failure) })
+            }
+        }
+    }
+
+    private func commit(
+        _ requests: [PostgresAppendRequest], watched: Watched? = nil
+    ) async -> [Result<AppendResult, any Error>] {
+        state.withLock { state in
+            state.transactions += 1
+            state.appends += requests.count
+        }
+        let times = (recordedAt: now(), writtenAt: Int64((Date().timeIntervalSince1970 * 1000).rounded()))
+        var committing = false
+        do {
+            return try await client.withConnection { connection in
+                watched?.connection.withLock { $0 = connection }
+                var outcomes: [Result<AppendResult, any Error>] = []
+                try await connection.run("BEGIN", logger: logger)
+                do {
+                    let headRows = try await connection.query(
+                        "SELECT position, hash, authenticated FROM \(unescaped: schema.head) FOR UPDATE", logger: logger
+                    ).collect()
+                    guard let headRow = headRows.first else {
+                        throw EventStoreError(.tampered, "The PostgreSQL event log's head row is missing: the log was changed outside the engine.")
+                    }
+                    let (position, hash, authenticated) = try headRow.decode((Int64, Data, Bool).self)
+                    if authenticated {
+                        throw EventStoreError(
+                            .unauthenticated,
+                            "This event log authenticates its events with a key kept under the master key; the PostgreSQL store cannot append to it yet.")
+                    }
+                    var head = Head(position: position, hash: hash)
+                    if requests.count == 1 {
+                        outcomes.append(.success(try await append(requests[0], at: times, head: &head, on: connection)))
+                    } else {
+                        for request in requests {
+                            let before = head
+                            try await connection.run("SAVEPOINT append", logger: logger)
+                            do {
+                                let result = try await append(request, at: times, head: &head, on: connection)
+                                try await connection.run("RELEASE SAVEPOINT append", logger: logger)
+                                outcomes.append(.success(result))
+                            } catch {
+                                if Self.isConnectionLoss(error) { throw error }
+                                try await connection.run("ROLLBACK TO SAVEPOINT append", logger: logger)
+                                head = before
+                                outcomes.append(.failure(describe(error, for: request)))
+                            }
+                        }
+                    }
+                    if head.position != position {
+                        try await connection.run(
+                            """
+                            WITH moved AS (
+                                UPDATE \(unescaped: schema.head) SET position = \(head.position), hash = \(head.hash) RETURNING position)
+                            SELECT pg_notify(\(schema.channel), position::text) FROM moved
+                            """, logger: logger)
+                    }
+                    if let beforeCommit { await beforeCommit(outcomes.compactMap { try? $0.get() }) }
+                    committing = true
+                    try await connection.run("COMMIT", logger: logger)
+                    return outcomes
+                } catch {
+                    if !committing && !Self.isConnectionLoss(error) {
+                        try? await connection.run("ROLLBACK", logger: logger)
+                    }
+                    throw error
+                }
+            }
+        } catch {
+            if requests.count == 1 && !committing && !Self.isConnectionLoss(error) {
+                return [.failure(describe(error, for: requests[0]))]
+            }
+            let outcome =
+                committing || Self.isConnectionLoss(error)
+                ? "its outcome is unknown (the connection or the server failed while it committed): retry it with the same command id, which applies it at most once"
+                : "nothing of it was written"
+            let failure = EventStoreError(
+                .storage,
+                requests.count == 1
+                    ? "The append to stream '\(requests[0].stream)' failed\(Self.cause(of: error)); \(outcome)."
+                    : "The event log could not commit a group of \(requests.count) appends\(Self.cause(of: error)); for each, \(outcome).",
+                underlying: error)
+            return requests.map { _ in .failure(failure) }
+        }
+    }
+
+    private func append(
+        _ request: PostgresAppendRequest, at times: (recordedAt: Int64, writtenAt: Int64), head: inout Head,
+        on connection: PostgresConnection
+    ) async throws -> AppendResult {
+        let metadata = request.metadata
+        let stream = request.stream.rawValue
+        let found = try await connection.query(
+            """
+            SELECT c.stream, c.first_position, c.last_position, c.version,
+                   (SELECT COALESCE(MAX(version), 0) FROM \(unescaped: schema.events) WHERE stream = \(stream))
+            FROM (SELECT 1) AS one LEFT JOIN \(unescaped: schema.commands) AS c ON c.command_id = \(metadata.commandID)
+            """, logger: logger
+        ).collect()
+        let (previousStream, first, last, previousVersion, current) = try found[0].decode(
+            (String?, Int64?, Int64?, Int64?, Int64).self)
+        if let commandID = metadata.commandID, let previousStream, let first, let last, let previousVersion {
+            guard previousStream == stream else {
+                throw EventStoreError(
+                    .commandReused,
+                    "Command id '\(commandID)' was already used for stream '\(previousStream)' and cannot be reused for stream '\(stream)'.")
+            }
+            return AppendResult(
+                stream: request.stream, firstPosition: first, lastPosition: last, version: previousVersion, wasAlreadyApplied: true)
+        }
+        guard request.expected.isSatisfied(byCurrentVersion: current) else {
+            throw VersionConflict(stream: request.stream, expected: request.expected, actual: current)
+        }
+        let count = request.events.count
+        var positions: [Int64] = [], versions: [Int64] = [], ids: [UUID] = [], types: [String] = []
+        var schemaVersions: [Int32] = [], payloads: [ByteBuffer] = [], hashes: [ByteBuffer] = []
+        positions.reserveCapacity(count)
+        var version = current
+        let firstPosition = head.position + 1
+        for event in request.events {
+            head.position += 1
+            version += 1
+            let stored = RecordedEvent(
+                position: head.position, stream: request.stream, version: version, id: event.id, type: event.type,
+                schemaVersion: event.schemaVersion, payload: event.payload, metadata: metadata,
+                recordedAt: times.recordedAt, hash: Data(), writtenAt: times.writtenAt)
+            let hash = EventHasher.hash(of: stored, previous: head.hash)
+            head.hash = hash
+            positions.append(head.position)
+            versions.append(version)
+            ids.append(event.id)
+            types.append(event.type)
+            schemaVersions.append(Int32(clamping: event.schemaVersion))
+            payloads.append(ByteBuffer(bytes: event.payload))
+            hashes.append(ByteBuffer(bytes: hash))
+        }
+        try await connection.run(
+            """
+            WITH inserted AS (
+                INSERT INTO \(unescaped: schema.events) (\(unescaped: PostgresEventLogSchema.columns))
+                SELECT e.position, \(stream), e.version, e.event_id, e.type, e.schema_version, e.payload,
+                       \(metadata.actor), \(metadata.organisation), \(metadata.role), \(metadata.correlationID),
+                       \(metadata.causationID), \(metadata.commandID)::text, \(times.recordedAt), e.hash, \(times.writtenAt), NULL::bytea
+                FROM unnest(\(positions)::bigint[], \(versions)::bigint[], \(ids)::uuid[], \(types)::text[],
+                            \(schemaVersions)::integer[], \(payloads)::bytea[], \(hashes)::bytea[])
+                     AS e(position, version, event_id, type, schema_version, payload, hash)
+                RETURNING 1
+            ), command AS (
+                INSERT INTO \(unescaped: schema.commands) (command_id, stream, first_position, last_position, version)
+                SELECT \(metadata.commandID)::text, \(stream), \(firstPosition), \(head.position), \(version)
+                WHERE \(metadata.commandID)::text IS NOT NULL
+                RETURNING 1
+            )
+            SELECT (SELECT count(*) FROM inserted), (SELECT count(*) FROM command)
+            """, logger: logger)
+        return AppendResult(stream: request.stream, firstPosition: firstPosition, lastPosition: head.position, version: version)
+    }
+
+    /// Turns a failure inside one append into the error its caller sees.
+    private func describe(_ error: any Error, for request: PostgresAppendRequest) -> any Error {
+        if error is VersionConflict || error is EventStoreError { return error }
+        if let server = (error as? PSQLError)?.serverInfo, server[.sqlState] == "23505" {
+            if server[.constraintName]?.contains("event_id") == true {
+                return EventStoreError(
+                    .duplicateEventID, "An event appended to stream '\(request.stream)' has an id that is already in the log.")
+            }
+        }
+        return EventStoreError(
+            .storage, "The append to stream '\(request.stream)' failed\(Self.cause(of: error)); nothing of it was written.",
+            underlying: error)
+    }
+
+    /// Whether the connection to the server was lost (the transaction's fate is then the server's).
+    static func isConnectionLoss(_ error: any Error) -> Bool {
+        guard let error = error as? PSQLError else { return false }
+        switch error.code {
+        case .serverClosedConnection, .connectionError, .uncleanShutdown, .clientClosedConnection, .poolClosed:
+            return true
+        default:
+            // 57P01 admin_shutdown (pg_terminate_backend, a server stopping), 57P02/57P03.
+            return error.serverInfo?[.sqlState]?.hasPrefix("57P") == true
+        }
+    }
+
+    /// What failed on the server: ": another append held the log head for longer than
+    /// lock_timeout" (empty when nothing more is known).
+    static func cause(of error: any Error) -> String {
+        guard let error = error as? PSQLError else { return "" }
+        if let server = error.serverInfo {
+            let state = server[.sqlState] ?? ""
+            let message = server[.message] ?? ""
+            switch state {
+            case "55P03":
+                return ": another append held the log head longer than lock_timeout (\(message))"
+            case "57P01", "57P02", "57P03":
+                return ": the server ended the connection (\(message))"
+            case "25P03":
+                return ": the transaction stayed idle longer than idle_in_transaction_session_timeout"
+            default:
+                return ": PostgreSQL said \(state) \(message)"
+            }
+        }
+        return ": the connection to PostgreSQL failed (\(error.code))"
+    }
+}
+
+/// The connection an append transaction runs on, for its deadline to close.
+final class Watched: Sendable {
+    let connection = Mutex<PostgresConnection?>(nil)
+
+    /// The one answer an append transaction gives: its outcome or its deadline's.
+    final class Answer: Sendable {
+        let value = Mutex<CheckedContinuation<[Result<AppendResult, any Error>], Never>?>(nil)
+    }
+}
+
+extension PostgresConnection {
+    /// Runs `query` and reads its whole answer: an error the server reports while sending
+    /// rows (a unique violation found by a statement's later rows) reaches the caller only
+    /// when the rows are read.
+    func run(_ query: PostgresQuery, logger: Logger) async throws {
+        for try await _ in try await self.query(query, logger: logger) {}
+    }
+}

@@ -1,4 +1,4 @@
-import Crypto
+package import Crypto
 public import Foundation
 
 /// Checks a log's events in position order: no missing position, contiguous stream

@@ -29,6 +29,30 @@ struct InMemoryEventStoreTests {
         #expect(read.allSatisfy { $0.authentication == nil })
     }
 
+    @Test("the storage article's example runs and matches the article")
+    func articleExample() async throws {
+        // DOCC-BEGIN in-memory
+        let time = ManualTime()
+        let store = InMemoryEventStore(now: time.provider)
+        let event = try NewEvent(type: "CaseOpened", encoding: ["process": "vat-generic"])
+        try await store.append([event], to: "case-1", expected: .noStream)
+        time.advance(byMilliseconds: 24 * 60 * 60 * 1000)
+        // DOCC-END in-memory
+        #expect(try await store.events(of: "case-1", fromVersion: 1).map(\.recordedAt) == [time.now - 86_400_000])
+
+        let source = try String(contentsOfFile: #filePath, encoding: .utf8)
+        let begin = try #require(source.range(of: "// DOCC-BEGIN in-memory\n"))
+        let end = try #require(source.range(of: "        // DOCC-END in-memory"))
+        let code = source[begin.upperBound..<end.lowerBound]
+            .split(separator: "\n", omittingEmptySubsequences: false)
+            .map { $0.hasPrefix("        ") ? String($0.dropFirst(8)) : String($0) }
+            .joined(separator: "\n")
+        let article = try String(
+            contentsOf: Repository.root(of: #filePath).appendingPathComponent("Sources/WorkflowKit/WorkflowKit.docc/StorageBackends.md"),
+            encoding: .utf8)
+        #expect(article.contains("```swift\nimport WorkflowKit\nimport WorkflowKitTesting\n\n" + code + "```"))
+    }
+
     @Test("without a clock, time stands still at ManualTime's start")
     func defaultClock() async throws {
         let store = InMemoryEventStore()

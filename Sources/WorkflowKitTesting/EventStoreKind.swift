@@ -36,7 +36,13 @@ public struct EventStoreKind: Sendable, CustomStringConvertible, CaseIterable {
         return try SQLiteEventStore(path: directory.path("events.sqlite"), options: options)
     }
 
-    public static let allCases: [EventStoreKind] = [.sqliteFull, .sqliteNormal]
+    /// ``InMemoryEventStore``. Made twice in one directory, it shares one log, as a SQLite
+    /// file opened twice does.
+    public static let inMemory = EventStoreKind(description: "in memory") { directory, upcasters, now, pageSize in
+        InMemoryEventStore.opened(in: directory, now: now, upcasters: upcasters, pageSize: pageSize)
+    }
+
+    public static let allCases: [EventStoreKind] = [.sqliteFull, .sqliteNormal, .inMemory]
 
     /// A new, empty store in `directory`. A small page size makes every read cross pages.
     public func makeStore(

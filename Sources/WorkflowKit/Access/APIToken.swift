@@ -107,7 +107,7 @@ enum APITokenEvent {
     case revoked(APITokenRevoked, at: Int64)
 }
 
-/// A new token, as ``WorkflowDatabase/issueToken(actor:label:validFor:now:by:)`` returns it:
+/// A new token, as ``WorkflowDatabase/issueToken(actor:label:validFor:now:by:scope:)`` returns it:
 /// the only time its text exists outside the client that keeps it.
 public struct IssuedToken: Sendable {
     public var token: APIToken

@@ -39,10 +39,12 @@ extension AccessPolicy {
     /// record it with ``WorkflowDatabase/grantOverride(_:by:)``.
     ///
     /// - Parameters:
+    ///   - caseID: The case to be read.
     ///   - state: The case; nil when there is no such case.
     ///   - reason: Why the case must be read; required, never personal data.
     ///   - basis: The statutory duty, e.g. "Child Welfare Act 417/2007 §26"; required.
     ///   - hours: How long it lasts: 1 to ``AccessOverride/maximumHours``.
+    ///   - actor: The id of the worker asking for the override.
     /// - Throws: ``AccessDenied``, checked first: `.unknownActor`; `.forbidden` when the
     ///   actor holds `statutory-override` in no process; `.notFound` when there is no such
     ///   case or the actor does not hold the role in its process (so that a refusal does not

@@ -6,7 +6,11 @@ public enum CaseDecider {
     /// The events `command` causes in `state`.
     ///
     /// - Parameters:
+    ///   - command: What to decide.
+    ///   - state: The case as its events so far make it.
+    ///   - definition: The process version the case follows.
     ///   - today: The current date in the process's calendar.
+    ///   - calendar: The process's calendar, which counts working days.
     ///   - otherVersions: The other stored versions of the case's process. Only an
     ///     erasure reads them: it names the personal fields of every version, since a
     ///     migrated case may hold values sealed under an older one.

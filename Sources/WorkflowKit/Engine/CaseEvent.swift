@@ -69,7 +69,7 @@ public struct CaseOpened: Sendable, Hashable, Codable {
     /// The statutory duty the case's data is processed under (not the client's consent);
     /// nil in cases opened before processes stated one.
     public var legalBasis: String? = nil
-    /// The personal field values, encrypted with the case's key (see ``PersonalDataSealer``);
+    /// The personal field values, encrypted with the case's key (`PersonalDataSealer`);
     /// nil once read back, and in events without personal values.
     public var sealed: String? = nil
 }

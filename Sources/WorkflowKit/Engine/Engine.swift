@@ -4,10 +4,14 @@ public import Logging
 
 /// Who is acting: recorded with every event a command causes.
 public struct Acting: Sendable, Hashable {
+    /// The actor's id, e.g. `"worker:anna"`: a valid ``Identifier``.
     public var id: String
+    /// The organisation the actor acts for.
     public var organisation: String?
+    /// The role the actor acts in, e.g. `"responsible-worker"`.
     public var role: String?
 
+    /// Someone acting, with the organisation and role recorded beside their id.
     public init(_ id: String, organisation: String? = nil, role: String? = nil) {
         self.id = id
         self.organisation = organisation
@@ -21,6 +25,7 @@ public struct CaseOutcome: Sendable {
     public var state: CaseState
     /// The events the command appended (empty when a repeated command id was already applied).
     public var events: [CaseEvent]
+    /// Where the events were stored; for a repeated command id, where they were stored the first time.
     public var append: AppendResult
 }
 
@@ -29,14 +34,22 @@ public struct CaseOutcome: Sendable {
 ///
 /// The rules live in ``CaseDecider`` (pure); the engine adds only I/O and time.
 public actor Engine {
+    /// The database the engine reads cases from and appends their events to.
     public nonisolated let database: WorkflowDatabase
     private let calendars: CalendarRegistry
     private let now: @Sendable () -> Int64
     private let logger: Logger
     private var definitions: [String: ProcessDefinition] = [:]
 
+    /// An engine over `database`. Several engines, in one process or several, may work
+    /// on one database: the expected version of each append keeps them consistent.
+    ///
     /// - Parameters:
+    ///   - database: Where the cases' events, definitions and projections are kept.
+    ///   - calendars: The business calendars that processes name; a process whose
+    ///     calendar is missing here cannot be opened or run.
     ///   - now: The current time in milliseconds since 1970 (inject a fixed or simulated clock in tests).
+    ///   - logger: Receives debug lines for updated cases and retried conflicts.
     public init(
         database: WorkflowDatabase, calendars: CalendarRegistry = .standard,
         now: @escaping @Sendable () -> Int64 = { Int64((Date().timeIntervalSince1970 * 1000).rounded()) },
@@ -51,8 +64,28 @@ public actor Engine {
     /// Opens a case of `definition`, pinned to its content hash; the definition is
     /// stored in the database so that the case can always read it back.
     ///
-    /// - Throws: ``CommandRefused`` when the values do not fit the process;
-    ///   ``UnknownCalendar`` when the engine's calendars lack the process's.
+    /// The case's first events (`CaseOpened`, the fields, the first state and its tasks)
+    /// are appended in one append that expects the stream not to exist. Personal field
+    /// values are sealed with a new key for the case, stored in the same transaction.
+    ///
+    /// - Parameters:
+    ///   - definition: The process the case follows, e.g. from ``ProcessLibrary/definition(id:)``.
+    ///   - caseID: The new case's id, a valid ``Identifier``; a random UUID by default.
+    ///   - fields: The case's first field values, by field name; they must fit the
+    ///     process's field definitions (types, required fields).
+    ///   - responsibleWorker: The worker responsible for the case, when the process names one.
+    ///   - legalBasis: Overrides the process's legal basis for this case.
+    ///   - actor: Who opens the case; recorded with every event.
+    ///   - commandID: Makes the open idempotent: opening again with the same id returns
+    ///     the first outcome (with no events) and writes nothing.
+    /// - Returns: The opened case and the events its opening appended.
+    /// - Throws: ``CommandRefused`` when an id is malformed (code `.invalidIdentifier`) or
+    ///   the values do not fit the process (nothing is appended);
+    ///   ``UnknownCalendar`` when the engine's calendars lack the process's;
+    ///   ``VersionConflict`` when a case with `caseID` already exists;
+    ///   ``EventStoreError`` when the log fails, or with code `.commandReused` when
+    ///   `commandID` was used for another case; ``PrivacyError`` with code
+    ///   `.sealingFailed` when the personal values or the case's key cannot be encrypted.
     @discardableResult
     public func open(
         _ definition: ProcessDefinition, caseID: StreamID = StreamID(UUID().uuidString.lowercased()),
@@ -82,9 +115,17 @@ public actor Engine {
     /// shape: a case whose key is already gone without a recorded erasure can still be
     /// erased (every other command on it fails with ``PrivacyError``).
     ///
-    /// - Parameter ifRevision: When given, the command runs only on that revision of the
-    ///   case (``CaseState/revision``, an HTTP `If-Match`); a repeated command id still
-    ///   reports its first outcome.
+    /// - Parameters:
+    ///   - command: What to do, e.g. `.complete(task: "notify-chair")`.
+    ///   - id: The case.
+    ///   - actor: Who acts; recorded with every event.
+    ///   - commandID: Makes the command idempotent: running it again with the same id
+    ///     returns the case as it is now with no events, and writes nothing.
+    ///   - ifRevision: When given, the command runs only on that revision of the
+    ///     case (``CaseState/revision``, an HTTP `If-Match`); a repeated command id still
+    ///     reports its first outcome.
+    /// - Returns: The case after the command and the events it appended (none when the
+    ///   command changes nothing or ran before).
     /// - Throws: ``CommandRefused`` (nothing appended), ``StaleCaseVersion``,
     ///   ``UnknownCalendar`` when the engine's calendars lack the process's, or a storage error.
     @discardableResult
@@ -322,6 +363,9 @@ public actor Engine {
     }
 
     /// The definition stored under `hash`.
+    ///
+    /// - Throws: ``CommandRefused`` with code `.unknownProcess` when no definition is
+    ///   stored under `hash`.
     public func definition(hash: String) async throws -> ProcessDefinition {
         if let cached = definitions[hash] { return cached }
         guard let stored = try await database.definition(hash: hash) else {

@@ -41,7 +41,9 @@ public enum Identifier {
 
     /// Normalises `text` and checks it.
     ///
-    /// - Parameter kind: What the id names, for the message, e.g. `case id`.
+    /// - Parameters:
+    ///   - text: The id as it was typed.
+    ///   - kind: What the id names, for the message, e.g. `case id`.
     /// - Returns: The id in normal form C.
     /// - Throws: ``CommandRefused`` with code `.invalidIdentifier`, naming the rule broken.
     public static func validated(_ text: String, as kind: String) throws -> String {

@@ -94,8 +94,10 @@ extension WorkflowDatabase {
     /// are processing, not reads, and are not recorded.
     ///
     /// - Parameters:
+    ///   - id: The case that was read.
     ///   - purpose: Why, recorded as given; never personal data.
     ///   - fields: The ids of the fields whose values were read.
+    ///   - actor: Who read it.
     /// - Throws: ``CommandRefused`` with `.unknownCase` when there is no such case.
     @discardableResult
     public func recordAccess(

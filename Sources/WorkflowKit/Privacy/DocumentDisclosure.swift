@@ -93,10 +93,13 @@ extension Engine {
     /// by `actor` is recorded too (a ``PersonalDataRead`` naming the document's fields).
     ///
     /// - Parameters:
+    ///   - document: The id of the document, as the process defines it.
+    ///   - cases: The cases whose clients the document covers.
     ///   - parties: Only these recipients (default: every party a client's consent names).
     ///   - purpose: Recorded with each disclosure (default: the document's title).
     ///   - current: The process definitions as the files state them now, by id; a
     ///     document is looked up there first, then in the version the case follows.
+    ///   - actor: Who discloses; recorded with each disclosure and read.
     /// - Throws: ``CommandRefused`` (`.unknownCase`, or `.invalidValue` when no case's
     ///   process has the document) or ``UnknownCalendar`` (the engine's calendars lack a
     ///   process's, in which copies are dated) before anything is appended.

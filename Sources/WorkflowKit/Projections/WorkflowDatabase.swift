@@ -21,9 +21,12 @@ public final class WorkflowDatabase: Sendable {
     /// Opens (creating and migrating when needed) the database at `path`.
     ///
     /// - Parameters:
+    ///   - path: The database file; created when missing.
+    ///   - options: How the event log is set up (durability, timeouts, the clock, upcasters).
     ///   - masterKey: Where the key that wraps the case keys comes from. When none is
     ///     configured, a key file is created beside a database that has no case keys
     ///     yet, and a warning names it.
+    ///   - logger: Receives the warnings about the files and the master key.
     /// - Throws: ``EventStoreError`` when the file cannot be opened; ``PrivacyError``
     ///   when the master key is missing, malformed, or not the one the case keys were
     ///   wrapped with (nothing is appended then).

@@ -157,8 +157,11 @@ public struct ReminderDaemon: Sendable {
     /// fails its integrity check, a master key that does not open it) ends the run:
     /// retrying cannot help.
     ///
-    /// - Parameter sleep: Waits the given duration; the command line passes one that
-    ///   ends early on graceful shutdown.
+    /// - Parameters:
+    ///   - isStopping: Asked between ticks and before each delivery; the run ends when it says yes
+    ///     (by default, when the task is cancelled).
+    ///   - sleep: Waits the given duration; the command line passes one that
+    ///     ends early on graceful shutdown.
     public func run(
         isStopping: @Sendable () -> Bool = { Task.isCancelled },
         sleep: @Sendable (Duration) async -> Void = { try? await Task.sleep(for: $0) }

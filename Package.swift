@@ -99,6 +99,7 @@ let package = Package(
             dependencies: [
                 "CProcessHardening",
                 "WorkflowKit",
+                "WorkflowPostgres",
                 "Processes",
                 "WorkflowServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -111,7 +112,8 @@ let package = Package(
         .executableTarget(
             name: "aso-bench",
             dependencies: [
-                "WorkflowKit",
+                "WorkflowKit", "WorkflowPostgres",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -141,7 +143,7 @@ let package = Package(
         .testTarget(
             name: "PostgresTests",
             dependencies: [
-                "WorkflowKit", "WorkflowKitTesting", "WorkflowPostgres", "eventlog-worker",
+                "WorkflowKit", "WorkflowKitTesting", "WorkflowPostgres", "eventlog-worker", "aso-engine",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],

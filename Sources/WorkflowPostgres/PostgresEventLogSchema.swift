@@ -114,6 +114,8 @@ struct PostgresEventLogSchema: Sendable {
     /// opening a new log at once take turns on an advisory lock, so each step runs once.
     func migrate(_ connection: PostgresConnection, logger: Logger) async throws {
         try await connection.withTransaction(logger: logger) { connection in
+            // Waiting for another process's migration is fine, however long a busy server takes.
+            try await connection.run("SET LOCAL lock_timeout = '120s'", logger: logger)
             try await connection.run("SELECT pg_advisory_xact_lock(hashtext(\(channel)))", logger: logger)
             try await connection.run("CREATE SCHEMA IF NOT EXISTS \"\(unescaped: schema)\"", logger: logger)
             try await connection.run(

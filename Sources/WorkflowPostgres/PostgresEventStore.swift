@@ -50,6 +50,9 @@ public final class PostgresEventStore: EventStore {
         public var upcasters = Upcasters()
         /// The time stamped on appended events, in milliseconds since 1970.
         public var now: @Sendable () -> Int64 = { Int64((Date().timeIntervalSince1970 * 1000).rounded()) }
+        /// The name the store's connections give the server (`application_name`), shown in
+        /// `pg_stat_activity`.
+        public var applicationName = "aso-engine"
         /// Refuse to open a log whose append-only triggers were removed or disabled.
         public var refusesTamperedLog = true
         /// Called inside each append transaction after its rows are written and before
@@ -70,11 +73,11 @@ public final class PostgresEventStore: EventStore {
     /// Where the log is (without its password).
     public let location: PostgresLocation
     private let options: Options
-    private let schema: PostgresEventLogSchema
-    private let client: PostgresClient
+    let schema: PostgresEventLogSchema
+    let client: PostgresClient
     private let appender: PostgresAppender
     private let signal = CommitSignal()
-    private let logger: Logger
+    let logger: Logger
     private let tasks: Mutex<(client: Task<Void, Never>?, listener: Task<Void, Never>?)>
 
     private init(location: PostgresLocation, options: Options, client: PostgresClient, clientTask: Task<Void, Never>, logger: Logger) {
@@ -104,7 +107,7 @@ public final class PostgresEventStore: EventStore {
         let parameters = [
             ("lock_timeout", "\(milliseconds(options.lockTimeout))ms"),
             ("idle_in_transaction_session_timeout", "\(milliseconds(options.idleInTransactionTimeout))ms"),
-            ("application_name", "aso-engine"),
+            ("application_name", options.applicationName),
         ]
         // One connection of its own first: it creates the tables, checks the triggers, and
         // fails at once when the server cannot be reached (the pool would keep retrying).

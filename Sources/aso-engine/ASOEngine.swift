@@ -8,6 +8,7 @@ struct ASOEngine: AsyncParsableCommand {
         abstract: "An event-sourced workflow engine for multi-agency social-services processes.",
         subcommands: [
             VerifyCommand.self,
+            CopyLogCommand.self,
             DemoCommand.self,
             AgendaCommand.self,
             ReportCommand.self,

@@ -4,6 +4,7 @@ import Logging
 import Synchronization
 import Processes
 import WorkflowKit
+import WorkflowPostgres
 
 /// The zone simulated times without an offset, and printed times, are read in.
 let helsinki = TimeZone(identifier: "Europe/Helsinki") ?? TimeZone(secondsFromGMT: 2 * 3600)!
@@ -73,6 +74,12 @@ extension GlobalOptions {
     ///   - changesData: Whether the command records events of its own choosing (not only
     ///     reads): `--now` is then accepted only on a simulation database.
     func openDatabase(create: Bool = false, verifying: Bool = false, changesData: Bool = true) throws -> WorkflowDatabase {
+        if PostgresLocation.isURL(db) {
+            printError(
+                "'\(PostgresLocation.redacted(db))' is a PostgreSQL database: only 'verify' and 'copy-log' work on one yet. "
+                    + "The engine's projections, reminders and case keys still need the SQLite file (see docs/deployment.md).")
+            throw ExitCode(1)
+        }
         let existed = FileManager.default.fileExists(atPath: db)
         if !create && !existed {
             printError("There is no event log at '\(db)' (open a case first, or give --db).")

@@ -4,8 +4,11 @@ import WorkflowKit
 
 /// Options every command accepts.
 struct GlobalOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("The event log's SQLite file.", valueName: "path"))
-    var db: String = "aso-engine.sqlite"
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "The event log's SQLite file (else ASO_DATABASE_URL); 'verify' also takes a postgres:// URL.", valueName: "path"))
+    var db: String = ProcessInfo.processInfo.environment["ASO_DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 } ?? "aso-engine.sqlite"
 
     @Option(
         name: .long,

@@ -129,13 +129,15 @@ struct PostgresEventStoreTests {
     func connectionCutAtCommit() async throws {
         let url = try PostgresTestServer.freshURL()
         let cut = Cut()
+        let name = "aso-cut-\(UUID().uuidString.prefix(8))"
         let store = try await PostgresEventStore.open(url: url, options: options { options in
+            options.applicationName = name
             options.beforeCommit = { _ in
                 guard cut.take() else { return }
                 // The appender's own session is ended by another, just before its COMMIT.
                 try? await withAdmin { admin in
                     try await admin.query(
-                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'aso-engine' AND state = 'idle in transaction'",
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = \(name) AND state = 'idle in transaction'",
                         logger: Self.logger)
                 }
             }
@@ -161,7 +163,11 @@ struct PostgresEventStoreTests {
     @Test("a subscription survives its listener's connection being terminated", .timeLimit(.minutes(1)))
     func listenerTerminated() async throws {
         let url = try PostgresTestServer.freshURL()
-        let follower = try await PostgresEventStore.open(url: url, options: options { $0.pollInterval = .seconds(30) })
+        let name = "aso-follower-\(UUID().uuidString.prefix(8))"
+        let follower = try await PostgresEventStore.open(url: url, options: options {
+            $0.pollInterval = .seconds(30)
+            $0.applicationName = name
+        })
         let writer = try await PostgresEventStore.open(url: url, options: options())
         let started = ContinuousClock.now
         let received = try await withThrowingTaskGroup(of: [Int64].self) { group in
@@ -177,11 +183,13 @@ struct PostgresEventStoreTests {
                 try await Task.sleep(for: .milliseconds(300))
                 try await writer.append(self.events(2), to: "a", expected: .any)
                 try await Task.sleep(for: .milliseconds(300))
-                // End every listening session: the follower's wake-up connection.
+                // End the follower's listening session, its wake-up connection.
                 try await withAdmin { admin in
-                    try await admin.query(
-                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE 'LISTEN%' AND pid <> pg_backend_pid()",
-                        logger: Self.logger)
+                    let ended = try await admin.query(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE 'LISTEN%' AND application_name = \(name)",
+                        logger: Self.logger
+                    ).collect()
+                    #expect(ended.count == 1)
                 }
                 try await Task.sleep(for: .milliseconds(500))
                 // With a 30-second poll, only a reconnected listener delivers these in time.

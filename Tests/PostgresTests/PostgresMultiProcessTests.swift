@@ -135,10 +135,12 @@ struct PostgresMultiProcessTests {
         try await checkLog(url, acknowledged: acknowledged, batch: 3)
     }
 
-    @Test("an immediate server restart during appends: nothing acknowledged is lost, nothing unacknowledged is half there, writers go on",
-          .enabled(if: PostgresTestServer.controlCommand != nil && PostgresTestServer.dataFolder != nil, "needs ASO_TEST_POSTGRES_CTL and _DATA"))
+    @Test("an immediate server restart during appends: nothing acknowledged is lost, nothing unacknowledged is half there, writers go on")
     func serverRestart() async throws {
-        let url = try PostgresTestServer.freshURL()
+        // A server of its own: the other suites' connections must not see it restart.
+        let server = try OwnServer()
+        defer { server.stop() }
+        let url = server.url + "?schema=restart"
         _ = try await open(url)
         let workers = try (0..<2).map { index in
             try ChildProcess(
@@ -147,7 +149,7 @@ struct PostgresMultiProcessTests {
         for worker in workers { _ = try await worker.waitForLine { $0.hasPrefix("ok ") } }
         try await Task.sleep(for: .milliseconds(300))
         let before = workers.map { $0.lines.count }
-        try restartServer()
+        try server.restart()
         // The writers reconnect and go on: each acknowledges more after the restart.
         for (index, worker) in workers.enumerated() {
             let more = try await worker.waitForLines(before[index] + 20, timeout: .seconds(60))
@@ -186,15 +188,48 @@ struct PostgresMultiProcessTests {
         print("checked \(acknowledged.count) acknowledged batches, \(all.count) events")
         await store.close()
     }
+}
 
-    private func restartServer() throws {
-        guard let command = PostgresTestServer.controlCommand, let data = PostgresTestServer.dataFolder else { return }
-        // The restarted server writes to its log file, never to this process's pipes
-        // (which it would otherwise keep open for as long as it runs). system(3) rather
-        // than Process: it waits for its own child, whatever else this process runs.
-        let line = (command + ["-D", data, "-l", data + "/server.log", "-m", "immediate", "-w", "-t", "60", "restart"])
-            .map { "'\($0)'" }.joined(separator: " ") + " >/dev/null 2>&1"
-        let status = system(line)
-        #expect(status == 0, "pg_ctl restart failed (\(status))")
+/// A throwaway server started by `scripts/postgres-server` for one test, which may
+/// restart it.
+final class OwnServer {
+    let url: String
+    private let data: String
+    private let control: String
+
+    init() throws {
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent("postgres-\(UUID().uuidString).env").path
+        defer { try? FileManager.default.removeItem(atPath: output) }
+        // system(3) rather than Process: it waits for its own child, and the server it
+        // starts keeps none of this process's pipes open.
+        let script = Repository.root(of: #filePath).appendingPathComponent("scripts/postgres-server").path
+        let status = system("'\(script)' start > '\(output)' 2>/dev/null")
+        guard status == 0 else { throw OwnServerError(description: "scripts/postgres-server start failed (\(status))") }
+        var values: [String: String] = [:]
+        for line in try String(contentsOfFile: output, encoding: .utf8).split(separator: "\n") {
+            guard line.hasPrefix("export "), let equals = line.firstIndex(of: "=") else { continue }
+            let name = String(line[line.index(line.startIndex, offsetBy: 7)..<equals])
+            values[name] = String(line[line.index(after: equals)...]).trimmingCharacters(in: CharacterSet(charactersIn: "'"))
+        }
+        guard let url = values["ASO_TEST_POSTGRES_URL"], let data = values["ASO_TEST_POSTGRES_DATA"], let control = values["ASO_TEST_POSTGRES_CTL"]
+        else { throw OwnServerError(description: "scripts/postgres-server printed no server") }
+        self.url = url
+        self.data = data
+        self.control = control
     }
+
+    /// `pg_ctl restart -m immediate`: every backend is killed, nothing is shut down cleanly.
+    func restart() throws {
+        let status = system("\(control) -D '\(data)' -l '\(data)/server.log' -m immediate -w -t 60 restart >/dev/null 2>&1")
+        guard status == 0 else { throw OwnServerError(description: "pg_ctl restart failed (\(status))") }
+    }
+
+    func stop() {
+        let script = Repository.root(of: #filePath).appendingPathComponent("scripts/postgres-server").path
+        _ = system("'\(script)' stop '\(data)' >/dev/null 2>&1")
+    }
+}
+
+struct OwnServerError: Error, CustomStringConvertible {
+    var description: String
 }

@@ -30,6 +30,11 @@ struct Benchmark {
                     [--cases N] [--commands N] [--db PATH] [--setup] [--synchronous FULL|NORMAL] [--process FILE]
               one workload of benchmarks/run (against the eventsourcing library and SpiffWorkflow),
               one side, one JSON object on standard output
+          aso-bench --store postgres --url postgres://… [--quick] [--rounds N] [--events N]
+              the PostgreSQL event log (appends of 1 and 10 events per transaction, 8 concurrent
+              appenders, 1, 2 and 4 appending processes) beside raw postgres-nio inserts of the same
+              rows with the same transaction shape, on the server the URL names (ASO_BENCH_POSTGRES_URL
+              when --url is not given; `eval "$(scripts/postgres-server start)"` starts a throwaway one)
           aso-bench --help
               this text
 
@@ -40,6 +45,7 @@ struct Benchmark {
     static let flags: Set<String> = ["--quick", "--tick", "--privacy", "--language", "--setup", "--help", "-h", "--read-only"]
     static let valued: Set<String> = [
         "--rounds", "--events", "--read-events", "--replay-events", "--workload", "--side", "--cases", "--commands", "--db", "--synchronous", "--process",
+        "--store", "--url", "--append-worker",
     ]
 
     static func main() async throws {
@@ -79,6 +85,22 @@ struct Benchmark {
         defer { try? FileManager.default.removeItem(at: directory) }
         var table = ResultTable()
 
+        if let store = arguments.firstIndex(of: "--store").map({ arguments[$0 + 1] }) {
+            guard store == "postgres" else {
+                FileHandle.standardError.write(Data("aso-bench: --store takes postgres (SQLite is the default).\n".utf8))
+                exit(2)
+            }
+            guard let url = arguments.firstIndex(of: "--url").map({ arguments[$0 + 1] }) ?? ProcessInfo.processInfo.environment["ASO_BENCH_POSTGRES_URL"] else {
+                FileHandle.standardError.write(Data("aso-bench: --store postgres needs --url postgres://… (or ASO_BENCH_POSTGRES_URL).\n".utf8))
+                exit(2)
+            }
+            if let worker = arguments.firstIndex(of: "--append-worker") {
+                try await PostgresBenchmark.appendWorker(url: url, transactions: Int(arguments[worker + 1]) ?? 1000)
+            } else {
+                try await PostgresBenchmark.run(url: url, transactions: value("--events", quick ? 400 : 2_000), rounds: value("--rounds", quick ? 1 : 3))
+            }
+            return
+        }
         if arguments.contains("--workload") {
             // One workload of `benchmarks/run`, one side, one JSON object.
             await PeerWorkloads.main(arguments)

@@ -1,0 +1,72 @@
+import Foundation
+import Testing
+import WorkflowKit
+import WorkflowKitTesting
+import WorkflowPostgres
+
+/// `aso-engine copy-log` and `aso-engine verify --db postgres://…`, run as a user would.
+@Suite("aso-engine copy-log", .serialized, .enabled(if: !PostgresTestServer.isSkipped, "ASO_SKIP_POSTGRES=1"))
+struct CopyLogCommandTests {
+    @Test("a SQLite log copied into PostgreSQL is the same log: every field, the same head, command ids that still apply once")
+    func copiesVerbatim() async throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path("cases.sqlite")
+        let source = try SQLiteEventStore(path: path)
+        for index in 0..<40 {
+            let metadata = index % 3 == 0
+                ? EventMetadata()
+                : EventMetadata(
+                    actor: "worker:anna", organisation: index % 2 == 0 ? "community-sanctions-office" : nil, role: "responsible-worker",
+                    correlationID: "corr-\(index)", causationID: index % 5 == 0 ? "cause-\(index)" : nil, commandID: "cmd-\(index)")
+            let events = try (0...(index % 3)).map { try NewEvent(type: "Step", schemaVersion: 1 + index % 2, encoding: ["index": $0, "ä": index]) }
+            try await source.append(events, to: StreamID("case-\(index % 7)"), expected: .any, metadata: metadata)
+        }
+        let sourceEvents = try await source.readAll(after: 0).collect()
+        let sourceHead = try #require(try await source.verify().headAnchor)
+
+        let url = try PostgresTestServer.freshURL()
+        let copied = try BuiltProduct.run("aso-engine", ["copy-log", "--from", path, "--to", url])
+        #expect(copied.status == 0, "\(copied.stderr)")
+        #expect(copied.stdout.contains("Copied \(sourceEvents.count) events"))
+        #expect(copied.stdout.contains("Both logs verify with the head \(sourceHead)"))
+
+        let store = try await PostgresEventStore.open(url: url)
+        let target = try await store.readAll(after: 0).collect()
+        #expect(target == sourceEvents)
+        #expect(try await store.verify(expecting: sourceHead).isIntact)
+        // A command id carried over is still applied once.
+        let again = try await store.append(
+            [NewEvent(type: "Step", encoding: ["index": 0])], to: "case-1", expected: .any, metadata: EventMetadata(commandID: "cmd-1"))
+        #expect(again.wasAlreadyApplied)
+        // The copy goes on as a log of its own, extending the same chain.
+        let next = try await store.append([NewEvent(type: "Step", encoding: ["index": 1])], to: "case-1", expected: .any)
+        #expect(next.firstPosition == Int64(sourceEvents.count) + 1)
+        #expect(try await store.verify().isIntact)
+        await store.close()
+
+        let verified = try BuiltProduct.run("aso-engine", ["verify", "--db", url])
+        #expect(verified.status == 0, "\(verified.stderr)")
+        #expect(verified.stdout.contains("The event log is intact: \(sourceEvents.count + 1) events checked."))
+
+        // Into a log that is not empty: refused, nothing written.
+        let refused = try BuiltProduct.run("aso-engine", ["copy-log", "--from", path, "--to", url])
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("already holds \(sourceEvents.count + 1) events"))
+    }
+
+    @Test("bad input: a path for --to, a missing file, a PostgreSQL URL where the engine needs its file")
+    func badInput() throws {
+        let directory = try TemporaryDirectory()
+        let notURL = try BuiltProduct.run("aso-engine", ["copy-log", "--from", directory.path("x.sqlite"), "--to", "/tmp/y.sqlite"])
+        #expect(notURL.status == 1 && notURL.stderr.contains("--to takes a PostgreSQL URL"))
+        let missing = try BuiltProduct.run("aso-engine", ["copy-log", "--from", directory.path("none.sqlite"), "--to", "postgres://a@b/c"])
+        #expect(missing.status == 1 && missing.stderr.contains("There is no event log at"))
+        let engine = try BuiltProduct.run("aso-engine", ["cases", "--db", "postgres://aso:secret@127.0.0.1:1/cases"])
+        #expect(engine.status == 1)
+        #expect(engine.stderr.contains("only 'verify' and 'copy-log' work on one yet"), "\(engine.stderr)")
+        #expect(!engine.stderr.contains("secret"))
+        let unreachable = try BuiltProduct.run("aso-engine", ["verify", "--db", "postgres://aso@127.0.0.1:1/cases"])
+        #expect(unreachable.status == 1)
+        #expect(unreachable.stderr.contains("Cannot open the event log at 'postgres://aso@127.0.0.1:1/cases'"), "\(unreachable.stderr)")
+    }
+}

@@ -60,10 +60,11 @@ public final class PostgresEventStore: EventStore {
         /// written, and acknowledged, none of them).
         public var beforeCommit: (@Sendable (_ appends: [AppendResult]) async -> Void)?
         /// Where the connection pool reports what it does in the background (reconnects);
-        /// warnings and errors only by default.
+        /// errors only by default (the pool warns when the listener leases a connection
+        /// while the pool is still starting, which is harmless).
         public var logger: Logger = {
             var logger = Logger(label: "aso.postgres")
-            logger.logLevel = .warning
+            logger.logLevel = .error
             return logger
         }()
 

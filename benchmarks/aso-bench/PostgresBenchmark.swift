@@ -9,12 +9,17 @@ import WorkflowPostgres
 /// INSERT of the batch's rows from arrays, COMMIT) and the same durability
 /// (`synchronous_commit=on`), on one server, in one run.
 enum PostgresBenchmark {
-    static let logger = Logger(label: "aso-bench.postgres")
+    static let logger: Logger = {
+        var logger = Logger(label: "aso-bench.postgres")
+        logger.logLevel = .error
+        return logger
+    }()
 
     static func run(url: String, transactions: Int, rounds: Int) async throws {
         let location = try PostgresLocation(url: url)
         print("aso-bench --store postgres: event log vs raw postgres-nio inserts, \(ProcessInfo.processInfo.activeProcessorCount) cores, server \(location), median of \(rounds) alternating rounds")
         var table = ResultTable()
+        table.baseline = "raw postgres-nio (same server)"
         for perTransaction in [1, 10] {
             let count = perTransaction == 1 ? transactions : transactions / 2
             let rates = try await Benchmark.alternate(rounds) {
@@ -44,7 +49,7 @@ enum PostgresBenchmark {
             }
             let rate = Benchmark.median(rates)
             if processes == 1 { single = rate }
-            table.add("\(processes) appending process\(processes == 1 ? "" : "es") × 4 tasks, against 1 process", (rate, single), unit: "events/s", goal: processes == 1 ? 1 : 2)
+            table.add("\(processes) appending process\(processes == 1 ? "" : "es") × 4 tasks (baseline: 1 process)", (rate, single), unit: "events/s", goal: processes == 1 ? 1 : 2)
         }
         table.print()
     }

@@ -339,8 +339,21 @@ public final class PostgresEventStore: EventStore {
         let logger = logger
         let upcasters = options.upcasters
         return { after, limit in
-            let rows = try await Self.storage("reading the log") {
-                try await client.query(query(schema, after, limit), logger: logger).collect()
+            // A read changes nothing, so a connection lost under it (a server restart, a
+            // pooled connection that died while idle) is retried on another, a few times.
+            var attempt = 0
+            let rows: [PostgresRow]
+            while true {
+                do {
+                    rows = try await client.query(query(schema, after, limit), logger: logger).collect()
+                    break
+                } catch where PostgresAppender.isConnectionLoss(error) && attempt < 4 {
+                    attempt += 1
+                    try await Task.sleep(for: .milliseconds(50 << attempt))
+                } catch {
+                    throw EventStoreError(
+                        .storage, "The event log failed while reading the log\(PostgresAppender.cause(of: error)).", underlying: error)
+                }
             }
             var events: [RecordedEvent] = []
             events.reserveCapacity(rows.count)

@@ -64,12 +64,7 @@ public final class InMemoryEventStore: EventStore {
     public func append(
         _ events: [NewEvent], to stream: StreamID, expected: ExpectedVersion, metadata: EventMetadata
     ) async throws -> AppendResult {
-        guard !events.isEmpty else {
-            throw EventStoreError(.emptyAppend, "An append to stream '\(stream)' carried no events.")
-        }
-        guard !stream.rawValue.isEmpty else {
-            throw EventStoreError(.invalidName, "A stream id must not be empty.")
-        }
+        try EventStoreError.checkAppend(events, to: stream)
         let now = now
         let result = try log.state.withLock { state in
             try state.append(events, to: stream, expected: expected, metadata: metadata) {

@@ -173,12 +173,7 @@ public final class PostgresEventStore: EventStore {
     public func append(
         _ events: [NewEvent], to stream: StreamID, expected: ExpectedVersion, metadata: EventMetadata
     ) async throws -> AppendResult {
-        guard !events.isEmpty else {
-            throw EventStoreError(.emptyAppend, "An append to stream '\(stream)' carried no events.")
-        }
-        guard !stream.rawValue.isEmpty else {
-            throw EventStoreError(.invalidName, "A stream id must not be empty.")
-        }
+        try EventStoreError.checkAppend(events, to: stream)
         let result = try await appender.submit(
             PostgresAppendRequest(events: events, stream: stream, expected: expected, metadata: metadata))
         if !result.wasAlreadyApplied { signal.fire() }

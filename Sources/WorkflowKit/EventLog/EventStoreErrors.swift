@@ -72,3 +72,16 @@ public struct EventStoreError: Error, Sendable, CustomStringConvertible {
         return message
     }
 }
+
+extension EventStoreError {
+    /// Refuses an append that no store may take: no events, or an empty stream id. Every
+    /// store checks this first, with the same errors.
+    package static func checkAppend(_ events: [NewEvent], to stream: StreamID) throws {
+        guard !events.isEmpty else {
+            throw EventStoreError(.emptyAppend, "An append to stream '\(stream)' carried no events.")
+        }
+        guard !stream.rawValue.isEmpty else {
+            throw EventStoreError(.invalidName, "A stream id must not be empty.")
+        }
+    }
+}

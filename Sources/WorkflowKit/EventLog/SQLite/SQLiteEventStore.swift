@@ -167,12 +167,7 @@ public final class SQLiteEventStore: EventStore {
         _ events: [NewEvent], to stream: StreamID, expected: ExpectedVersion, metadata: EventMetadata,
         alongside: [ExtraWrite]
     ) async throws -> AppendResult {
-        guard !events.isEmpty else {
-            throw EventStoreError(.emptyAppend, "An append to stream '\(stream)' carried no events.")
-        }
-        guard !stream.rawValue.isEmpty else {
-            throw EventStoreError(.invalidName, "A stream id must not be empty.")
-        }
+        try EventStoreError.checkAppend(events, to: stream)
         let request = AppendRequest(events: events, stream: stream, expected: expected, metadata: metadata, alongside: alongside)
         let result = try await committer.submit(request)
         if !result.wasAlreadyApplied {

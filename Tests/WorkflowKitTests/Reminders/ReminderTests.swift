@@ -112,16 +112,22 @@ struct ReminderTests {
         try await engine.open(
             try Self.vatGeneric(), caseID: "c-1", fields: ["releaseDate": .date(LocalDate("2026-12-23")!)], by: Acting("worker:anna"))
         time.set(milliseconds: Self.at("2026-10-28", hour: 10))
-        // Another program holds the write lock: claiming a reminder fails with "busy".
+        // Another program holds the write lock until the test lets it go: claiming a
+        // reminder fails with "busy" meanwhile. The test waits until the lock is held (a
+        // loaded machine may start the holder late) rather than for a fixed time.
         let holder = try DatabaseQueue(path: directory.path("cases.sqlite"))
+        let locked = ManagedFlag()
+        let release = ManagedFlag()
         let holding = Task.detached {
             try await holder.writeWithoutTransaction { db in
                 try db.execute(sql: "BEGIN IMMEDIATE")
-                Thread.sleep(forTimeInterval: 1.2)
+                locked.set()
+                while !release.isSet { Thread.sleep(forTimeInterval: 0.01) }
                 try db.execute(sql: "COMMIT")
             }
         }
-        try await Task.sleep(for: .milliseconds(200))
+        for _ in 0..<1_000 where !locked.isSet { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(locked.isSet)
         let sink = CollectingSink()
         var daemon = ReminderDaemon(database: database, sinks: [sink], id: "d1", now: time.provider)
         daemon.maximumSleep = .milliseconds(200)
@@ -129,6 +135,7 @@ struct ReminderTests {
         let running = Task { try await daemon.run(isStopping: { stop.isSet }) }
         try await Task.sleep(for: .milliseconds(500))
         #expect(sink.deliveries.isEmpty)
+        release.set()
         try await holding.value
         for _ in 0..<100 where sink.deliveries.isEmpty { try await Task.sleep(for: .milliseconds(50)) }
         #expect(!sink.deliveries.isEmpty)

@@ -264,9 +264,12 @@ enum PeerWorkloads {
         let cpu = CPUTime.now()
         let elapsed = try await ContinuousClock().measure {
             for index in 0..<options.commands {
-                try await engine.execute(
-                    .record(values: ["supportLinked": .bool(index % 2 == 0)]), on: StreamID("case-\(index % options.cases)"),
-                    by: worker, commandID: UUID().uuidString)
+                // The value flips on each visit to a case, so that every command appends one
+                // event (recording the value a case already holds decides nothing).
+                let outcome = try await engine.execute(
+                    .record(values: ["supportLinked": .bool((index / options.cases) % 2 == 0)]),
+                    on: StreamID("case-\(index % options.cases)"), by: worker, commandID: UUID().uuidString)
+                guard outcome.events.count == 1 else { throw BenchError("a command appended \(outcome.events.count) events") }
             }
         }
         let used = CPUTime.now() - cpu

@@ -89,7 +89,7 @@ def command(directory: str, cases: int, commands: int) -> dict:
     start = time.perf_counter()
     for index in range(commands):
         case = app.repository.get(ids[index % cases])
-        case.record(field="supportLinked", value=index % 2 == 0, on="2026-06-01")
+        case.record(field="supportLinked", value=(index // cases) % 2 == 0, on="2026-06-01")
         app.save(case)
     elapsed = time.perf_counter() - start
     return {"rate": commands / elapsed, "unit": "commands/s", "count": commands}

@@ -12,6 +12,9 @@ extension CaseEvent {
 
     /// The event as the log stores it.
     public func newEvent() throws -> NewEvent {
+        if let payload = fastPayload() {
+            return NewEvent(type: typeName, schemaVersion: Self.schemaVersion, payload: payload)
+        }
         let payload: Data
         switch self {
         case .opened(let body): payload = try Self.encoder.encode(body)

@@ -4,9 +4,9 @@ extension CaseEvent {
     /// The most frequent case events read straight from their JSON, without Foundation's
     /// `JSONDecoder` (its generic machinery was over a third of a replay's CPU time).
     ///
-    /// Only the exact shapes the engine writes are taken: a flat object with the type's
-    /// keys, strings without escapes, integers, booleans, lists of strings and an empty
-    /// `outcomes` object. Anything else — an unknown key, an escape, a value with field
+    /// Only the exact shapes the engine writes are taken: an object with the type's
+    /// keys, strings without escapes, integers, booleans, lists of strings, and field
+    /// values (texts, booleans, dates, whole numbers). Anything else — an unknown key, an escape, a value with field
     /// values — returns nil, and the caller decodes it with `JSONDecoder` as before, so
     /// that every result (and every error) is the same.
     static func fastDecoded(type: String, payload: Data) -> CaseEvent? {
@@ -35,10 +35,30 @@ extension CaseEvent {
                 TaskOpened(task: task, role: role, earliest: earliest, due: due, occurrence: occurrence, on: on, seriesStart: seriesStart))
         case "TaskCompleted":
             guard object.has(only: ["task", "outcomes", "on", "late", "sealed"]), let task = object.string("task"),
-                case .emptyObject? = object.value("outcomes"), let on = object.date("on"), let late = object.value("late")?.bool,
+                let outcomes = object.value("outcomes")?.values, let on = object.date("on"), let late = object.value("late")?.bool,
                 let sealed = object.optional("sealed", \.string)
             else { return nil }
-            return .taskCompleted(TaskCompleted(task: task, outcomes: [:], on: on, late: late, sealed: sealed))
+            return .taskCompleted(TaskCompleted(task: task, outcomes: outcomes, on: on, late: late, sealed: sealed))
+        case "FieldsRecorded":
+            guard object.has(only: ["values", "cleared", "on", "sealed"]), let values = object.value("values")?.values,
+                let cleared = object.value("cleared")?.strings, let on = object.date("on"),
+                let sealed = object.optional("sealed", \.string)
+            else { return nil }
+            return .fieldsRecorded(FieldsRecorded(values: values, cleared: cleared, on: on, sealed: sealed))
+        case "CaseOpened":
+            guard
+                object.has(only: [
+                    "process", "definition", "fields", "openedOn", "responsibleWorker", "fastTrack", "legalBasis", "sealed",
+                ]), let process = object.string("process"), let definition = object.string("definition"),
+                let fields = object.value("fields")?.values, let openedOn = object.date("openedOn"),
+                let responsibleWorker = object.optional("responsibleWorker", \.string),
+                let fastTrack = object.optional("fastTrack", \.string), let legalBasis = object.optional("legalBasis", \.string),
+                let sealed = object.optional("sealed", \.string)
+            else { return nil }
+            return .opened(
+                CaseOpened(
+                    process: process, definition: definition, fields: fields, openedOn: openedOn,
+                    responsibleWorker: responsibleWorker, fastTrack: fastTrack, legalBasis: legalBasis, sealed: sealed))
         case "TaskRescheduled":
             guard object.has(only: ["task", "earliest", "due", "previousEarliest", "previousDue", "reason", "on"]),
                 let task = object.string("task"), let earliest = object.optional("earliest", \.date),
@@ -92,7 +112,8 @@ struct FlatJSONObject {
         case bool(Bool)
         case null
         case strings([String])
-        case emptyObject
+        /// An object of field values (``ExpressionValue``s), possibly empty.
+        case values([String: ExpressionValue])
 
         var string: String? {
             if case .string(let value) = self { value } else { nil }
@@ -105,6 +126,9 @@ struct FlatJSONObject {
         }
         var strings: [String]? {
             if case .strings(let value) = self { value } else { nil }
+        }
+        var values: [String: ExpressionValue]? {
+            if case .values(let value) = self { value } else { nil }
         }
         var date: LocalDate? {
             if case .string(let value) = self { LocalDate(value) } else { nil }
@@ -129,11 +153,12 @@ struct FlatJSONObject {
         return .some(read)
     }
 
-    /// Whether every key is one of `keys`, each at most once.
-    func has(only keys: Set<String>) -> Bool {
-        var seen = Set<String>()
-        for field in fields {
-            guard keys.contains(field.key), seen.insert(field.key).inserted else { return false }
+    /// Whether every key is one of `keys`, each at most once (objects here have a handful
+    /// of members: a linear scan beats hashing).
+    func has(only keys: [String]) -> Bool {
+        for (index, field) in fields.enumerated() {
+            guard keys.contains(field.key) else { return false }
+            for earlier in fields[..<index] where earlier.key == field.key { return false }
         }
         return true
     }
@@ -195,14 +220,17 @@ struct FlatJSONObject {
         mutating func string() -> String? {
             guard take(UInt8(ascii: "\"")) else { return nil }
             let start = index
+            var ascii = true
             while index < bytes.count {
                 let byte = bytes[index]
                 if byte == UInt8(ascii: "\"") {
-                    let text = String(validating: UnsafeRawBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
+                    let text = UnsafeRawBufferPointer(rebasing: bytes[start..<index])
                     index += 1
-                    return text
+                    // ASCII is valid UTF-8 as it is; anything else is validated.
+                    return ascii ? String(decoding: text, as: UTF8.self) : String(validating: text, as: UTF8.self)
                 }
                 if byte == UInt8(ascii: "\\") || byte < 0x20 { return nil }
+                if byte >= 0x80 { ascii = false }
                 index += 1
             }
             return nil
@@ -235,12 +263,76 @@ struct FlatJSONObject {
                     return take(UInt8(ascii: "]")) ? .strings(strings) : nil
                 }
             case UInt8(ascii: "{"):
-                index += 1
-                skipSpace()
-                return take(UInt8(ascii: "}")) ? .emptyObject : nil
+                return fieldValues().map(Value.values)
             default:
                 return nil
             }
+        }
+
+        /// Field values as ``ExpressionValue``'s synthesised coding writes them
+        /// (`{"due":{"date":{"_0":"2026-12-01"}},"note":{"text":{"_0":"…"}}}`): texts,
+        /// booleans, dates and whole numbers of at most 15 digits; nil for anything else
+        /// (fractions, durations, duplicate names), which `JSONDecoder` then reads.
+        mutating func fieldValues() -> [String: ExpressionValue]? {
+            guard take(UInt8(ascii: "{")) else { return nil }
+            var values: [String: ExpressionValue] = [:]
+            skipSpace()
+            if take(UInt8(ascii: "}")) { return values }
+            while true {
+                skipSpace()
+                guard let name = string() else { return nil }
+                skipSpace()
+                guard take(UInt8(ascii: ":")), let value = fieldValue(), values.updateValue(value, forKey: name) == nil
+                else { return nil }
+                skipSpace()
+                if take(UInt8(ascii: ",")) { continue }
+                return take(UInt8(ascii: "}")) ? values : nil
+            }
+        }
+
+        /// One ``ExpressionValue``: `{"text":{"_0":"…"}}`.
+        private mutating func fieldValue() -> ExpressionValue? {
+            skipSpace()
+            guard take(UInt8(ascii: "{")) else { return nil }
+            skipSpace()
+            guard let kind = string() else { return nil }
+            skipSpace()
+            guard take(UInt8(ascii: ":")) else { return nil }
+            skipSpace()
+            guard take(UInt8(ascii: "{")) else { return nil }
+            skipSpace()
+            guard take("\"_0\"") else { return nil }
+            skipSpace()
+            guard take(UInt8(ascii: ":")) else { return nil }
+            skipSpace()
+            let result: ExpressionValue
+            switch kind {
+            case "text":
+                guard let text = string() else { return nil }
+                result = .text(text)
+            case "bool":
+                if take("true") {
+                    result = .bool(true)
+                } else if take("false") {
+                    result = .bool(false)
+                } else {
+                    return nil
+                }
+            case "date":
+                guard let text = string(), let date = LocalDate(text) else { return nil }
+                result = .date(date)
+            case "number":
+                let start = index
+                guard let whole = integer(), index - start <= 16, !(whole == 0 && bytes[start] == UInt8(ascii: "-")) else { return nil }
+                result = .number(Double(whole))
+            default:
+                return nil
+            }
+            for _ in 0..<2 {
+                skipSpace()
+                guard take(UInt8(ascii: "}")) else { return nil }
+            }
+            return result
         }
 
         /// An integer without fraction or exponent that fits an `Int`.

@@ -290,14 +290,19 @@ public actor Engine {
         // its key is read beside its events, not after them (a read of its own either way).
         let database = database
         let cold = state.version == 0
-        async let prefetched: SymmetricKey? = cold ? database.caseKey(for: id) : nil
+        // Only a cold load starts the read (a child task costs more than a warm load's work).
+        let prefetch: Task<SymmetricKey?, any Error>? =
+            cold ? Task.detached(priority: Task.currentPriority) { try await database.caseKey(for: id) } : nil
+        defer { prefetch?.cancel() }
         var caseKey: SymmetricKey??
         var sealedWithoutKey = false
         for event in try await database.events.events(of: id, fromVersion: state.version + 1) {
             if var caseEvent = try CaseEvent(event) {
                 if PersonalDataSealer.isSealed(caseEvent) {
                     // Erased: no key, and the personal values read as absent.
-                    if caseKey == nil { caseKey = .some(cold ? try await prefetched : try await database.caseKey(for: id)) }
+                    if caseKey == nil {
+                        if let prefetch { caseKey = .some(try await prefetch.value) } else { caseKey = .some(try await database.caseKey(for: id)) }
+                    }
                     if case .some(.none) = caseKey { sealedWithoutKey = true }
                     caseEvent = try PersonalDataSealer.unseal(caseEvent, caseID: id, key: caseKey ?? nil)
                 }

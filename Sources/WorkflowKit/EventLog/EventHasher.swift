@@ -12,38 +12,39 @@ public enum EventHasher {
     public static let genesis = Data(repeating: 0, count: 32)
 
     /// SHA-256 over `previous` and the event's fields (its `hash` field excluded).
+    ///
+    /// The bytes: `previous`, then position, stream, version, id (canonical text), type,
+    /// schema version and payload; then for each of actor, organisation, role, correlation,
+    /// causation and command id a byte 1 and the text, or a byte 0 when absent; then the
+    /// recorded time, and, when the event has one, a byte 1 and the real time. Integers
+    /// are 8 bytes little-endian; texts and the payload are their length (as such an
+    /// integer) followed by their bytes (UTF-8 for texts).
     public static func hash(of event: RecordedEvent, previous: Data) -> Data {
-        var hasher = SHA256()
-        hasher.update(data: previous)
-        var buffer = Data()
-        buffer.reserveCapacity(256 + event.payload.count)
-        append(event.position, to: &buffer)
-        append(event.stream.rawValue, to: &buffer)
-        append(event.version, to: &buffer)
-        append(event.id.canonicalText, to: &buffer)
-        append(event.type, to: &buffer)
-        append(Int64(event.schemaVersion), to: &buffer)
-        append(event.payload, to: &buffer)
+        var buffer = ByteBuffer(capacity: 256 + event.payload.count)
+        buffer.append(event.position)
+        buffer.append(event.stream.rawValue)
+        buffer.append(event.version)
+        buffer.append(event.id.canonicalText)
+        buffer.append(event.type)
+        buffer.append(Int64(event.schemaVersion))
+        buffer.append(event.payload)
         let metadata = event.metadata
-        for field in [
-            metadata.actor, metadata.organisation, metadata.role, metadata.correlationID,
-            metadata.causationID, metadata.commandID,
-        ] {
-            if let field {
-                buffer.append(1)
-                append(field, to: &buffer)
-            } else {
-                buffer.append(0)
-            }
-        }
-        append(event.recordedAt, to: &buffer)
+        buffer.appendOptional(metadata.actor)
+        buffer.appendOptional(metadata.organisation)
+        buffer.appendOptional(metadata.role)
+        buffer.appendOptional(metadata.correlationID)
+        buffer.appendOptional(metadata.causationID)
+        buffer.appendOptional(metadata.commandID)
+        buffer.append(event.recordedAt)
         // Events written before the log recorded real time hash as they always did.
         if let writtenAt = event.writtenAt {
-            buffer.append(1)
-            append(writtenAt, to: &buffer)
+            buffer.bytes.append(1)
+            buffer.append(writtenAt)
         }
-        hasher.update(data: buffer)
-        return Data(hasher.finalize())
+        var hasher = SHA256()
+        hasher.update(data: previous)
+        buffer.bytes.withUnsafeBytes { hasher.update(bufferPointer: $0) }
+        return hasher.finalize().withUnsafeBytes { Data($0) }
     }
 
     /// The event's authentication: HMAC-SHA256 of its hash under the log's chain key.
@@ -51,18 +52,37 @@ public enum EventHasher {
         Data(HMAC<SHA256>.authenticationCode(for: hash, using: key))
     }
 
-    private static func append(_ value: Int64, to buffer: inout Data) {
-        withUnsafeBytes(of: value.littleEndian) { buffer.append(contentsOf: $0) }
-    }
+    /// The hashed bytes, built in one contiguous array (appending to `Data` piece by
+    /// piece costs more than the hashing).
+    private struct ByteBuffer {
+        var bytes: [UInt8] = []
 
-    private static func append(_ value: String, to buffer: inout Data) {
-        let utf8 = value.utf8
-        append(Int64(utf8.count), to: &buffer)
-        buffer.append(contentsOf: utf8)
-    }
+        init(capacity: Int) { bytes.reserveCapacity(capacity) }
 
-    private static func append(_ value: Data, to buffer: inout Data) {
-        append(Int64(value.count), to: &buffer)
-        buffer.append(value)
+        mutating func append(_ value: Int64) {
+            withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
+        }
+
+        mutating func append(_ value: String) {
+            var value = value
+            value.withUTF8 { utf8 in
+                append(Int64(utf8.count))
+                bytes.append(contentsOf: utf8)
+            }
+        }
+
+        mutating func append(_ value: Data) {
+            append(Int64(value.count))
+            value.withUnsafeBytes { bytes.append(contentsOf: $0) }
+        }
+
+        mutating func appendOptional(_ value: String?) {
+            if let value {
+                bytes.append(1)
+                append(value)
+            } else {
+                bytes.append(0)
+            }
+        }
     }
 }

@@ -25,6 +25,7 @@ public enum Identifier {
     /// stored as a second spelling of the same name.
     public static func problem(with text: String) -> String? {
         if text.isEmpty { return "must not be empty" }
+        if let ascii = asciiProblem(with: text) { return ascii }
         let count = text.count
         if count > maximumLength { return "must be at most \(maximumLength) characters long (it has \(count))" }
         if normalized(text).unicodeScalars.elementsEqual(text.unicodeScalars) == false {
@@ -37,6 +38,41 @@ public enum Identifier {
             return "must contain only letters, digits and - _ . : @ + (not \(describe(scalar)))"
         }
         return nil
+    }
+
+    /// The rule for an id whose every character is ASCII (nearly all of them), without
+    /// Unicode normalisation or character properties: ASCII text is always in normal form C,
+    /// and its letters and digits are `A`–`Z`, `a`–`z` and `0`–`9`. Nil when `text` has
+    /// any other character (the general rule then decides); `.some(nil)` when it is a valid id.
+    private static func asciiProblem(with text: String) -> String?? {
+        var text = text
+        text.makeContiguousUTF8()  // a no-op for native strings
+        return text.utf8.withContiguousStorageIfAvailable { bytes -> String?? in
+            guard bytes.allSatisfy({ $0 < 0x80 }) else { return nil }
+            if bytes.count > maximumLength {
+                let count = text.count
+                if count > maximumLength { return .some("must be at most \(maximumLength) characters long (it has \(count))") }
+            }
+            guard isASCIILetterOrDigit(bytes[0]) else { return .some("must start with a letter or a digit") }
+            for byte in bytes where !(isASCIILetterOrDigit(byte) || isASCIIPunctuation(byte)) {
+                return .some("must contain only letters, digits and - _ . : @ + (not \(describe(Unicode.Scalar(byte))))")
+            }
+            return .some(nil)
+        } ?? nil
+    }
+
+    private static func isASCIILetterOrDigit(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"): true
+        default: false
+        }
+    }
+
+    private static func isASCIIPunctuation(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: ":"), UInt8(ascii: "@"), UInt8(ascii: "+"): true
+        default: false
+        }
     }
 
     /// Normalises `text` and checks it.

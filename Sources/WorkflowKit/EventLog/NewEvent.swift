@@ -11,7 +11,7 @@ public struct NewEvent: Sendable, Hashable {
     /// The payload, JSON-encoded.
     public var payload: Data
 
-    public init(id: UUID = UUID(), type: String, schemaVersion: Int = 1, payload: Data) {
+    public init(id: UUID = .randomEventID(), type: String, schemaVersion: Int = 1, payload: Data) {
         self.id = id
         self.type = type
         self.schemaVersion = schemaVersion
@@ -20,7 +20,7 @@ public struct NewEvent: Sendable, Hashable {
 
     /// An event whose payload is `value` encoded as JSON with sorted keys.
     public init<Payload: Encodable>(
-        id: UUID = UUID(), type: String, schemaVersion: Int = 1, encoding value: Payload
+        id: UUID = .randomEventID(), type: String, schemaVersion: Int = 1, encoding value: Payload
     ) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]

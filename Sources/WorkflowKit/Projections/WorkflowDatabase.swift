@@ -127,7 +127,7 @@ public final class WorkflowDatabase: Sendable {
             try await events.pool.read { db in
                 guard
                     let row = try Row.fetchOne(
-                        db, sql: "SELECT stream, first_position, last_position, version FROM commands WHERE command_id = ?",
+                        db.cachedStatement(sql: "SELECT stream, first_position, last_position, version FROM commands WHERE command_id = ?"),
                         arguments: [commandID])
                 else { return nil }
                 return AppendResult(
@@ -149,7 +149,7 @@ public final class WorkflowDatabase: Sendable {
         defer { masterKeys.release() }
         let wrapped = try await SQLiteEventStore.storage("reading the key of case '\(id)'") {
             try await events.pool.read { db in
-                try Data.fetchOne(db, sql: "SELECT wrapped FROM case_keys WHERE case_id = ?", arguments: [id.rawValue])
+                try Data.fetchOne(db.cachedStatement(sql: "SELECT wrapped FROM case_keys WHERE case_id = ?"), arguments: [id.rawValue])
             }
         }
         guard let wrapped else { return nil }

@@ -82,7 +82,9 @@ enum EventLogSchema {
 
     /// The last event's position and hash (genesis for an empty log), and whether it is authenticated.
     static func head(in db: Database) throws -> (position: Int64, hash: Data, authenticated: Bool) {
-        guard let row = try Row.fetchOne(db, sql: "SELECT position, hash, mac IS NOT NULL FROM events ORDER BY position DESC LIMIT 1")
+        guard
+            let row = try Row.fetchOne(
+                db.cachedStatement(sql: "SELECT position, hash, mac IS NOT NULL FROM events ORDER BY position DESC LIMIT 1"))
         else {
             return (0, EventHasher.genesis, false)
         }

@@ -36,7 +36,7 @@ public struct CaseScenario: Sendable {
     public mutating func run(_ command: CaseCommand, by actor: String? = nil) throws -> [CaseEvent] {
         let events = try CaseDecider.decide(
             command, state: state, definition: definition, today: today, calendar: calendar, actor: actor)
-        for event in events { state = state.evolve(event) }
+        for event in events { state.apply(event) }
         history += events
         if case .migrate(let target) = command { definition = target }
         return events

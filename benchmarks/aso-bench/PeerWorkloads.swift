@@ -359,7 +359,7 @@ enum PeerWorkloads {
             for index in 0..<cases {
                 var state = CaseState(id: StreamID("case-\(index)"))
                 for event in try await store.events(of: state.id, fromVersion: 1) {
-                    if fold, let caseEvent = try CaseEvent(event) { state = state.evolve(caseEvent) }
+                    if fold, let caseEvent = try CaseEvent(event) { state.apply(caseEvent) }
                     state.version = event.version
                     events += 1
                 }

@@ -41,7 +41,7 @@ public enum CaseDecider {
 
         mutating func emit(_ event: CaseEvent) {
             events.append(event)
-            state = state.evolve(event)
+            state.apply(event)
         }
 
         var context: EvaluationContext { state.evaluationContext(today: today, calendar: calendar) }

@@ -306,7 +306,7 @@ public actor Engine {
                     if case .some(.none) = caseKey { sealedWithoutKey = true }
                     caseEvent = try PersonalDataSealer.unseal(caseEvent, caseID: id, key: caseKey ?? nil)
                 }
-                state = state.evolve(caseEvent)
+                state.apply(caseEvent)
             } else {
                 state.version = event.version
             }
@@ -422,7 +422,7 @@ public actor Engine {
             return CaseOutcome(state: try await load(state.id).0, events: [], append: result)
         }
         var next = state
-        for event in events { next = next.evolve(event) }
+        for event in events { next.apply(event) }
         if next.version == result.version { remember(next) }
         // Debug: an embedder logging at info should not get a line for every command.
         logger.debug(

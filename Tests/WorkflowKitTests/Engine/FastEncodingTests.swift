@@ -26,6 +26,7 @@ struct FastEncodingTests {
         case .taskUnclaimed(let body): try encoder.encode(body)
         case .eventOccurred(let body): try encoder.encode(body)
         case .consentGiven(let body): try encoder.encode(body)
+        case .opened(let body): try encoder.encode(body)
         default: Data()
         }
     }

@@ -111,12 +111,15 @@ enum EventLogSchema {
             guard code == SQLITE_ROW else {
                 throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
             }
-            events.append(try event(from: sqlite))
+            events.append(try event(from: sqlite, previous: events.last))
         }
         return events
     }
 
-    private static func event(from sqlite: OpaquePointer) throws -> RecordedEvent {
+    /// The row as an event. Texts equal to the previous row's (the stream, the type, the
+    /// actor, organisation and role repeat from row to row) share its strings instead of
+    /// being decoded and allocated again.
+    private static func event(from sqlite: OpaquePointer, previous: RecordedEvent?) throws -> RecordedEvent {
         let position = sqlite3_column_int64(sqlite, 0)
         let idBytes = UnsafeBufferPointer(
             start: sqlite3_column_text(sqlite, 3), count: Int(sqlite3_column_bytes(sqlite, 3)))
@@ -125,16 +128,18 @@ enum EventLogSchema {
         }
         return RecordedEvent(
             position: position,
-            stream: StreamID(rawValue: text(sqlite, 1)),
+            stream: StreamID(rawValue: text(sqlite, 1, reusing: previous?.stream.rawValue)),
             version: sqlite3_column_int64(sqlite, 2),
             id: id,
-            type: text(sqlite, 4),
+            type: text(sqlite, 4, reusing: previous?.type),
             schemaVersion: Int(sqlite3_column_int64(sqlite, 5)),
             payload: blob(sqlite, 6),
             metadata: EventMetadata(
-                actor: optionalText(sqlite, 7), organisation: optionalText(sqlite, 8), role: optionalText(sqlite, 9),
-                correlationID: optionalText(sqlite, 10), causationID: optionalText(sqlite, 11),
-                commandID: optionalText(sqlite, 12)),
+                actor: optionalText(sqlite, 7, reusing: previous?.metadata.actor),
+                organisation: optionalText(sqlite, 8, reusing: previous?.metadata.organisation),
+                role: optionalText(sqlite, 9, reusing: previous?.metadata.role),
+                correlationID: optionalText(sqlite, 10, reusing: previous?.metadata.correlationID),
+                causationID: optionalText(sqlite, 11), commandID: optionalText(sqlite, 12)),
             recordedAt: sqlite3_column_int64(sqlite, 13),
             hash: blob(sqlite, 14),
             writtenAt: sqlite3_column_type(sqlite, 15) == SQLITE_NULL ? nil : sqlite3_column_int64(sqlite, 15),
@@ -147,8 +152,18 @@ enum EventLogSchema {
         return String(decoding: UnsafeBufferPointer(start: pointer, count: count), as: UTF8.self)
     }
 
-    private static func optionalText(_ sqlite: OpaquePointer, _ column: Int32) -> String? {
-        sqlite3_column_type(sqlite, column) == SQLITE_NULL ? nil : text(sqlite, column)
+    private static func optionalText(_ sqlite: OpaquePointer, _ column: Int32, reusing previous: String? = nil) -> String? {
+        sqlite3_column_type(sqlite, column) == SQLITE_NULL ? nil : text(sqlite, column, reusing: previous)
+    }
+
+    /// The column's text: `previous` itself when its bytes are the same.
+    private static func text(_ sqlite: OpaquePointer, _ column: Int32, reusing previous: String?) -> String {
+        guard var previous, let pointer = sqlite3_column_text(sqlite, column) else { return text(sqlite, column) }
+        let count = Int(sqlite3_column_bytes(sqlite, column))
+        let same = previous.withUTF8 { bytes in
+            bytes.count == count && (count == 0 || memcmp(bytes.baseAddress!, pointer, count) == 0)
+        }
+        return same ? previous : String(decoding: UnsafeBufferPointer(start: pointer, count: count), as: UTF8.self)
     }
 
     private static func blob(_ sqlite: OpaquePointer, _ column: Int32) -> Data {

@@ -38,8 +38,8 @@ public struct EventPages: AsyncSequence, Sendable {
         private let pageSize: Int
         private let cursor: @Sendable (RecordedEvent) -> Int64
         private let fetch: Fetch
+        /// The page being read, in reverse: each event is moved out of it from the end.
         private var page: [RecordedEvent] = []
-        private var index = 0
         private var exhausted = false
 
         init(after: Int64, pageSize: Int, cursor: @escaping @Sendable (RecordedEvent) -> Int64, fetch: @escaping Fetch) {
@@ -50,17 +50,15 @@ public struct EventPages: AsyncSequence, Sendable {
         }
 
         public mutating func next() async throws -> RecordedEvent? {
-            if index == page.count {
+            if page.isEmpty {
                 if exhausted { return nil }
                 page = try await fetch(after, pageSize)
-                index = 0
                 if page.count < pageSize { exhausted = true }
-                if page.isEmpty { return nil }
+                guard let last = page.last else { return nil }
+                after = cursor(last)
+                page.reverse()
             }
-            let event = page[index]
-            index += 1
-            after = cursor(event)
-            return event
+            return page.popLast()
         }
     }
 

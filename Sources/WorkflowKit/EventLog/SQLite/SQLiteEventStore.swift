@@ -309,7 +309,7 @@ public final class SQLiteEventStore: EventStore {
                 try await pool.read { db in
                     let events = try EventLogSchema.fetch(
                         db, where: "position > ?", orderBy: "position", arguments: [after], limit: limit)
-                    return upcast ? try events.map(upcasters.upcast) : events
+                    return upcast && !upcasters.isEmpty ? try events.map(upcasters.upcast) : events
                 }
             }
         }

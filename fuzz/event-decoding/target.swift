@@ -7,7 +7,10 @@
 // - decoding succeeds, or fails with EventStoreError .undecodable naming the event's
 //   position, stream and version (never another error, never a crash);
 // - a decoded event encodes to a payload that decodes and encodes to the same bytes;
-// - the upcaster's failures are EventStoreError .upcast.
+// - the upcaster's failures are EventStoreError .upcast;
+// - the direct reader and writer agree with Foundation's: a payload read without
+//   JSONDecoder reads as JSONDecoder reads it, and an event written without JSONEncoder
+//   is written as JSONEncoder writes it.
 import Foundation
 
 private let types = [
@@ -29,10 +32,18 @@ private let upcasters: Upcasters = {
 }()
 
 private func check(_ record: RecordedEvent) {
+    if let fast = CaseEvent.fastDecoded(type: record.type, payload: record.payload) {
+        let slow = try? CaseEvent.foundationDecoded(type: record.type, payload: record.payload)
+        precondition(slow == fast, "the direct reader disagrees with JSONDecoder for \(record.type)")
+    }
     do {
         guard let event = try CaseEvent(record) else {
             precondition(!types.dropLast().contains(record.type), "a case event type was not decoded")
             return
+        }
+        if let direct = event.fastPayload() {
+            let foundation = try event.foundationPayload()
+            precondition(direct == foundation, "the direct writer disagrees with JSONEncoder for \(record.type)")
         }
         let first = try event.newEvent()
         var again = record

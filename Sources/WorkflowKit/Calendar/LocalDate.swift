@@ -23,7 +23,13 @@ public struct LocalDate: Hashable, Comparable, Sendable, Codable, CustomStringCo
     ///
     /// "2026-2-3", "20261203", "2026-02-30" and dates with a time or zone are rejected.
     public init?(_ iso: String) {
-        let bytes = Array(iso.utf8)
+        var iso = iso
+        guard let date = iso.withUTF8({ LocalDate(isoBytes: $0) }) else { return nil }
+        self = date
+    }
+
+    /// Parses `YYYY-MM-DD` from its UTF-8 bytes, as ``init(_:)`` does (without copying them).
+    init?(isoBytes bytes: UnsafeBufferPointer<UInt8>) {
         guard bytes.count == 10, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-")
         else { return nil }
         func number(_ range: Range<Int>) -> Int? {

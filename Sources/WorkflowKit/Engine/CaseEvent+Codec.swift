@@ -12,9 +12,12 @@ extension CaseEvent {
 
     /// The event as the log stores it.
     public func newEvent() throws -> NewEvent {
-        if let payload = fastPayload() {
-            return NewEvent(type: typeName, schemaVersion: Self.schemaVersion, payload: payload)
-        }
+        NewEvent(type: typeName, schemaVersion: Self.schemaVersion, payload: try fastPayload() ?? foundationPayload())
+    }
+
+    /// The payload as `JSONEncoder` writes it (``fastPayload()`` writes the same bytes
+    /// for the shapes it takes).
+    func foundationPayload() throws -> Data {
         let payload: Data
         switch self {
         case .opened(let body): payload = try Self.encoder.encode(body)
@@ -38,7 +41,7 @@ extension CaseEvent {
         case .caseErased(let body): payload = try Self.encoder.encode(body)
         case .caseReopened(let body): payload = try Self.encoder.encode(body)
         }
-        return NewEvent(type: typeName, schemaVersion: Self.schemaVersion, payload: payload)
+        return payload
     }
 
     /// Reads a stored event back; nil for a type that is not a case event.
@@ -58,9 +61,14 @@ extension CaseEvent {
 
     private static func decoded(_ event: RecordedEvent) throws -> CaseEvent? {
         if let fast = fastDecoded(type: event.type, payload: event.payload) { return fast }
+        return try foundationDecoded(type: event.type, payload: event.payload)
+    }
+
+    /// The event `JSONDecoder` reads from `data` (``fastDecoded(type:payload:)`` reads the
+    /// same for the shapes it takes); nil for a type that is not a case event.
+    static func foundationDecoded(type: String, payload data: Data) throws -> CaseEvent? {
         let decoder = JSONDecoder()
-        let data = event.payload
-        switch event.type {
+        switch type {
         case "CaseOpened": return .opened(try decoder.decode(CaseOpened.self, from: data))
         case "FieldsRecorded": return .fieldsRecorded(try decoder.decode(FieldsRecorded.self, from: data))
         case "StateEntered": return .stateEntered(try decoder.decode(StateEntered.self, from: data))

@@ -164,6 +164,7 @@ struct FlatJSONObject {
     }
 
     init?(_ bytes: UnsafeRawBufferPointer) {
+        fields.reserveCapacity(8)  // the engine's events have at most eight members
         var reader = Reader(bytes: bytes)
         reader.skipSpace()
         guard reader.take(UInt8(ascii: "{")) else { return nil }
@@ -223,14 +224,20 @@ struct FlatJSONObject {
             var ascii = true
             while index < bytes.count {
                 let byte = bytes[index]
+                // One test for the bytes that need a look: a quote, a backslash, a control
+                // character, or one beyond ASCII.
+                if byte >= 0x20 && byte < 0x80 && byte != UInt8(ascii: "\"") && byte != UInt8(ascii: "\\") {
+                    index += 1
+                    continue
+                }
                 if byte == UInt8(ascii: "\"") {
                     let text = UnsafeRawBufferPointer(rebasing: bytes[start..<index])
                     index += 1
                     // ASCII is valid UTF-8 as it is; anything else is validated.
                     return ascii ? String(decoding: text, as: UTF8.self) : String(validating: text, as: UTF8.self)
                 }
-                if byte == UInt8(ascii: "\\") || byte < 0x20 { return nil }
-                if byte >= 0x80 { ascii = false }
+                if byte < 0x80 { return nil }  // a backslash or a control character
+                ascii = false
                 index += 1
             }
             return nil

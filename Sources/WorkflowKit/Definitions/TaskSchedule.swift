@@ -30,31 +30,36 @@ extension ProcessDefinition {
     ///
     /// A due date on a day off moves to the next working day unless the task
     /// says `dueOnDayOff: keep` (Act 150/1930 §5). Earliest starts are not moved.
-    public func schedule(of task: TaskDefinition, in context: EvaluationContext) -> TaskSchedule {
+    ///
+    /// - Parameter explained: Whether to write ``TaskSchedule/explanation``; the engine,
+    ///   which needs only the dates when it decides, leaves it empty.
+    public func schedule(of task: TaskDefinition, in context: EvaluationContext, explained: Bool = true) -> TaskSchedule {
         let calendar = context.calendar
         var explanation: [String] = []
         var earliest: LocalDate?
         if let expression = task.earliest {
             let evaluation = expression.evaluate(in: context)
             earliest = evaluation.value?.date
-            explanation += evaluation.steps.map { "earliest: \($0)" }
+            if explained { explanation += evaluation.steps.map { "earliest: \($0)" } }
         }
         var due: LocalDate?
         if let expression = task.due {
             let evaluation = expression.evaluate(in: context)
-            explanation += evaluation.steps.map { "due: \($0)" }
+            if explained { explanation += evaluation.steps.map { "due: \($0)" } }
             if let date = evaluation.value?.date {
                 due = date
                 if !calendar.isWorkingDay(date) {
                     switch task.dueOnDayOff {
                     case .nextWorkingDay:
                         let moved = calendar.nextWorkingDay(onOrAfter: date)
-                        explanation.append("due: \(calendar.explainDay(date)) The due date moves to the next working day, \(moved) (Act 150/1930 §5).")
+                        if explained {
+                            explanation.append("due: \(calendar.explainDay(date)) The due date moves to the next working day, \(moved) (Act 150/1930 §5).")
+                        }
                         due = moved
                     case .keep:
-                        explanation.append("due: \(calendar.explainDay(date)) The task keeps it (dueOnDayOff: keep).")
+                        if explained { explanation.append("due: \(calendar.explainDay(date)) The task keeps it (dueOnDayOff: keep).") }
                     }
-                } else {
+                } else if explained {
                     explanation.append("due: \(calendar.explainDay(date))")
                 }
             }
@@ -69,7 +74,7 @@ extension ProcessDefinition {
             for rule in task.escalation {
                 let date = rule.firstDate(due: due, calendar: calendar)
                 escalations.append(EscalationStep(role: rule.to, date: date, rule: rule))
-                explanation.append("escalation: \(date) = the first working day after \(due) + \(rule.after) overdue, to the role '\(rule.to)'\(rule.every.map { ", then every \($0)" } ?? "")\(rule.times.map { ", \($0) times in all" } ?? "")")
+                if explained { explanation.append("escalation: \(date) = the first working day after \(due) + \(rule.after) overdue, to the role '\(rule.to)'\(rule.every.map { ", then every \($0)" } ?? "")\(rule.times.map { ", \($0) times in all" } ?? "")") }
             }
         }
         return TaskSchedule(

@@ -153,7 +153,7 @@ public enum CaseDecider {
         }
 
         mutating func openTask(_ task: TaskDefinition, due override: LocalDate? = nil, seriesStart: LocalDate? = nil) {
-            let schedule = definition.schedule(of: task, in: context)
+            let schedule = definition.schedule(of: task, in: context, explained: false)
             let occurrence = (state.occurrences[task.id] ?? 0) + 1
             emit(
                 .taskOpened(
@@ -191,7 +191,7 @@ public enum CaseDecider {
             for open in state.openTasks {
                 guard let task = definition.task(open.task)?.task else { continue }
                 if open.occurrence > 1 { continue }  // repetitions are counted from the previous occurrence
-                let schedule = definition.schedule(of: task, in: context)
+                let schedule = definition.schedule(of: task, in: context, explained: false)
                 if schedule.earliest != open.earliest || schedule.due != open.due {
                     emit(
                         .taskRescheduled(

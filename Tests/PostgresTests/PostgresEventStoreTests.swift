@@ -182,9 +182,17 @@ struct PostgresEventStoreTests {
             group.addTask {
                 try await Task.sleep(for: .milliseconds(300))
                 try await writer.append(self.events(2), to: "a", expected: .any)
-                try await Task.sleep(for: .milliseconds(300))
-                // End the follower's listening session, its wake-up connection.
+                // End the follower's listening session, its wake-up connection, once it is
+                // there (a loaded machine may take a while to open it).
                 try await withAdmin { admin in
+                    for _ in 0..<200 {
+                        let listening = try await admin.query(
+                            "SELECT pid FROM pg_stat_activity WHERE query LIKE 'LISTEN%' AND application_name = \(name)",
+                            logger: Self.logger
+                        ).collect()
+                        if !listening.isEmpty { break }
+                        try await Task.sleep(for: .milliseconds(50))
+                    }
                     let ended = try await admin.query(
                         "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE 'LISTEN%' AND application_name = \(name)",
                         logger: Self.logger

@@ -24,8 +24,11 @@ struct PostgresAppendRequest: Sendable {
 ///     per append (in a savepoint when there are several):
 ///         the command id's earlier result, and the stream's version   -- one statement
 ///         INSERT the events (unnest of arrays) and the command id      -- one statement
-///     UPDATE log_head …; pg_notify(channel, last position)            -- one statement
+///             (an append alone in its transaction also moves the head and notifies here)
+///     UPDATE log_head …; pg_notify(channel, last position)            -- one statement, for a group
 ///     COMMIT
+///
+/// A lone append is thus five round trips: `BEGIN`, the head, the check, the insert, `COMMIT`.
 ///
 /// The head row is the only lock every append takes, and it is taken first, so there is
 /// no lock-order deadlock; everything read after it is the committed state of every
@@ -182,7 +185,10 @@ final class PostgresAppender: Sendable {
                     }
                     var head = Head(position: position, hash: hash)
                     if requests.count == 1 {
-                        outcomes.append(.success(try await append(requests[0], at: times, head: &head, on: connection)))
+                        // Alone in its transaction: the head moves (and the listeners are
+                        // told) in the insert's own statement, one round trip fewer.
+                        outcomes.append(
+                            .success(try await append(requests[0], at: times, head: &head, movingHead: true, on: connection)))
                     } else {
                         for request in requests {
                             let before = head
@@ -199,7 +205,7 @@ final class PostgresAppender: Sendable {
                             }
                         }
                     }
-                    if head.position != position {
+                    if requests.count > 1 && head.position != position {
                         try await connection.run(
                             """
                             WITH moved AS (
@@ -236,9 +242,13 @@ final class PostgresAppender: Sendable {
         }
     }
 
+    /// One append inside the transaction that holds the head. With `movingHead`, the same
+    /// statement that inserts the events also moves the head row to the last of them and
+    /// notifies the listeners (for an append alone in its transaction); otherwise the
+    /// caller moves the head once for the whole group.
     private func append(
         _ request: PostgresAppendRequest, at times: (recordedAt: Int64, writtenAt: Int64), head: inout Head,
-        on connection: PostgresConnection
+        movingHead: Bool = false, on connection: PostgresConnection
     ) async throws -> AppendResult {
         let metadata = request.metadata
         let stream = request.stream.rawValue
@@ -286,6 +296,8 @@ final class PostgresAppender: Sendable {
             payloads.append(ByteBuffer(bytes: event.payload))
             hashes.append(ByteBuffer(bytes: hash))
         }
+        let headPosition = head.position
+        let headHash = head.hash
         try await connection.run(
             """
             WITH inserted AS (
@@ -302,8 +314,14 @@ final class PostgresAppender: Sendable {
                 SELECT \(metadata.commandID)::text, \(stream), \(firstPosition), \(head.position), \(version)
                 WHERE \(metadata.commandID)::text IS NOT NULL
                 RETURNING 1
+            ), moved AS (
+                UPDATE \(unescaped: schema.head) SET position = \(headPosition), hash = \(headHash)
+                WHERE \(movingHead)::boolean
+                RETURNING position
+            ), notified AS (
+                SELECT pg_notify(\(schema.channel), position::text) FROM moved
             )
-            SELECT (SELECT count(*) FROM inserted), (SELECT count(*) FROM command)
+            SELECT (SELECT count(*) FROM inserted), (SELECT count(*) FROM command), (SELECT count(*) FROM notified)
             """, logger: logger)
         return AppendResult(stream: request.stream, firstPosition: firstPosition, lastPosition: head.position, version: version)
     }

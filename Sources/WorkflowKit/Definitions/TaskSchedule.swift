@@ -38,15 +38,25 @@ extension ProcessDefinition {
         var explanation: [String] = []
         var earliest: LocalDate?
         if let expression = task.earliest {
-            let evaluation = expression.evaluate(in: context)
-            earliest = evaluation.value?.date
-            if explained { explanation += evaluation.steps.map { "earliest: \($0)" } }
+            if explained {
+                let evaluation = expression.evaluate(in: context)
+                earliest = evaluation.value?.date
+                explanation += evaluation.steps.map { "earliest: \($0)" }
+            } else {
+                earliest = expression.value(in: context)?.date
+            }
         }
         var due: LocalDate?
         if let expression = task.due {
-            let evaluation = expression.evaluate(in: context)
-            if explained { explanation += evaluation.steps.map { "due: \($0)" } }
-            if let date = evaluation.value?.date {
+            let value: ExpressionValue?
+            if explained {
+                let evaluation = expression.evaluate(in: context)
+                explanation += evaluation.steps.map { "due: \($0)" }
+                value = evaluation.value
+            } else {
+                value = expression.value(in: context)
+            }
+            if let date = value?.date {
                 due = date
                 if !calendar.isWorkingDay(date) {
                     switch task.dueOnDayOff {

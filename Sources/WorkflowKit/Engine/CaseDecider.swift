@@ -121,7 +121,7 @@ public enum CaseDecider {
             probe.fields = fields
             probe.openedOn = today
             if let fastTrack = definition.fastTrack,
-                fastTrack.when.evaluate(in: probe.evaluationContext(today: today, calendar: calendar)).isTrue,
+                fastTrack.when.value(in: probe.evaluationContext(today: today, calendar: calendar))?.bool ?? false,
                 let fast = definition.state(fastTrack.state)
             {
                 start = fast
@@ -177,7 +177,7 @@ public enum CaseDecider {
             guard let current = definition.state(state.state) else { return false }
             let context = context
             guard let transition = current.transitions.first(where: {
-                $0.event == event && ($0.guardExpression?.evaluate(in: context).isTrue ?? true)
+                $0.event == event && ($0.guardExpression.map { $0.value(in: context)?.bool ?? false } ?? true)
             }), let target = definition.state(transition.to) else { return false }
             for task in state.openTasks {
                 emit(.taskCancelled(TaskCancelled(task: task.task, reason: "The case left the state '\(current.id)'.", on: today)))
@@ -284,12 +284,12 @@ public enum CaseDecider {
                 reschedule(reason: "The outcome\(outcomes.count == 1 ? "" : "s") \(quoted(outcomes.keys.sorted())) of task '\(id)' changed.")
             }
             if let rule = task.repeatRule {
-                let stop = rule.until?.evaluate(in: context).isTrue ?? false
+                let stop = rule.until?.value(in: context)?.bool ?? false
                 if !stop {
                     // The series counts from the first occurrence's due date as its rule gives
                     // it, so that moves off days off and month ends do not accumulate.
                     let start = open.seriesStart
-                        ?? (open.occurrence == 1 ? task.due?.evaluate(in: context).value?.date : nil) ?? open.due ?? today
+                        ?? (open.occurrence == 1 ? task.due?.value(in: context)?.date : nil) ?? open.due ?? today
                     var next = DateDuration(rule.every.amount * open.occurrence, rule.every.unit).apply(to: start, calendar: calendar)
                     // A due date on a day off moves like the first one did (Act 150/1930 §5).
                     if task.dueOnDayOff == .nextWorkingDay { next = calendar.nextWorkingDay(onOrAfter: next) }

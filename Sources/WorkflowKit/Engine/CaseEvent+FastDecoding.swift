@@ -345,6 +345,12 @@ struct FlatJSONObject {
         /// An integer without fraction or exponent that fits an `Int`.
         mutating func integer() -> Int? {
             let negative = take(UInt8(ascii: "-"))
+            // JSON allows no leading zeros ("06", "-06"): such a number is JSONDecoder's to refuse.
+            if index + 1 < bytes.count, bytes[index] == UInt8(ascii: "0"),
+                case UInt8(ascii: "0")...UInt8(ascii: "9") = bytes[index + 1]
+            {
+                return nil
+            }
             var value = 0
             var digits = 0
             while index < bytes.count, case UInt8(ascii: "0")...UInt8(ascii: "9") = bytes[index] {

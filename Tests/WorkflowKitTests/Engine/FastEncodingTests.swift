@@ -121,6 +121,8 @@ struct FastEncodingTests {
             #"{"cleared":[],"on":"2026-12-01","values":{"a":{"number":{"_0":1.5}}}}"#,
             #"{"cleared":[],"on":"2026-12-01","values":{"a":{"number":{"_0":-0}}}}"#,
             #"{"cleared":[],"on":"2026-12-01","values":{"a":{"number":{"_0":12345678901234567}}}}"#,
+            #"{"cleared":[],"on":"2026-12-01","values":{"a":{"number":{"_0":-06}}}}"#,
+            #"{"cleared":[],"on":"2026-12-01","values":{"a":{"number":{"_0":007}}}}"#,
             #"{"cleared":[],"on":"2026-12-01","values":{"a":{"duration":{"_0":{"amount":2,"unit":"months"}}}}}"#,
             #"{"cleared":[],"on":"2026-12-01","values":{"a":{"text":{"_0":"x"y"}}}}"#,
             #"{"cleared":[],"on":"2026-12-01","values":{"a":{"text":{"_0":"x"}},"a":{"text":{"_0":"y"}}}}"#,

@@ -12,7 +12,10 @@ extension ProcessLanguageTests {
             let context = EvaluationContext(
                 fields: fields, openedOn: openedOn.map(date), today: nil,
                 eventDates: events.mapValues(date), consent: consent.map { .init(parties: $0) }, calendar: calendar)
-            return expression.evaluate(in: context)
+            let evaluation = expression.evaluate(in: context)
+            // Every test here also holds the value without its explanation to the same result.
+            #expect(expression.value(in: context) == evaluation.value, "value(in:) and evaluate(in:) disagree on \(text)")
+            return evaluation
         }
 
         @Test func workingDaysAcrossChristmas2026() throws {

@@ -56,9 +56,31 @@ public enum ExpressionValue: Sendable, Hashable, Codable, CustomStringConvertibl
         }
     }
 
-    /// A number without a trailing ".0" when it is whole.
+    /// A number without a trailing ".0" when it is whole, and never with an exponent:
+    /// the shortest digits that read back as the same number, written out in full
+    /// (`0.00006661`, not `6.661e-05`), because the canonical text of an expression must
+    /// parse again and the language has no exponents.
     static func format(_ value: Double) -> String {
         if value == value.rounded(), abs(value) < 1e15 { return String(Int(value)) }
-        return String(value)
+        let shortest = String(value)
+        guard let e = shortest.firstIndex(where: { $0 == "e" || $0 == "E" }),
+            let exponent = Int(shortest[shortest.index(after: e)...])
+        else { return shortest }
+        var mantissa = shortest[..<e]
+        let negative = mantissa.first == "-"
+        if negative { mantissa = mantissa.dropFirst() }
+        let point = mantissa.firstIndex(of: ".").map { mantissa.distance(from: mantissa.startIndex, to: $0) } ?? mantissa.count
+        var digits = Array(mantissa.filter { $0 != "." })
+        while digits.count > 1, digits.last == "0" { digits.removeLast() }
+        let position = point + exponent  // digits before the decimal point
+        let text: String
+        if position <= 0 {
+            text = "0." + String(repeating: "0", count: -position) + String(digits)
+        } else if position >= digits.count {
+            text = String(digits) + String(repeating: "0", count: position - digits.count)
+        } else {
+            text = String(digits[..<position]) + "." + String(digits[position...])
+        }
+        return negative ? "-" + text : text
     }
 }

@@ -169,5 +169,30 @@ extension ProcessLanguageTests {
             #expect(ExpressionValue(inferringFrom: value.description) == value)
             #expect(ExpressionValue(inferringFrom: "1e400") == .text("1e400"))
         }
+
+        /// Found by the expression fuzz target: `1 + 0.00006661` had the canonical text
+        /// `1 + 6.661e-05`, which does not parse (the language has no exponents), so a
+        /// process with such a rule could not have been read back from the database.
+        @Test(arguments: [
+            ("1 + 0.00006661", "1 + 0.00006661"), ("0.0001", "0.0001"), ("0.00001", "0.00001"),
+            ("0.000000000001", "0.000000000001"), ("-0.00012500", "-0.000125"), ("999999999999999", "999999999999999"),
+            ("12345678.5", "12345678.5"),
+        ])
+        func smallNumbersKeepAParsableCanonicalForm(text: String, canonical: String) throws {
+            let parsed = try ProcessExpression(parsing: text)
+            #expect(parsed.text == canonical)
+            #expect(try ProcessExpression(parsing: parsed.text).text == canonical)
+        }
+
+        @Test func numbersAreWrittenOutInFull() {
+            #expect(ExpressionValue.number(1e20).description == "100000000000000000000")
+            #expect(ExpressionValue.number(-2.5e-7).description == "-0.00000025")
+            #expect(ExpressionValue.number(1.5e16).description == "15000000000000000")
+            #expect(ExpressionValue.number(0.1).description == "0.1")
+            #expect(ExpressionValue.number(-3).description == "-3")
+            for value in [6.661e-05, 1e-300, 1.7976931348623157e308, 123.456e-10] {
+                #expect(Double(ExpressionValue.number(value).description) == value)
+            }
+        }
     }
 }

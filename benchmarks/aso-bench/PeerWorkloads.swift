@@ -358,9 +358,11 @@ enum PeerWorkloads {
         let elapsed = try await ContinuousClock().measure {
             for index in 0..<cases {
                 var state = CaseState(id: StreamID("case-\(index)"))
-                for event in try await store.events(of: state.id, fromVersion: 1) {
-                    if fold, let caseEvent = try CaseEvent(event) { state.apply(caseEvent) }
-                    state.version = event.version
+                // By index, as the engine's load does: each event is read in place.
+                let read = try await store.events(of: state.id, fromVersion: 1)
+                for index in read.indices {
+                    if fold, let caseEvent = try CaseEvent(read[index]) { state.apply(caseEvent) }
+                    state.version = read[index].version
                     events += 1
                 }
                 checksum &+= state.state.utf8.count &+ Int(state.version)

@@ -19,13 +19,13 @@ extension CaseEvent {
     private static func fastDecoded(type: String, _ object: FlatJSONObject) -> CaseEvent? {
         switch type {
         case "StateEntered":
-            guard object.has(only: ["state", "from", "event", "on"]), let state = object.string("state"),
+            guard object.has(only: Keys.stateEntered), let state = object.string("state"),
                 let from = object.optional("from", \.string), let event = object.optional("event", \.string),
                 let on = object.date("on")
             else { return nil }
             return .stateEntered(StateEntered(state: state, from: from, event: event, on: on))
         case "TaskOpened":
-            guard object.has(only: ["task", "role", "earliest", "due", "occurrence", "on", "seriesStart"]),
+            guard object.has(only: Keys.taskOpened),
                 let task = object.string("task"), let role = object.string("role"),
                 let earliest = object.optional("earliest", \.date), let due = object.optional("due", \.date),
                 let occurrence = object.value("occurrence")?.int, let on = object.date("on"),
@@ -34,22 +34,20 @@ extension CaseEvent {
             return .taskOpened(
                 TaskOpened(task: task, role: role, earliest: earliest, due: due, occurrence: occurrence, on: on, seriesStart: seriesStart))
         case "TaskCompleted":
-            guard object.has(only: ["task", "outcomes", "on", "late", "sealed"]), let task = object.string("task"),
+            guard object.has(only: Keys.taskCompleted), let task = object.string("task"),
                 let outcomes = object.value("outcomes")?.values, let on = object.date("on"), let late = object.value("late")?.bool,
                 let sealed = object.optional("sealed", \.string)
             else { return nil }
             return .taskCompleted(TaskCompleted(task: task, outcomes: outcomes, on: on, late: late, sealed: sealed))
         case "FieldsRecorded":
-            guard object.has(only: ["values", "cleared", "on", "sealed"]), let values = object.value("values")?.values,
+            guard object.has(only: Keys.fieldsRecorded), let values = object.value("values")?.values,
                 let cleared = object.value("cleared")?.strings, let on = object.date("on"),
                 let sealed = object.optional("sealed", \.string)
             else { return nil }
             return .fieldsRecorded(FieldsRecorded(values: values, cleared: cleared, on: on, sealed: sealed))
         case "CaseOpened":
             guard
-                object.has(only: [
-                    "process", "definition", "fields", "openedOn", "responsibleWorker", "fastTrack", "legalBasis", "sealed",
-                ]), let process = object.string("process"), let definition = object.string("definition"),
+                object.has(only: Keys.caseOpened), let process = object.string("process"), let definition = object.string("definition"),
                 let fields = object.value("fields")?.values, let openedOn = object.date("openedOn"),
                 let responsibleWorker = object.optional("responsibleWorker", \.string),
                 let fastTrack = object.optional("fastTrack", \.string), let legalBasis = object.optional("legalBasis", \.string),
@@ -60,7 +58,7 @@ extension CaseEvent {
                     process: process, definition: definition, fields: fields, openedOn: openedOn,
                     responsibleWorker: responsibleWorker, fastTrack: fastTrack, legalBasis: legalBasis, sealed: sealed))
         case "TaskRescheduled":
-            guard object.has(only: ["task", "earliest", "due", "previousEarliest", "previousDue", "reason", "on"]),
+            guard object.has(only: Keys.taskRescheduled),
                 let task = object.string("task"), let earliest = object.optional("earliest", \.date),
                 let due = object.optional("due", \.date), let previousEarliest = object.optional("previousEarliest", \.date),
                 let previousDue = object.optional("previousDue", \.date), let reason = object.string("reason"),
@@ -71,36 +69,52 @@ extension CaseEvent {
                     task: task, earliest: earliest, due: due, previousEarliest: previousEarliest, previousDue: previousDue,
                     reason: reason, on: on))
         case "TaskCancelled", "TaskSuspended":
-            guard object.has(only: ["task", "reason", "on"]), let task = object.string("task"),
+            guard object.has(only: Keys.taskCancelledOrSuspended), let task = object.string("task"),
                 let reason = object.string("reason"), let on = object.date("on")
             else { return nil }
             return type == "TaskCancelled"
                 ? .taskCancelled(TaskCancelled(task: task, reason: reason, on: on))
                 : .taskSuspended(TaskSuspended(task: task, reason: reason, on: on))
         case "TaskResumed":
-            guard object.has(only: ["task", "on"]), let task = object.string("task"), let on = object.date("on") else { return nil }
+            guard object.has(only: Keys.taskResumed), let task = object.string("task"), let on = object.date("on") else { return nil }
             return .taskResumed(TaskResumed(task: task, on: on))
         case "TaskClaimed":
-            guard object.has(only: ["task", "occurrence", "by", "on"]), let task = object.string("task"),
+            guard object.has(only: Keys.taskClaimed), let task = object.string("task"),
                 let occurrence = object.optional("occurrence", \.int), let by = object.string("by"), let on = object.date("on")
             else { return nil }
             return .taskClaimed(TaskClaimed(task: task, occurrence: occurrence, by: by, on: on))
         case "TaskUnclaimed":
-            guard object.has(only: ["task", "by", "on"]), let task = object.string("task"), let by = object.string("by"),
+            guard object.has(only: Keys.taskUnclaimed), let task = object.string("task"), let by = object.string("by"),
                 let on = object.date("on")
             else { return nil }
             return .taskUnclaimed(TaskUnclaimed(task: task, by: by, on: on))
         case "EventOccurred":
-            guard object.has(only: ["event", "on"]), let event = object.string("event"), let on = object.date("on") else { return nil }
+            guard object.has(only: Keys.eventOccurred), let event = object.string("event"), let on = object.date("on") else { return nil }
             return .eventOccurred(EventOccurred(event: event, on: on))
         case "ConsentGiven":
-            guard object.has(only: ["parties", "on"]), let parties = object.value("parties")?.strings, let on = object.date("on")
+            guard object.has(only: Keys.consentGiven), let parties = object.value("parties")?.strings, let on = object.date("on")
             else { return nil }
             return .consentGiven(ConsentGiven(parties: parties, on: on))
         default:
             return nil
         }
     }
+}
+
+/// Each event type's keys, built once (an array literal at the call would be built for every event).
+private enum Keys {
+    static let stateEntered: [StaticString] = ["state", "from", "event", "on"]
+    static let taskOpened: [StaticString] = ["task", "role", "earliest", "due", "occurrence", "on", "seriesStart"]
+    static let taskCompleted: [StaticString] = ["task", "outcomes", "on", "late", "sealed"]
+    static let fieldsRecorded: [StaticString] = ["values", "cleared", "on", "sealed"]
+    static let caseOpened: [StaticString] = ["process", "definition", "fields", "openedOn", "responsibleWorker", "fastTrack", "legalBasis", "sealed"]
+    static let taskRescheduled: [StaticString] = ["task", "earliest", "due", "previousEarliest", "previousDue", "reason", "on"]
+    static let taskCancelledOrSuspended: [StaticString] = ["task", "reason", "on"]
+    static let taskResumed: [StaticString] = ["task", "on"]
+    static let taskClaimed: [StaticString] = ["task", "occurrence", "by", "on"]
+    static let taskUnclaimed: [StaticString] = ["task", "by", "on"]
+    static let eventOccurred: [StaticString] = ["event", "on"]
+    static let consentGiven: [StaticString] = ["parties", "on"]
 }
 
 /// A JSON object whose values are all simple: what the engine's own events hold.
@@ -135,35 +149,51 @@ struct FlatJSONObject {
         }
     }
 
-    private var fields: [(key: String, value: Value)] = []
+    /// The payload's bytes: keys stay where they are, as ranges of these bytes, and are
+    /// compared with the names the decoder asks for byte by byte (no string is made for
+    /// a key, nor compared as Unicode). Valid only while the payload's bytes are.
+    private let bytes: UnsafeRawBufferPointer
+    private var fields: [(key: Range<Int>, value: Value)] = []
 
-    func value(_ key: String) -> Value? {
-        fields.first { $0.key == key }?.value
+    private func key(_ range: Range<Int>, is name: StaticString) -> Bool {
+        let count = name.utf8CodeUnitCount
+        return range.count == count && memcmp(bytes.baseAddress! + range.lowerBound, name.utf8Start, count) == 0
     }
 
-    func string(_ key: String) -> String? { value(key)?.string }
+    private func keys(_ a: Range<Int>, _ b: Range<Int>) -> Bool {
+        a.count == b.count && memcmp(bytes.baseAddress! + a.lowerBound, bytes.baseAddress! + b.lowerBound, a.count) == 0
+    }
 
-    func date(_ key: String) -> LocalDate? { value(key)?.date }
+    func value(_ name: StaticString) -> Value? {
+        fields.first { key($0.key, is: name) }?.value
+    }
+
+    func string(_ name: StaticString) -> String? { value(name)?.string }
+
+    func date(_ name: StaticString) -> LocalDate? { value(name)?.date }
 
     /// An optional member: `.some(nil)` when absent or null, nil when present but not readable by `read`.
-    func optional<T>(_ key: String, _ read: (Value) -> T?) -> T?? {
-        guard let value = value(key) else { return .some(nil) }
+    func optional<T>(_ name: StaticString, _ read: (Value) -> T?) -> T?? {
+        guard let value = value(name) else { return .some(nil) }
         if case .null = value { return .some(nil) }
         guard let read = read(value) else { return nil }
         return .some(read)
     }
 
-    /// Whether every key is one of `keys`, each at most once (objects here have a handful
+    /// Whether every key is one of `names`, each at most once (objects here have a handful
     /// of members: a linear scan beats hashing).
-    func has(only keys: [String]) -> Bool {
-        for (index, field) in fields.enumerated() {
-            guard keys.contains(field.key) else { return false }
-            for earlier in fields[..<index] where earlier.key == field.key { return false }
+    func has(only names: [StaticString]) -> Bool {
+        for index in fields.indices {
+            let field = fields[index].key
+            guard names.contains(where: { key(field, is: $0) }) else { return false }
+            for earlier in fields[..<index] where keys(earlier.key, field) { return false }
         }
         return true
     }
 
     init?(_ bytes: UnsafeRawBufferPointer) {
+        guard bytes.baseAddress != nil else { return nil }
+        self.bytes = bytes
         fields.reserveCapacity(8)  // the engine's events have at most eight members
         var reader = Reader(bytes: bytes)
         reader.skipSpace()
@@ -172,7 +202,7 @@ struct FlatJSONObject {
         if !reader.take(UInt8(ascii: "}")) {
             while true {
                 reader.skipSpace()
-                guard let key = reader.string() else { return nil }
+                guard let key = reader.keyRange() else { return nil }
                 reader.skipSpace()
                 guard reader.take(UInt8(ascii: ":")) else { return nil }
                 reader.skipSpace()
@@ -215,6 +245,24 @@ struct FlatJSONObject {
             for offset in 0..<count where bytes[index + offset] != word.utf8Start[offset] { return false }
             index += count
             return true
+        }
+
+        /// Where a member's name is: a string without escapes or control characters (its
+        /// bytes are only ever compared with the ASCII names of the engine's members, so
+        /// they need no validation).
+        mutating func keyRange() -> Range<Int>? {
+            guard take(UInt8(ascii: "\"")) else { return nil }
+            let start = index
+            while index < bytes.count {
+                let byte = bytes[index]
+                if byte == UInt8(ascii: "\"") {
+                    index += 1
+                    return start..<index - 1
+                }
+                if byte < 0x20 || byte == UInt8(ascii: "\\") { return nil }
+                index += 1
+            }
+            return nil
         }
 
         /// A string without escapes or control characters, valid UTF-8.

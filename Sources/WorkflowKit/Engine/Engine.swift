@@ -296,8 +296,10 @@ public actor Engine {
         defer { prefetch?.cancel() }
         var caseKey: SymmetricKey??
         var sealedWithoutKey = false
-        for event in try await database.events.events(of: id, fromVersion: state.version + 1) {
-            if var caseEvent = try CaseEvent(event) {
+        let events = try await database.events.events(of: id, fromVersion: state.version + 1)
+        // By index: each event is read in place (a for-in loop copies every event out of the array).
+        for index in events.indices {
+            if var caseEvent = try CaseEvent(events[index]) {
                 if PersonalDataSealer.isSealed(caseEvent) {
                     // Erased: no key, and the personal values read as absent.
                     if caseKey == nil {
@@ -308,7 +310,7 @@ public actor Engine {
                 }
                 state.apply(caseEvent)
             } else {
-                state.version = event.version
+                state.version = events[index].version
             }
         }
         guard state.exists else {

@@ -26,6 +26,15 @@ public struct Upcasters: Sendable {
 
     public var isEmpty: Bool { transforms.isEmpty }
 
+    /// Upcasts every event of `events` in place; with no transforms registered (the usual
+    /// case) the array is not touched, so its events are neither copied nor released.
+    ///
+    /// - Throws: ``EventStoreError`` with code `.upcast`, naming the event's position and type.
+    public func upcast(_ events: inout [RecordedEvent]) throws {
+        guard !transforms.isEmpty else { return }
+        for index in events.indices { events[index] = try upcast(events[index]) }
+    }
+
     /// Applies every transform that applies, in order.
     ///
     /// - Throws: ``EventStoreError`` with code `.upcast`, naming the event's position and type.

@@ -111,15 +111,20 @@ enum EventLogSchema {
             guard code == SQLITE_ROW else {
                 throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
             }
-            events.append(try event(from: sqlite, previous: events.last))
+            events.append(try event(from: sqlite, after: events))
         }
         return events
     }
 
     /// The row as an event. Texts equal to the previous row's (the stream, the type, the
-    /// actor, organisation and role repeat from row to row) share its strings instead of
-    /// being decoded and allocated again.
-    private static func event(from sqlite: OpaquePointer, previous: RecordedEvent?) throws -> RecordedEvent {
+    /// actor, organisation and role repeat from row to row; the events of one append share
+    /// their command and causation ids) share its strings instead of being decoded and
+    /// allocated again.
+    /// (The previous row is read in place, field by field: `events.last` would copy the
+    /// whole event, payload and hash included, for every row.)
+    private static func event(from sqlite: OpaquePointer, after events: [RecordedEvent]) throws -> RecordedEvent {
+        let last = events.count - 1
+        let reuse = last >= 0
         let position = sqlite3_column_int64(sqlite, 0)
         let idBytes = UnsafeBufferPointer(
             start: sqlite3_column_text(sqlite, 3), count: Int(sqlite3_column_bytes(sqlite, 3)))
@@ -128,18 +133,19 @@ enum EventLogSchema {
         }
         return RecordedEvent(
             position: position,
-            stream: StreamID(rawValue: text(sqlite, 1, reusing: previous?.stream.rawValue)),
+            stream: StreamID(rawValue: text(sqlite, 1, reusing: reuse ? events[last].stream.rawValue : nil)),
             version: sqlite3_column_int64(sqlite, 2),
             id: id,
-            type: text(sqlite, 4, reusing: previous?.type),
+            type: text(sqlite, 4, reusing: reuse ? events[last].type : nil),
             schemaVersion: Int(sqlite3_column_int64(sqlite, 5)),
             payload: blob(sqlite, 6),
             metadata: EventMetadata(
-                actor: optionalText(sqlite, 7, reusing: previous?.metadata.actor),
-                organisation: optionalText(sqlite, 8, reusing: previous?.metadata.organisation),
-                role: optionalText(sqlite, 9, reusing: previous?.metadata.role),
-                correlationID: optionalText(sqlite, 10, reusing: previous?.metadata.correlationID),
-                causationID: optionalText(sqlite, 11), commandID: optionalText(sqlite, 12)),
+                actor: optionalText(sqlite, 7, reusing: reuse ? events[last].metadata.actor : nil),
+                organisation: optionalText(sqlite, 8, reusing: reuse ? events[last].metadata.organisation : nil),
+                role: optionalText(sqlite, 9, reusing: reuse ? events[last].metadata.role : nil),
+                correlationID: optionalText(sqlite, 10, reusing: reuse ? events[last].metadata.correlationID : nil),
+                causationID: optionalText(sqlite, 11, reusing: reuse ? events[last].metadata.causationID : nil),
+                commandID: optionalText(sqlite, 12, reusing: reuse ? events[last].metadata.commandID : nil)),
             recordedAt: sqlite3_column_int64(sqlite, 13),
             hash: blob(sqlite, 14),
             writtenAt: sqlite3_column_type(sqlite, 15) == SQLITE_NULL ? nil : sqlite3_column_int64(sqlite, 15),

@@ -194,10 +194,11 @@ public final class SQLiteEventStore: EventStore {
         return EventPages(after: max(0, version - 1), pageSize: options.pageSize, cursor: \.version) { after, limit in
             try await Self.storage("reading stream '\(stream)'") {
                 try await pool.read { db in
-                    try EventLogSchema.fetch(
+                    var events = try EventLogSchema.fetch(
                         db, where: "stream = ? AND version > ?", orderBy: "version",
-                        arguments: [stream.rawValue, after], limit: limit
-                    ).map(upcasters.upcast)
+                        arguments: [stream.rawValue, after], limit: limit)
+                    try upcasters.upcast(&events)
+                    return events
                 }
             }
         }
@@ -222,9 +223,9 @@ public final class SQLiteEventStore: EventStore {
                 }
             }
         }
-        guard let read else { return try await self.read(stream: stream, fromVersion: version).collect() }
-        let upcasters = options.upcasters
-        return try read.map(upcasters.upcast)
+        guard var read else { return try await self.read(stream: stream, fromVersion: version).collect() }
+        try options.upcasters.upcast(&read)
+        return read
     }
 
     public func readAll(after position: Int64) -> EventPages {
@@ -307,9 +308,10 @@ public final class SQLiteEventStore: EventStore {
         return { after, limit in
             try await Self.storage("reading the log") {
                 try await pool.read { db in
-                    let events = try EventLogSchema.fetch(
+                    var events = try EventLogSchema.fetch(
                         db, where: "position > ?", orderBy: "position", arguments: [after], limit: limit)
-                    return upcast && !upcasters.isEmpty ? try events.map(upcasters.upcast) : events
+                    if upcast { try upcasters.upcast(&events) }
+                    return events
                 }
             }
         }

@@ -160,10 +160,6 @@ struct FlatJSONObject {
         return range.count == count && memcmp(bytes.baseAddress! + range.lowerBound, name.utf8Start, count) == 0
     }
 
-    private func keys(_ a: Range<Int>, _ b: Range<Int>) -> Bool {
-        a.count == b.count && memcmp(bytes.baseAddress! + a.lowerBound, bytes.baseAddress! + b.lowerBound, a.count) == 0
-    }
-
     func value(_ name: StaticString) -> Value? {
         fields.first { key($0.key, is: name) }?.value
     }
@@ -183,10 +179,10 @@ struct FlatJSONObject {
     /// Whether every key is one of `names`, each at most once (objects here have a handful
     /// of members: a linear scan beats hashing).
     func has(only names: [StaticString]) -> Bool {
-        for index in fields.indices {
-            let field = fields[index].key
-            guard names.contains(where: { key(field, is: $0) }) else { return false }
-            for earlier in fields[..<index] where keys(earlier.key, field) { return false }
+        var seen: UInt64 = 0  // which of `names` have been met: a second time is a duplicate key
+        for field in fields {
+            guard let name = names.firstIndex(where: { key(field.key, is: $0) }), seen & 1 << name == 0 else { return false }
+            seen |= 1 << name
         }
         return true
     }

@@ -129,6 +129,12 @@ struct FastEncodingTests {
             #"{"cleared":[],"on":"2026-12-01","values":{"a":{"money":{"_0":"1"}}}}"#,
             #"{"cleared":[],"on":"2026-12-01","values":{"a":{"date":{"_0":"2026-02-30"}}}}"#,
             #"{"cleared":[],"on":"2026-12-01","values":{"a":{"text":{"_0":"x","_1":"y"}}}}"#,
+            // Member names: a duplicate, an unknown one, an escaped one, one beyond ASCII, a prefix.
+            #"{"cleared":[],"on":"2026-12-01","on":"2026-12-02","values":{}}"#,
+            #"{"cleared":[],"on":"2026-12-01","values":{},"extra":1}"#,
+            #"{"cleared":[],"o\u006e":"2026-12-01","values":{}}"#,
+            #"{"cleared":[],"ön":"2026-12-01","values":{}}"#,
+            #"{"cleared":[],"o":"2026-12-01","values":{}}"#,
         ] {
             #expect(CaseEvent.fastDecoded(type: "FieldsRecorded", payload: Data(payload.utf8)) == nil, "\(payload)")
         }

@@ -91,12 +91,37 @@ enum EventLogSchema {
         return (row[0], row[1], row[2])
     }
 
+    private static let streamSQL = "SELECT \(columns) FROM events WHERE stream = ? AND version >= ? ORDER BY version"
+
+    /// One stream's events from `version` on, in one statement: what every load of a case
+    /// reads (its SQL is built once and its arguments bound straight to SQLite).
+    static func fetch(_ db: Database, stream: StreamID, fromVersion version: Int64) throws -> [RecordedEvent] {
+        let statement = try db.cachedStatement(sql: streamSQL)
+        let sqlite = statement.sqliteStatement
+        sqlite3_reset(sqlite)
+        var text = stream.rawValue
+        // Checked: a binding that failed would leave the previous read's stream bound.
+        let code = text.withUTF8 { bytes in
+            sqlite3_bind_text(
+                sqlite, 1, bytes.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self) }, Int32(bytes.count),
+                transient)
+        }
+        guard code == SQLITE_OK, sqlite3_bind_int64(sqlite, 2, version) == SQLITE_OK else {
+            throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
+        }
+        return try rows(of: statement, in: db, capacity: 16)
+    }
+
     static func fetch(
         _ db: Database, where condition: String, orderBy order: String, arguments: StatementArguments, limit: Int?
     ) throws -> [RecordedEvent] {
         let statement = try db.cachedStatement(
             sql: "SELECT \(columns) FROM events WHERE \(condition) ORDER BY \(order)\(limit.map { " LIMIT \($0)" } ?? "")")
         try statement.setArguments(arguments)
+        return try rows(of: statement, in: db, capacity: min(limit ?? 16, 64))
+    }
+
+    private static func rows(of statement: Statement, in db: Database, capacity: Int) throws -> [RecordedEvent] {
         // Rows are decoded straight from the SQLite statement: this is the hot path of
         // every replay, and GRDB's generic row decoding costs more than the read itself.
         let sqlite = statement.sqliteStatement
@@ -104,7 +129,7 @@ enum EventLogSchema {
         var events: [RecordedEvent] = []
         // Not the whole page: a case's stream is a few events, and a page of 512 would
         // be a 128 KiB allocation (an mmap) for each.
-        events.reserveCapacity(min(limit ?? 16, 64))
+        events.reserveCapacity(capacity)
         while true {
             let code = sqlite3_step(sqlite)
             if code == SQLITE_DONE { break }

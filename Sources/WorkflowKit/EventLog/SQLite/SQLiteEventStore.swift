@@ -216,11 +216,7 @@ public final class SQLiteEventStore: EventStore {
     public func events(of stream: StreamID, fromVersion version: Int64) async throws -> [RecordedEvent] {
         let read = try Self.storageNow("reading stream '\(stream)'") {
             try streamReader.withLockIfAvailable { reader in
-                try reader.inDatabase { db in
-                    try EventLogSchema.fetch(
-                        db, where: "stream = ? AND version >= ?", orderBy: "version", arguments: [stream.rawValue, version],
-                        limit: nil)
-                }
+                try reader.inDatabase { db in try EventLogSchema.fetch(db, stream: stream, fromVersion: version) }
             }
         }
         guard var read else { return try await self.read(stream: stream, fromVersion: version).collect() }

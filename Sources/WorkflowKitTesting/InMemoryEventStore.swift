@@ -113,6 +113,12 @@ public final class InMemoryEventStore: EventStore {
         log.state.withLock { $0.checkpoints[Name(name), default: 0] }
     }
 
+    public func checkpoints() async throws -> [String: Int64] {
+        log.state.withLock { state in
+            Dictionary(uniqueKeysWithValues: state.checkpoints.map { (String(decoding: $0.key.bytes, as: UTF8.self), $0.value) })
+        }
+    }
+
     public func saveCheckpoint(named name: String, position: Int64) async throws {
         guard !name.isEmpty else {
             throw EventStoreError(.invalidName, "A checkpoint name must not be empty.")

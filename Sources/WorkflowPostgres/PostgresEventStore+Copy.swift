@@ -10,13 +10,16 @@ extension PostgresEventStore {
         public var events: Int64
         /// How many command ids the copy carries (each applied once, as in the source).
         public var commands: Int
+        /// How many consumers' checkpoints were copied (each at the same position).
+        public var checkpoints: Int
         /// The copied log's head, which the source's head must equal.
         public var head: LogAnchor?
     }
 
     /// Copies every event of `source`, verbatim — positions, versions, ids, payloads,
     /// metadata, times, hashes and authentications — into this log, which must be empty,
-    /// and the command ids they carry. The chain is checked as it goes: an event that does
+    /// the command ids they carry, and the consumers' checkpoints (positions are the
+    /// same in the copy, so a consumer resumes where it was). The chain is checked as it goes: an event that does
     /// not extend it stops the copy, and every batch commits whole or not at all.
     ///
     /// Read `source` without upcasters, so that the stored bytes are copied (the hash
@@ -71,7 +74,21 @@ extension PostgresEventStore {
                     """, logger: logger)
             }
         }
-        return CopyReport(events: copied, commands: commands.count, head: last.map { LogAnchor(position: $0.position, hash: $0.hash) })
+        // Read after the events: a checkpoint saved while they were copied may be past
+        // the copied head, and is then refused rather than copied pointing at nothing.
+        let checkpoints = try await source.checkpoints()
+        let head = last?.position ?? 0
+        if let ahead = checkpoints.first(where: { $0.value > head }) {
+            throw EventStoreError(
+                .storage,
+                "The checkpoint '\(ahead.key)' of the source is at position \(ahead.value), past the copied head \(head): the source was appended to during the copy. Stop its writers and copy again into an empty log.")
+        }
+        for (name, position) in checkpoints.sorted(by: { $0.key < $1.key }) {
+            try await saveCheckpoint(named: name, position: position)
+        }
+        return CopyReport(
+            events: copied, commands: commands.count, checkpoints: checkpoints.count,
+            head: last.map { LogAnchor(position: $0.position, hash: $0.hash) })
     }
 
     /// Inserts events that already have their positions and hashes, in one transaction

@@ -230,6 +230,17 @@ public final class PostgresEventStore: EventStore {
         }
     }
 
+    public func checkpoints() async throws -> [String: Int64] {
+        try await storage("reading the checkpoints") {
+            var checkpoints: [String: Int64] = [:]
+            for row in try await client.query("SELECT name, position FROM \(unescaped: schema.checkpoints)", logger: logger).collect() {
+                let (name, position) = try row.decode((String, Int64).self)
+                checkpoints[name] = position
+            }
+            return checkpoints
+        }
+    }
+
     public func saveCheckpoint(named name: String, position: Int64) async throws {
         guard !name.isEmpty else {
             throw EventStoreError(.invalidName, "A checkpoint name must not be empty.")

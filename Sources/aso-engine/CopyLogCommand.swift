@@ -11,8 +11,8 @@ struct CopyLogCommand: AsyncParsableCommand {
         abstract: "Copy the event log of a SQLite file, verbatim, into an empty PostgreSQL log.",
         discussion: """
             Positions, versions, ids, payloads, metadata, times, hashes and authentications are copied as \
-            they are, with the command ids, so the copy verifies with the same head. The source must verify \
-            first. The engine's other tables (projections, reminders, case keys, the directory) are not \
+            they are, with the command ids and the consumers' checkpoints, so the copy verifies with the \
+            same head and every consumer resumes where it was. The source must verify first. The engine's other tables (projections, reminders, case keys, the directory) are not \
             copied: the engine still runs on the SQLite file (see docs/deployment.md).
             """)
 
@@ -59,11 +59,16 @@ struct CopyLogCommand: AsyncParsableCommand {
                 throw fail("The copy at '\(store.location)' does not verify: \(after)")
             }
             if json {
-                var object: [String: Any] = ["events": report.events, "commands": report.commands, "to": store.location.description]
+                var object: [String: Any] = [
+                    "events": report.events, "commands": report.commands, "checkpoints": report.checkpoints,
+                    "to": store.location.description,
+                ]
                 if let head = report.head { object["head"] = head.description }
                 try printJSON(object)
             } else {
-                print("Copied \(report.events) events and \(report.commands) command ids from '\(from)' to '\(store.location)'.")
+                print(
+                    "Copied \(report.events) events, \(report.commands) command ids and \(report.checkpoints) checkpoints from '\(from)' to '\(store.location)'."
+                )
                 if let head = report.head { print("Both logs verify with the head \(head).") }
                 print("Not copied: projections, reminders, case keys and the directory; the engine still runs on '\(from)'.")
             }

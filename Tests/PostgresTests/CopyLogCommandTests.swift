@@ -21,19 +21,24 @@ struct CopyLogCommandTests {
             let events = try (0...(index % 3)).map { try NewEvent(type: "Step", schemaVersion: 1 + index % 2, encoding: ["index": $0, "ä": index]) }
             try await source.append(events, to: StreamID("case-\(index % 7)"), expected: .any, metadata: metadata)
         }
+        try await source.saveCheckpoint(named: "exporter", position: 17)
+        try await source.saveCheckpoint(named: "forwarder ä", position: 3)
         let sourceEvents = try await source.readAll(after: 0).collect()
         let sourceHead = try #require(try await source.verify().headAnchor)
 
         let url = try PostgresTestServer.freshURL()
         let copied = try BuiltProduct.run("aso-engine", ["copy-log", "--from", path, "--to", url])
         #expect(copied.status == 0, "\(copied.stderr)")
-        #expect(copied.stdout.contains("Copied \(sourceEvents.count) events"))
+        #expect(copied.stdout.contains("Copied \(sourceEvents.count) events, 26 command ids and 2 checkpoints"))
         #expect(copied.stdout.contains("Both logs verify with the head \(sourceHead)"))
 
         let store = try await PostgresEventStore.open(url: url)
         let target = try await store.readAll(after: 0).collect()
         #expect(target == sourceEvents)
         #expect(try await store.verify(expecting: sourceHead).isIntact)
+        // The consumers resume where they were.
+        #expect(try await store.checkpoints() == ["exporter": 17, "forwarder ä": 3])
+        #expect(try await store.subscribe(named: "exporter").start == 17)
         // A command id carried over is still applied once.
         let again = try await store.append(
             [NewEvent(type: "Step", encoding: ["index": 0])], to: "case-1", expected: .any, metadata: EventMetadata(commandID: "cmd-1"))
@@ -52,6 +57,22 @@ struct CopyLogCommandTests {
         let refused = try BuiltProduct.run("aso-engine", ["copy-log", "--from", path, "--to", url])
         #expect(refused.status == 1)
         #expect(refused.stderr.contains("already holds \(sourceEvents.count + 1) events"))
+    }
+
+    @Test("a checkpoint past the copied head (the source was appended to during the copy) stops the copy")
+    func checkpointPastTheHead() async throws {
+        let directory = try TemporaryDirectory()
+        let source = try SQLiteEventStore(path: directory.path("cases.sqlite"))
+        try await source.append([NewEvent(type: "Step", encoding: ["index": 0])], to: "case-1", expected: .noStream)
+        try await source.saveCheckpoint(named: "exporter", position: 2)
+        let store = try await PostgresEventStore.open(url: try PostgresTestServer.freshURL())
+        await #expect {
+            try await store.copy(from: source)
+        } throws: { error in
+            (error as? EventStoreError)?.message.contains("The checkpoint 'exporter' of the source is at position 2, past the copied head 1") == true
+        }
+        #expect(try await store.checkpoints().isEmpty)
+        await store.close()
     }
 
     @Test("bad input: a path for --to, a missing file, a PostgreSQL URL where the engine needs its file")

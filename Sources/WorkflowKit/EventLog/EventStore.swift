@@ -54,6 +54,10 @@ public protocol EventStore: Sendable {
     /// Durably records that the named consumer has handled every event up to `position`.
     func saveCheckpoint(named name: String, position: Int64) async throws
 
+    /// Every checkpoint saved in this log, by consumer name (what a copy of the log takes
+    /// along, so that its consumers resume where they were).
+    func checkpoints() async throws -> [String: Int64]
+
     /// Walks the whole log and checks positions, versions and the hash chain.
     func verify() async throws -> VerificationReport
 }

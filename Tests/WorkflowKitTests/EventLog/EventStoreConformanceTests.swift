@@ -260,6 +260,10 @@ struct EventStoreConformanceTests {
         }
         #expect(handled == [1, 2, 3, 4, 5, 6])
         #expect(try await store.checkpoint(named: "other") == 0)
+        // Every saved checkpoint is listed by name, at its latest position.
+        try await store.saveCheckpoint(named: "exporter ä", position: 2)
+        try await store.saveCheckpoint(named: "exporter ä", position: 3)
+        #expect(try await store.checkpoints() == ["forwarder": 6, "exporter ä": 3])
     }
 
     @Test("upcasters lift old schema versions on read; the chain stays valid", arguments: stores)

@@ -243,6 +243,18 @@ public final class SQLiteEventStore: EventStore {
         }
     }
 
+    public func checkpoints() async throws -> [String: Int64] {
+        try await storage("reading the checkpoints") {
+            try await pool.read { db in
+                var checkpoints: [String: Int64] = [:]
+                for row in try Row.fetchAll(db, sql: "SELECT name, position FROM checkpoints") {
+                    checkpoints[row[0]] = row[1]
+                }
+                return checkpoints
+            }
+        }
+    }
+
     public func saveCheckpoint(named name: String, position: Int64) async throws {
         guard !name.isEmpty else {
             throw EventStoreError(.invalidName, "A checkpoint name must not be empty.")

@@ -61,7 +61,15 @@ struct AgendaCommand: AsyncParsableCommand {
                 }
                 continue
             }
-            let calendar = definition.makeCalendar() ?? FinnishCalendar()
+            // No fallback: a meeting planned on another calendar than the process's would
+            // fall on a day the region is closed.
+            let calendar: any BusinessCalendar
+            do {
+                calendar = try definition.calendar(in: .standard)
+            } catch {
+                printError("\(error)")
+                throw ExitCode(1)
+            }
             let today = try global.today()
             let meeting = explicitDate ?? plugin.nextMeeting(onOrAfter: today, calendar: calendar)
             agendas.append(plugin.agenda(for: byProcess[id] ?? [], definition: definition, meeting: meeting))

@@ -22,13 +22,15 @@ struct PostgresAppendRequest: Sendable {
 ///     BEGIN
 ///     SELECT position, hash … FROM log_head FOR UPDATE      -- waits its turn (lock_timeout)
 ///     per append (in a savepoint when there are several):
-///         the command id's earlier result, and the stream's version   -- one statement
-///         INSERT the events (unnest of arrays) and the command id      -- one statement
+///         (with `.any` only: the command id's earlier result and the stream's version)
+///         INSERT the events (unnest of arrays) and the command id, if the command id is
+///             new and the stream at the expected version               -- one statement
 ///             (an append alone in its transaction also moves the head and notifies here)
 ///     UPDATE log_head …; pg_notify(channel, last position)            -- one statement, for a group
 ///     COMMIT
 ///
-/// A lone append is thus five round trips: `BEGIN`, the head, the check, the insert, `COMMIT`.
+/// A lone append with an expected version is thus four round trips: `BEGIN`, the head,
+/// the checked insert, `COMMIT` (five with `.any`).
 ///
 /// The head row is the only lock every append takes, and it is taken first, so there is
 /// no lock-order deadlock; everything read after it is the committed state of every
@@ -246,38 +248,40 @@ final class PostgresAppender: Sendable {
     /// statement that inserts the events also moves the head row to the last of them and
     /// notifies the listeners (for an append alone in its transaction); otherwise the
     /// caller moves the head once for the whole group.
+    ///
+    /// An append that names the version it expects (`.exact`, `.noStream`: what every
+    /// engine command does) is checked in its insert's own statement: the events are
+    /// hashed for that version, and the statement inserts them only when the command id
+    /// is new and the stream is at that version; otherwise it inserts nothing and says
+    /// why. `.any` first reads the stream's version (one round trip more).
     private func append(
         _ request: PostgresAppendRequest, at times: (recordedAt: Int64, writtenAt: Int64), head: inout Head,
         movingHead: Bool = false, on connection: PostgresConnection
     ) async throws -> AppendResult {
         let metadata = request.metadata
         let stream = request.stream.rawValue
-        let found = try await connection.query(
-            """
-            SELECT c.stream, c.first_position, c.last_position, c.version,
-                   (SELECT COALESCE(MAX(version), 0) FROM \(unescaped: schema.events) WHERE stream = \(stream))
-            FROM (SELECT 1) AS one LEFT JOIN \(unescaped: schema.commands) AS c ON c.command_id = \(metadata.commandID)
-            """, logger: logger
-        ).collect()
-        let (previousStream, first, last, previousVersion, current) = try found[0].decode(
-            (String?, Int64?, Int64?, Int64?, Int64).self)
-        if let commandID = metadata.commandID, let previousStream, let first, let last, let previousVersion {
-            guard previousStream == stream else {
-                throw EventStoreError(
-                    .commandReused,
-                    "Command id '\(commandID)' was already used for stream '\(previousStream)' and cannot be reused for stream '\(stream)'.")
-            }
-            return AppendResult(
-                stream: request.stream, firstPosition: first, lastPosition: last, version: previousVersion, wasAlreadyApplied: true)
+        let base: Int64
+        switch request.expected {
+        case .noStream: base = 0
+        case .exact(let version): base = version
+        case .any:
+            let found = try await connection.query(
+                """
+                SELECT c.stream, c.first_position, c.last_position, c.version,
+                       (SELECT COALESCE(MAX(version), 0) FROM \(unescaped: schema.events) WHERE stream = \(stream))
+                FROM (SELECT 1) AS one LEFT JOIN \(unescaped: schema.commands) AS c ON c.command_id = \(metadata.commandID)
+                """, logger: logger
+            ).collect()
+            let checked = try found[0].decode((String?, Int64?, Int64?, Int64?, Int64).self)
+            if let earlier = try earlierResult(of: request, checked) { return earlier }
+            base = checked.4
         }
-        guard request.expected.isSatisfied(byCurrentVersion: current) else {
-            throw VersionConflict(stream: request.stream, expected: request.expected, actual: current)
-        }
+        let before = head
         let count = request.events.count
         var positions: [Int64] = [], versions: [Int64] = [], ids: [UUID] = [], types: [String] = []
         var schemaVersions: [Int32] = [], payloads: [ByteBuffer] = [], hashes: [ByteBuffer] = []
         positions.reserveCapacity(count)
-        var version = current
+        var version = base
         let firstPosition = head.position + 1
         for event in request.events {
             head.position += 1
@@ -298,9 +302,15 @@ final class PostgresAppender: Sendable {
         }
         let headPosition = head.position
         let headHash = head.hash
-        try await connection.run(
+        let answer = try await connection.query(
             """
-            WITH inserted AS (
+            WITH found AS (
+                SELECT c.stream, c.first_position, c.last_position, c.version,
+                       (SELECT COALESCE(MAX(version), 0) FROM \(unescaped: schema.events) WHERE stream = \(stream)) AS current
+                FROM (SELECT 1) AS one LEFT JOIN \(unescaped: schema.commands) AS c ON c.command_id = \(metadata.commandID)
+            ), go AS (
+                SELECT 1 FROM found WHERE found.stream IS NULL AND found.current = \(base)
+            ), inserted AS (
                 INSERT INTO \(unescaped: schema.events) (\(unescaped: PostgresEventLogSchema.columns))
                 SELECT e.position, \(stream), e.version, e.event_id, e.type, e.schema_version, e.payload,
                        \(metadata.actor), \(metadata.organisation), \(metadata.role), \(metadata.correlationID),
@@ -308,22 +318,56 @@ final class PostgresAppender: Sendable {
                 FROM unnest(\(positions)::bigint[], \(versions)::bigint[], \(ids)::uuid[], \(types)::text[],
                             \(schemaVersions)::integer[], \(payloads)::bytea[], \(hashes)::bytea[])
                      AS e(position, version, event_id, type, schema_version, payload, hash)
+                WHERE EXISTS (SELECT 1 FROM go)
                 RETURNING 1
             ), command AS (
                 INSERT INTO \(unescaped: schema.commands) (command_id, stream, first_position, last_position, version)
-                SELECT \(metadata.commandID)::text, \(stream), \(firstPosition), \(head.position), \(version)
-                WHERE \(metadata.commandID)::text IS NOT NULL
+                SELECT \(metadata.commandID)::text, \(stream), \(firstPosition), \(headPosition), \(version)
+                WHERE \(metadata.commandID)::text IS NOT NULL AND EXISTS (SELECT 1 FROM go)
                 RETURNING 1
             ), moved AS (
                 UPDATE \(unescaped: schema.head) SET position = \(headPosition), hash = \(headHash)
-                WHERE \(movingHead)::boolean
+                WHERE \(movingHead)::boolean AND EXISTS (SELECT 1 FROM go)
                 RETURNING position
             ), notified AS (
                 SELECT pg_notify(\(schema.channel), position::text) FROM moved
             )
-            SELECT (SELECT count(*) FROM inserted), (SELECT count(*) FROM command), (SELECT count(*) FROM notified)
-            """, logger: logger)
-        return AppendResult(stream: request.stream, firstPosition: firstPosition, lastPosition: head.position, version: version)
+            SELECT found.stream, found.first_position, found.last_position, found.version, found.current,
+                   (SELECT count(*) FROM inserted), (SELECT count(*) FROM command), (SELECT count(*) FROM notified)
+            FROM found
+            """, logger: logger
+        ).collect()
+        let (previousStream, first, last, previousVersion, current, inserted, _, _) = try answer[0].decode(
+            (String?, Int64?, Int64?, Int64?, Int64, Int64, Int64, Int64).self)
+        guard inserted == Int64(count) else {
+            // Nothing was written: the command was applied before, or the stream is not at
+            // the version the events were hashed for.
+            head = before
+            if let earlier = try earlierResult(of: request, (previousStream, first, last, previousVersion, current)) { return earlier }
+            guard request.expected.isSatisfied(byCurrentVersion: current) else {
+                throw VersionConflict(stream: request.stream, expected: request.expected, actual: current)
+            }
+            throw EventStoreError(
+                .storage, "The append to stream '\(request.stream)' wrote \(inserted) of its \(count) events; the transaction is rolled back.")
+        }
+        return AppendResult(stream: request.stream, firstPosition: firstPosition, lastPosition: headPosition, version: version)
+    }
+
+    /// The result of the command id's earlier append, when it was applied before (nil
+    /// when the command id is new or absent).
+    private func earlierResult(
+        of request: PostgresAppendRequest, _ found: (String?, Int64?, Int64?, Int64?, Int64)
+    ) throws -> AppendResult? {
+        guard let commandID = request.metadata.commandID, let previousStream = found.0, let first = found.1, let last = found.2,
+            let previousVersion = found.3
+        else { return nil }
+        guard previousStream == request.stream.rawValue else {
+            throw EventStoreError(
+                .commandReused,
+                "Command id '\(commandID)' was already used for stream '\(previousStream)' and cannot be reused for stream '\(request.stream)'.")
+        }
+        return AppendResult(
+            stream: request.stream, firstPosition: first, lastPosition: last, version: previousVersion, wasAlreadyApplied: true)
     }
 
     /// Turns a failure inside one append into the error its caller sees.

@@ -21,10 +21,11 @@ struct PostgresAppendRequest: Sendable {
 ///
 ///     BEGIN
 ///     SELECT position, hash … FROM log_head FOR UPDATE      -- waits its turn (lock_timeout)
-///     per append (in a savepoint when there are several):
+///     per append:
 ///         (with `.any` only: the command id's earlier result and the stream's version)
 ///         INSERT the events (unnest of arrays) and the command id, if the command id is
-///             new and the stream at the expected version               -- one statement
+///             new, the stream at the expected version and no event id
+///             already in the log; else nothing, and what it found     -- one statement
 ///             (an append alone in its transaction also moves the head and notifies here)
 ///     UPDATE log_head …; pg_notify(channel, last position)            -- one statement, for a group
 ///     COMMIT
@@ -192,18 +193,15 @@ final class PostgresAppender: Sendable {
                         outcomes.append(
                             .success(try await append(requests[0], at: times, head: &head, movingHead: true, on: connection)))
                     } else {
+                        // No savepoints: an append that cannot be applied (an earlier command,
+                        // another version, an event id already in the log) is found by its
+                        // checked insert, which then writes nothing; any error from the
+                        // server fails the whole group.
                         for request in requests {
-                            let before = head
-                            try await connection.run("SAVEPOINT append", logger: logger)
                             do {
-                                let result = try await append(request, at: times, head: &head, on: connection)
-                                try await connection.run("RELEASE SAVEPOINT append", logger: logger)
-                                outcomes.append(.success(result))
-                            } catch {
-                                if Self.isConnectionLoss(error) { throw error }
-                                try await connection.run("ROLLBACK TO SAVEPOINT append", logger: logger)
-                                head = before
-                                outcomes.append(.failure(describe(error, for: request)))
+                                outcomes.append(.success(try await append(request, at: times, head: &head, on: connection)))
+                            } catch let refused where refused is VersionConflict || refused is EventStoreError {
+                                outcomes.append(.failure(refused))
                             }
                         }
                     }
@@ -308,8 +306,10 @@ final class PostgresAppender: Sendable {
                 SELECT c.stream, c.first_position, c.last_position, c.version,
                        (SELECT COALESCE(MAX(version), 0) FROM \(unescaped: schema.events) WHERE stream = \(stream)) AS current
                 FROM (SELECT 1) AS one LEFT JOIN \(unescaped: schema.commands) AS c ON c.command_id = \(metadata.commandID)
+            ), taken AS (
+                SELECT count(*) AS ids FROM \(unescaped: schema.events) WHERE event_id = ANY(\(ids)::uuid[])
             ), go AS (
-                SELECT 1 FROM found WHERE found.stream IS NULL AND found.current = \(base)
+                SELECT 1 FROM found, taken WHERE found.stream IS NULL AND found.current = \(base) AND taken.ids = 0
             ), inserted AS (
                 INSERT INTO \(unescaped: schema.events) (\(unescaped: PostgresEventLogSchema.columns))
                 SELECT e.position, \(stream), e.version, e.event_id, e.type, e.schema_version, e.payload,
@@ -332,20 +332,24 @@ final class PostgresAppender: Sendable {
             ), notified AS (
                 SELECT pg_notify(\(schema.channel), position::text) FROM moved
             )
-            SELECT found.stream, found.first_position, found.last_position, found.version, found.current,
+            SELECT found.stream, found.first_position, found.last_position, found.version, found.current, taken.ids,
                    (SELECT count(*) FROM inserted), (SELECT count(*) FROM command), (SELECT count(*) FROM notified)
-            FROM found
+            FROM found, taken
             """, logger: logger
         ).collect()
-        let (previousStream, first, last, previousVersion, current, inserted, _, _) = try answer[0].decode(
-            (String?, Int64?, Int64?, Int64?, Int64, Int64, Int64, Int64).self)
+        let (previousStream, first, last, previousVersion, current, taken, inserted, _, _) = try answer[0].decode(
+            (String?, Int64?, Int64?, Int64?, Int64, Int64, Int64, Int64, Int64).self)
         guard inserted == Int64(count) else {
-            // Nothing was written: the command was applied before, or the stream is not at
-            // the version the events were hashed for.
+            // Nothing was written: the command was applied before, the stream is not at the
+            // version the events were hashed for, or an event id is already in the log.
             head = before
             if let earlier = try earlierResult(of: request, (previousStream, first, last, previousVersion, current)) { return earlier }
             guard request.expected.isSatisfied(byCurrentVersion: current) else {
                 throw VersionConflict(stream: request.stream, expected: request.expected, actual: current)
+            }
+            if taken > 0 {
+                throw EventStoreError(
+                    .duplicateEventID, "An event appended to stream '\(request.stream)' has an id that is already in the log.")
             }
             throw EventStoreError(
                 .storage, "The append to stream '\(request.stream)' wrote \(inserted) of its \(count) events; the transaction is rolled back.")

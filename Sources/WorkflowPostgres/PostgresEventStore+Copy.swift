@@ -19,8 +19,9 @@ extension PostgresEventStore {
     /// Copies every event of `source`, verbatim — positions, versions, ids, payloads,
     /// metadata, times, hashes and authentications — into this log, which must be empty,
     /// the command ids they carry, and the consumers' checkpoints (positions are the
-    /// same in the copy, so a consumer resumes where it was). The chain is checked as it goes: an event that does
-    /// not extend it stops the copy, and every batch commits whole or not at all.
+    /// same in the copy, so a consumer resumes where it was). The chain is checked as it
+    /// goes: an event that does not extend it stops the copy, and every batch commits whole
+    /// or not at all.
     ///
     /// Read `source` without upcasters, so that the stored bytes are copied (the hash
     /// covers them).

@@ -12,8 +12,9 @@ struct CopyLogCommand: AsyncParsableCommand {
         discussion: """
             Positions, versions, ids, payloads, metadata, times, hashes and authentications are copied as \
             they are, with the command ids and the consumers' checkpoints, so the copy verifies with the \
-            same head and every consumer resumes where it was. The source must verify first. The engine's other tables (projections, reminders, case keys, the directory) are not \
-            copied: the engine still runs on the SQLite file (see docs/deployment.md).
+            same head and every consumer resumes where it was. The source must verify first. The engine's \
+            other tables (projections, reminders, case keys, the directory) are not copied: the engine still \
+            runs on the SQLite file (see docs/deployment.md).
             """)
 
     @Option(name: .long, help: ArgumentHelp("The SQLite file whose log is copied.", valueName: "path"))

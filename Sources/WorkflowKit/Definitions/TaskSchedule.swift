@@ -36,42 +36,31 @@ extension ProcessDefinition {
     public func schedule(of task: TaskDefinition, in context: EvaluationContext, explained: Bool = true) -> TaskSchedule {
         let calendar = context.calendar
         var explanation: [String] = []
-        var earliest: LocalDate?
-        if let expression = task.earliest {
-            if explained {
-                let evaluation = expression.evaluate(in: context)
-                earliest = evaluation.value?.date
-                explanation += evaluation.steps.map { "earliest: \($0)" }
-            } else {
-                earliest = expression.value(in: context)?.date
-            }
+        // Unexplained, neither the rules' steps nor the sentences below are written.
+        func note(_ line: @autoclosure () -> String) {
+            if explained { explanation.append(line()) }
         }
+        func value(of expression: ProcessExpression, _ prefix: String) -> ExpressionValue? {
+            guard explained else { return expression.value(in: context) }
+            let evaluation = expression.evaluate(in: context)
+            explanation += evaluation.steps.map { "\(prefix): \($0)" }
+            return evaluation.value
+        }
+        let earliest = task.earliest.flatMap { value(of: $0, "earliest")?.date }
         var due: LocalDate?
-        if let expression = task.due {
-            let value: ExpressionValue?
-            if explained {
-                let evaluation = expression.evaluate(in: context)
-                explanation += evaluation.steps.map { "due: \($0)" }
-                value = evaluation.value
-            } else {
-                value = expression.value(in: context)
-            }
-            if let date = value?.date {
-                due = date
-                if !calendar.isWorkingDay(date) {
-                    switch task.dueOnDayOff {
-                    case .nextWorkingDay:
-                        let moved = calendar.nextWorkingDay(onOrAfter: date)
-                        if explained {
-                            explanation.append("due: \(calendar.explainDay(date)) The due date moves to the next working day, \(moved) (Act 150/1930 §5).")
-                        }
-                        due = moved
-                    case .keep:
-                        if explained { explanation.append("due: \(calendar.explainDay(date)) The task keeps it (dueOnDayOff: keep).") }
-                    }
-                } else if explained {
-                    explanation.append("due: \(calendar.explainDay(date))")
+        if let date = task.due.flatMap({ value(of: $0, "due")?.date }) {
+            due = date
+            if !calendar.isWorkingDay(date) {
+                switch task.dueOnDayOff {
+                case .nextWorkingDay:
+                    let moved = calendar.nextWorkingDay(onOrAfter: date)
+                    note("due: \(calendar.explainDay(date)) The due date moves to the next working day, \(moved) (Act 150/1930 §5).")
+                    due = moved
+                case .keep:
+                    note("due: \(calendar.explainDay(date)) The task keeps it (dueOnDayOff: keep).")
                 }
+            } else {
+                note("due: \(calendar.explainDay(date))")
             }
         }
         var reminders: [LocalDate] = []
@@ -84,7 +73,9 @@ extension ProcessDefinition {
             for rule in task.escalation {
                 let date = rule.firstDate(due: due, calendar: calendar)
                 escalations.append(EscalationStep(role: rule.to, date: date, rule: rule))
-                if explained { explanation.append("escalation: \(date) = the first working day after \(due) + \(rule.after) overdue, to the role '\(rule.to)'\(rule.every.map { ", then every \($0)" } ?? "")\(rule.times.map { ", \($0) times in all" } ?? "")") }
+                note(
+                    "escalation: \(date) = the first working day after \(due) + \(rule.after) overdue, to the role '\(rule.to)'"
+                        + "\(rule.every.map { ", then every \($0)" } ?? "")\(rule.times.map { ", \($0) times in all" } ?? "")")
             }
         }
         return TaskSchedule(

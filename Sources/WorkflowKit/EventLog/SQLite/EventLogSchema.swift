@@ -99,13 +99,8 @@ enum EventLogSchema {
         let statement = try db.cachedStatement(sql: streamSQL)
         let sqlite = statement.sqliteStatement
         sqlite3_reset(sqlite)
-        var text = stream.rawValue
         // Checked: a binding that failed would leave the previous read's stream bound.
-        let code = text.withUTF8 { bytes in
-            sqlite3_bind_text(
-                sqlite, 1, bytes.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self) }, Int32(bytes.count),
-                transient)
-        }
+        let code = bind(stream.rawValue, to: 1, of: sqlite)
         guard code == SQLITE_OK, sqlite3_bind_int64(sqlite, 2, version) == SQLITE_OK else {
             throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
         }
@@ -238,13 +233,11 @@ enum EventLogSchema {
 
     private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
-    private static func bind(_ value: String?, to index: Int32, of sqlite: OpaquePointer) {
-        guard var text = value else {
-            sqlite3_bind_null(sqlite, index)
-            return
-        }
-        text.withUTF8 { bytes in
-            _ = sqlite3_bind_text(sqlite, index, bytes.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self) }, Int32(bytes.count), transient)
+    @discardableResult
+    private static func bind(_ value: String?, to index: Int32, of sqlite: OpaquePointer) -> Int32 {
+        guard var text = value else { return sqlite3_bind_null(sqlite, index) }
+        return text.withUTF8 { bytes in
+            sqlite3_bind_text(sqlite, index, bytes.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self) }, Int32(bytes.count), transient)
         }
     }
 

@@ -32,8 +32,7 @@ struct AgendaCommand: AsyncParsableCommand {
     @OptionGroup var processOptions: ProcessOptions
 
     func run() async throws {
-        let engine = try global.makeEngine(changesData: false)
-        let database = engine.database
+        let (engine, database) = try global.openEngine(changesData: false)
         let registry = PluginRegistry.builtIn
         let explicitDate = try date.map { text -> LocalDate in
             guard let parsed = LocalDate(text) else { throw ValidationError("--date must be a date like 2026-12-01, not '\(text)'.") }

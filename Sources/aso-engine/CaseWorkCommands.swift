@@ -4,9 +4,9 @@ import WorkflowKit
 
 /// Runs one command on a case and prints what it did; a refusal exits 1.
 func execute(_ command: CaseCommand, on caseID: String, global: GlobalOptions) async throws {
-    let engine = try global.makeEngine()
+    let (engine, database) = try global.openEngine()
     let id = caseStream(caseID)
-    let gate = try await AccessGate(database: engine.database, global: global)
+    let gate = try await AccessGate(database: database, global: global)
     if gate.policy.directory.isEnforced {
         let (state, _) = try await refusingWithExit { try await engine.load(id) }
         try await gate.authorize(command, on: state)

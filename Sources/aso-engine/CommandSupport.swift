@@ -124,14 +124,19 @@ extension GlobalOptions {
     /// The engine logs warnings and errors only: standard output and error carry the
     /// command's own result.
     func makeEngine(create: Bool = false, changesData: Bool = true) throws -> Engine {
+        try openEngine(create: create, changesData: changesData).engine
+    }
+
+    /// An engine, as ``makeEngine(create:changesData:)`` makes it, and the database it is over.
+    func openEngine(create: Bool = false, changesData: Bool = true) throws -> (engine: Engine, database: WorkflowDatabase) {
         let database = try openDatabase(create: create, changesData: changesData)
         var logger = Logger(label: "aso-engine")
         logger.logLevel = .warning
         if now != nil {
             let milliseconds = try nowMilliseconds()
-            return Engine(database: database, now: { milliseconds }, logger: logger)
+            return (Engine(database: database, now: { milliseconds }, logger: logger), database)
         }
-        return Engine(database: database, logger: logger)
+        return (Engine(database: database, logger: logger), database)
     }
 }
 

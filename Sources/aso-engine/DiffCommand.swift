@@ -35,7 +35,7 @@ struct DiffCommand: AsyncParsableCommand {
         if let engine {
             guard let calendar = target.makeCalendar() else { throw fail("The calendar '\(target.calendar)' is not known.") }
             let today = engine.today(in: calendar)
-            for summary in try await engine.database.cases(process: target.id, includeClosed: false) {
+            for summary in try await engine.store.cases(process: target.id, includeClosed: false) {
                 let (state, current) = try await refusingWithExit { try await engine.load(summary.id) }
                 runningVersions[current.contentHash] = current
                 impacts.append(MigrationImpact(of: state, following: current, to: target, today: today, calendar: calendar))

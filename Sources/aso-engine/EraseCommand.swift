@@ -17,8 +17,8 @@ struct EraseCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
-        let engine = try global.makeEngine()
-        let gate = try await AccessGate(database: engine.database, global: global)
+        let (engine, database) = try global.openEngine()
+        let gate = try await AccessGate(database: database, global: global)
         if gate.policy.directory.isEnforced {
             let (state, _) = try await refusingWithExit { try await engine.load(caseStream(caseID)) }
             try await gate.authorizeErasure(of: state)

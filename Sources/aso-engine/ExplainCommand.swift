@@ -16,8 +16,8 @@ struct ExplainCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
-        let engine = try global.makeEngine(changesData: false)
-        let reader = try await AccessGate.read(caseStream(caseID), for: "explain", database: engine.database, global: global)
+        let (engine, database) = try global.openEngine(changesData: false)
+        let reader = try await AccessGate.read(caseStream(caseID), for: "explain", database: database, global: global)
         let (schedule, state) = try await refusingWithExit {
             let schedule = try await engine.explain(task: task, of: caseStream(caseID))
             return (schedule, try await engine.load(caseStream(caseID)).0)
@@ -26,7 +26,7 @@ struct ExplainCommand: AsyncParsableCommand {
         let definition = try await engine.definition(hash: state.definition)
         let rule = definition.task(task)?.task
         let anchors = [rule?.earliest, rule?.due].compactMap { $0?.referencedFields }.reduce(into: Set<String>()) { $0.formUnion($1) }
-        try await engine.database.recordAccess(
+        try await database.recordAccess(
             case: state.id, purpose: "explain", fields: anchors.filter { state.fields[$0] != nil }, by: reader.actor,
             underOverride: reader.override)
         let open = state.openTask(task)

@@ -49,8 +49,8 @@ struct OpenCommand: AsyncParsableCommand {
             StreamID(try Identifier.validated(caseID ?? UUID().uuidString.lowercased(), as: "case id"))
         }
         let definition = try ProcessArgument.definition(process, options: processOptions)
-        let engine = try global.makeEngine(create: true)
-        let gate = try await AccessGate(database: engine.database, global: global)
+        let (engine, database) = try global.openEngine(create: true)
+        let gate = try await AccessGate(database: database, global: global)
         try gate.authorizeOpening()
         let outcome = try await refusingWithExit {
             do {

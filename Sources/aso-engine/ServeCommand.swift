@@ -71,7 +71,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let logger = Logger(label: "aso-engine.serve")
         let catalog = try processOptions.loadCatalog()
-        let engine = try global.makeEngine(create: true)
+        let (engine, database) = try global.openEngine(create: true)
         let clock = try global.clock()
         var configuration = APIServer.Configuration()
         configuration.host = host
@@ -90,11 +90,11 @@ struct ServeCommand: AsyncParsableCommand {
         if daemon {
             let name = "serve-\(ProcessInfo.processInfo.processIdentifier)"
             let reminders = ReminderDaemon(
-                database: engine.database, sinks: try DaemonCommand.sinks(sink, environment: [], timeout: 30), id: name, now: clock,
+                database: database, sinks: try DaemonCommand.sinks(sink, environment: [], timeout: 30), id: name, now: clock,
                 logger: Logger(label: "aso-engine.daemon"))
             configuration.services.append(DaemonService(daemon: reminders))
         }
-        let server = APIServer(database: engine.database, engine: engine, catalog: catalog, configuration: configuration, now: clock, logger: logger)
+        let server = APIServer(database: database, engine: engine, catalog: catalog, configuration: configuration, now: clock, logger: logger)
         let scheme = tlsCertificate == nil ? "http" : "https"
         try await server.run { port in
             // The first line of standard output: scripts and tests read the port from it.

@@ -17,8 +17,8 @@ struct ShowCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
-        let engine = try global.makeEngine(changesData: false)
-        let reader = try await AccessGate.read(caseStream(caseID), for: "show", database: engine.database, global: global)
+        let (engine, database) = try global.openEngine(changesData: false)
+        let reader = try await AccessGate.read(caseStream(caseID), for: "show", database: database, global: global)
         // The read is recorded (who, when, why, which fields, under which override) before anything is printed.
         let (state, definition) = try await refusingWithExit {
             try await engine.read(caseStream(caseID), purpose: purpose, by: reader.actor, underOverride: reader.override)

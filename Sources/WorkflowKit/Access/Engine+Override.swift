@@ -9,7 +9,7 @@ extension Engine {
         _ id: StreamID, purpose: String, by actor: Acting, underOverride override: AccessOverride?
     ) async throws -> (CaseState, ProcessDefinition) {
         let (state, definition) = try await load(id)
-        try await database.recordAccess(case: id, purpose: purpose, fields: state.fields.keys, by: actor, underOverride: override)
+        try await store.recordAccess(case: id, purpose: purpose, fields: state.fields.keys, by: actor, underOverride: override)
         return (state, definition)
     }
 }

@@ -34,31 +34,41 @@ public struct CaseOutcome: Sendable {
 ///
 /// The rules live in ``CaseDecider`` (pure); the engine adds only I/O and time.
 public actor Engine {
-    /// The database the engine reads cases from and appends their events to.
-    public nonisolated let database: WorkflowDatabase
+    /// Where the engine reads cases from and appends their events to.
+    public nonisolated let store: any CaseStore
     private let calendars: CalendarRegistry
     private let now: @Sendable () -> Int64
     private let logger: Logger
     private var definitions: [String: ProcessDefinition] = [:]
 
-    /// An engine over `database`. Several engines, in one process or several, may work
-    /// on one database: the expected version of each append keeps them consistent.
+    /// An engine over `store`. Several engines, in one process or several, may work
+    /// on one store: the expected version of each append keeps them consistent.
     ///
     /// - Parameters:
-    ///   - database: Where the cases' events, definitions and projections are kept.
+    ///   - store: Where the cases' events, definitions and projections are kept: a
+    ///     ``WorkflowDatabase`` (SQLite), or the `WorkflowPostgres` product's store.
     ///   - calendars: The business calendars that processes name; a process whose
     ///     calendar is missing here cannot be opened or run.
     ///   - now: The current time in milliseconds since 1970 (inject a fixed or simulated clock in tests).
     ///   - logger: Receives debug lines for updated cases and retried conflicts.
     public init(
+        store: any CaseStore, calendars: CalendarRegistry = .standard,
+        now: @escaping @Sendable () -> Int64 = { Int64((Date().timeIntervalSince1970 * 1000).rounded()) },
+        logger: Logger = Logger(label: "workflowkit.engine")
+    ) {
+        self.store = store
+        self.calendars = calendars
+        self.now = now
+        self.logger = logger
+    }
+
+    /// An engine over the SQLite `database` (see ``init(store:calendars:now:logger:)``).
+    public init(
         database: WorkflowDatabase, calendars: CalendarRegistry = .standard,
         now: @escaping @Sendable () -> Int64 = { Int64((Date().timeIntervalSince1970 * 1000).rounded()) },
         logger: Logger = Logger(label: "workflowkit.engine")
     ) {
-        self.database = database
-        self.calendars = calendars
-        self.now = now
-        self.logger = logger
+        self.init(store: database, calendars: calendars, now: now, logger: logger)
     }
 
     /// Opens a case of `definition`, pinned to its content hash; the definition is
@@ -101,7 +111,7 @@ public actor Engine {
         let hash = definition.contentHash
         if definitions[hash] == nil {
             // Stored once per engine: the database keeps the first copy of each version anyway.
-            try await database.store(definition)
+            try await store.store(definition)
             definitions[hash] = definition
         }
         return try await append(
@@ -186,7 +196,7 @@ public actor Engine {
             // Stored only once the migration is allowed, so that a refused one leaves no trace.
             var personal = definition.personalFields
             if case .migrate(let target) = command {
-                try await database.store(target)
+                try await store.store(target)
                 personal.formUnion(target.personalFields)
             }
             do {
@@ -207,7 +217,7 @@ public actor Engine {
     ///
     /// - Throws: ``EventStoreError`` with code `.commandReused` when the id was used for another case.
     private func applied(_ commandID: String, on id: StreamID) async throws -> CaseOutcome? {
-        guard let applied = try await database.appliedCommand(commandID) else { return nil }
+        guard let applied = try await store.appliedCommand(commandID) else { return nil }
         guard applied.stream == id else {
             throw EventStoreError(
                 .commandReused,
@@ -273,7 +283,7 @@ public actor Engine {
     /// personal fields of each).
     private func otherVersions(of state: CaseState) async throws -> [ProcessDefinition] {
         var versions: [ProcessDefinition] = []
-        for hash in try await database.definitionHashes(process: state.process) where hash != state.definition {
+        for hash in try await store.definitionHashes(process: state.process) where hash != state.definition {
             versions.append(try await definition(hash: hash))
         }
         return versions
@@ -288,22 +298,22 @@ public actor Engine {
         var state = states[id] ?? CaseState(id: id)
         // A case this engine folds for the first time most likely holds sealed values:
         // its key is read beside its events, not after them (a read of its own either way).
-        let database = database
+        let store = store
         let cold = state.version == 0
         // Only a cold load starts the read (a child task costs more than a warm load's work).
         let prefetch: Task<SymmetricKey?, any Error>? =
-            cold ? Task.detached(priority: Task.currentPriority) { try await database.caseKey(for: id) } : nil
+            cold ? Task.detached(priority: Task.currentPriority) { try await store.caseKey(for: id) } : nil
         defer { prefetch?.cancel() }
         var caseKey: SymmetricKey??
         var sealedWithoutKey = false
-        let events = try await database.events.events(of: id, fromVersion: state.version + 1)
+        let events = try await store.eventLog.events(of: id, fromVersion: state.version + 1)
         // By index: each event is read in place (a for-in loop copies every event out of the array).
         for index in events.indices {
             if var caseEvent = try CaseEvent(events[index]) {
                 if PersonalDataSealer.isSealed(caseEvent) {
                     // Erased: no key, and the personal values read as absent.
                     if caseKey == nil {
-                        if let prefetch { caseKey = .some(try await prefetch.value) } else { caseKey = .some(try await database.caseKey(for: id)) }
+                        if let prefetch { caseKey = .some(try await prefetch.value) } else { caseKey = .some(try await store.caseKey(for: id)) }
                     }
                     if case .some(.none) = caseKey { sealedWithoutKey = true }
                     caseEvent = try PersonalDataSealer.unseal(caseEvent, caseID: id, key: caseKey ?? nil)
@@ -336,7 +346,7 @@ public actor Engine {
         _ id: StreamID, purpose: String, by actor: Acting
     ) async throws -> (CaseState, ProcessDefinition) {
         let (state, definition) = try await load(id)
-        try await database.recordAccess(case: id, purpose: purpose, fields: state.fields.keys, by: actor)
+        try await store.recordAccess(case: id, purpose: purpose, fields: state.fields.keys, by: actor)
         return (state, definition)
     }
 
@@ -375,7 +385,7 @@ public actor Engine {
     ///   stored under `hash`.
     public func definition(hash: String) async throws -> ProcessDefinition {
         if let cached = definitions[hash] { return cached }
-        guard let stored = try await database.definition(hash: hash) else {
+        guard let stored = try await store.definition(hash: hash) else {
             throw CommandRefused(.unknownProcess, "The definition '\(hash)' is not stored in this database.")
         }
         definitions[hash] = stored
@@ -404,19 +414,19 @@ public actor Engine {
             commandID: commandID)
         let sealer = PersonalDataSealer(personal: personal)
         var stored = events
-        var keyChange: WorkflowDatabase.CaseKeyChange?
+        var keyChange: CaseKeyChange?
         if events.contains(where: { if case .caseErased = $0 { true } else { false } }) {
             // Crypto-shredding: the key goes in the erasure's own transaction.
             keyChange = .shred
         } else if events.contains(where: sealer.needsKey) {
             // A case gets its key with its first personal value. The decider refuses an
             // erased case, and the expected version guards against an erasure since.
-            let existing = try await database.caseKey(for: state.id)
+            let existing = try await store.caseKey(for: state.id)
             let key = existing ?? SymmetricKey(size: .bits256)
             stored = try events.map { try sealer.seal($0, caseID: state.id, key: key) }
             if existing == nil { keyChange = .create(key) }
         }
-        let result = try await database.append(
+        let result = try await store.appendCaseEvents(
             stored, encoded: try stored.map { try $0.newEvent() }, to: state.id, expected: expected, metadata: metadata,
             key: keyChange)
         if result.wasAlreadyApplied {

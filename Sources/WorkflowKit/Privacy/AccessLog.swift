@@ -88,24 +88,6 @@ public struct AccessLog: Sendable, Hashable {
 }
 
 extension WorkflowDatabase {
-    /// Records that `actor` read personal data of case `id` for `purpose`: appends a
-    /// ``PersonalDataRead`` to the case's stream. Call it for every read by a person
-    /// (showing a case, its history, an agenda); the engine's own loads for commands
-    /// are processing, not reads, and are not recorded.
-    ///
-    /// - Parameters:
-    ///   - id: The case that was read.
-    ///   - purpose: Why, recorded as given; never personal data.
-    ///   - fields: The ids of the fields whose values were read.
-    ///   - actor: Who read it.
-    /// - Throws: ``CommandRefused`` with `.unknownCase` when there is no such case.
-    @discardableResult
-    public func recordAccess(
-        case id: StreamID, purpose: String, fields: some Sequence<String> = [String](), by actor: Acting
-    ) async throws -> AppendResult {
-        try await recordAccess(case: id, purpose: purpose, fields: fields, by: actor, underOverride: nil)
-    }
-
     /// Records a read, as ``recordAccess(case:purpose:fields:by:)`` does, made under
     /// `override` when the reader sees the case only through one (see
     /// ``AccessPolicy/readingUnderOverride(_:actor:)``): the access log marks it with the
@@ -118,24 +100,15 @@ extension WorkflowDatabase {
         case id: StreamID, purpose: String, fields: some Sequence<String> = [String](), by actor: Acting,
         underOverride override: AccessOverride?
     ) async throws -> AppendResult {
-        if let override, override.caseID != id {
-            throw CommandRefused(
-                .invalidValue,
-                "Override \(override.id) is for case \(Identifier.escaped(override.caseID.rawValue)), not \(Identifier.escaped(id.rawValue)).")
-        }
+        let record = try Self.accessRecord(case: id, purpose: purpose, fields: fields, underOverride: override)
         let exists = try await SQLiteEventStore.storage("reading case '\(id)'") {
             try await events.pool.read { db in
                 try Bool.fetchOne(db, sql: "SELECT 1 FROM cases WHERE case_id = ?", arguments: [id.rawValue]) ?? false
             }
         }
         guard exists else { throw CommandRefused(.unknownCase, "Case '\(id)' does not exist.") }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let read = PersonalDataRead(
-            purpose: purpose, fields: Array(Set(fields)),
-            override: override.map { PersonalDataRead.Override(id: $0.id, reason: $0.reason, basis: $0.basis) })
         return try await events.append(
-            [NewEvent(type: PersonalDataRead.typeName, payload: try encoder.encode(read))], to: id, expected: .any,
+            [record], to: id, expected: .any,
             metadata: EventMetadata(actor: actor.id, organisation: actor.organisation, role: actor.role))
     }
 

@@ -162,7 +162,7 @@ extension Engine {
             }
             if included {
                 // Whoever produces the copies reads the client's data too: an access-log read.
-                try await database.recordAccess(
+                try await store.recordAccess(
                     case: state.id, purpose: "document '\(found.id)'", fields: found.fields.filter { latest.fields[$0] != nil },
                     by: actor)
             }

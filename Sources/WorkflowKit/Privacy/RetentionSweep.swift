@@ -66,7 +66,7 @@ public struct RetentionSweep: Sendable {
     ///   (its period cannot be counted; the cases before it were decided); a storage error.
     public func run(dryRun: Bool = false, today: LocalDate? = nil, by actor: Acting) async throws -> [RetentionDecision] {
         var decisions: [RetentionDecision] = []
-        for summary in try await engine.database.cases(includeClosed: true) where summary.closedOn != nil {
+        for summary in try await engine.store.cases(process: nil, includeClosed: true) where summary.closedOn != nil {
             let pinned = try await engine.definition(hash: summary.definition)
             let rule = currentRules[summary.process] ?? pinned.retention
             let calendar = try engine.calendar(for: pinned)

@@ -1,5 +1,5 @@
 import Foundation
-import Crypto
+public import Crypto
 import GRDB
 public import Logging
 import Synchronization
@@ -7,9 +7,11 @@ import Synchronization
 /// One SQLite file holding everything: the event log, the definitions cases are
 /// pinned to, the projections (cases, open tasks) kept in step with the log, and the
 /// case keys (wrapped with a master key kept outside the file).
-public final class WorkflowDatabase: Sendable {
+public final class WorkflowDatabase: CaseStore {
     /// The event log.
     public let events: SQLiteEventStore
+    /// The event log, as the engine sees it.
+    public var eventLog: any EventStore { events }
     let reminders = ReminderProjection()
     /// The master key; a rotation swaps it (see `rotateMasterKey(to:)`).
     let masterKeys: MasterKeyLock
@@ -143,7 +145,7 @@ public final class WorkflowDatabase: Sendable {
     /// personal value, or it was erased).
     ///
     /// - Throws: ``PrivacyError`` when the master key cannot unwrap the stored key.
-    func caseKey(for id: StreamID) async throws -> SymmetricKey? {
+    public func caseKey(for id: StreamID) async throws -> SymmetricKey? {
         if let cached = caseKeyCache.withLock({ $0[id] }) { return cached }
         let masterKey = await masterKeys.acquire()  // a rotation waits until this key is unwrapped
         defer { masterKeys.release() }
@@ -173,19 +175,11 @@ public final class WorkflowDatabase: Sendable {
         return result
     }
 
-    /// What an engine's append does to its case's key, in the append's own transaction.
-    enum CaseKeyChange: Sendable {
-        /// The case gets `key` with these events (its first personal values).
-        case create(SymmetricKey)
-        /// The case's key is deleted with these events (its erasure): crypto-shredding.
-        case shred
-    }
-
     /// Appends case events, `stored` being each in the form the log keeps (sealed where
     /// the case seals) and `encoded` their payloads, with what `key` says happens to the
     /// case's key in the same transaction. The projections take the events as they are,
     /// without decoding their payloads again.
-    func append(
+    public func appendCaseEvents(
         _ stored: [CaseEvent], encoded: [NewEvent], to id: StreamID, expected: ExpectedVersion, metadata: EventMetadata,
         key: CaseKeyChange?
     ) async throws -> AppendResult {
@@ -389,6 +383,26 @@ public struct CaseSummary: Sendable, Hashable, Codable {
     /// The earliest due date among the case's open tasks.
     public var nextDue: LocalDate?
     public var openTasks: Int
+
+    public init(
+        id: StreamID, process: String, definition: String, state: String, responsibleWorker: String?, openedOn: LocalDate,
+        fastTrack: String?, closedOn: LocalDate?, closedReason: String?, erasedOn: LocalDate?, version: Int64, nextDue: LocalDate?,
+        openTasks: Int
+    ) {
+        self.id = id
+        self.process = process
+        self.definition = definition
+        self.state = state
+        self.responsibleWorker = responsibleWorker
+        self.openedOn = openedOn
+        self.fastTrack = fastTrack
+        self.closedOn = closedOn
+        self.closedReason = closedReason
+        self.erasedOn = erasedOn
+        self.version = version
+        self.nextDue = nextDue
+        self.openTasks = openTasks
+    }
 }
 
 /// One row of the open-tasks projection.
@@ -403,6 +417,21 @@ public struct OpenTaskSummary: Sendable, Hashable, Codable {
     public var suspended: Bool
     /// The id of the worker who claimed the task, while one has.
     public var claimedBy: String? = nil
+
+    public init(
+        caseID: StreamID, task: String, process: String, role: String, earliest: LocalDate?, due: LocalDate?, occurrence: Int,
+        suspended: Bool, claimedBy: String? = nil
+    ) {
+        self.caseID = caseID
+        self.task = task
+        self.process = process
+        self.role = role
+        self.earliest = earliest
+        self.due = due
+        self.occurrence = occurrence
+        self.suspended = suspended
+        self.claimedBy = claimedBy
+    }
 }
 
 /// Which open tasks to list.

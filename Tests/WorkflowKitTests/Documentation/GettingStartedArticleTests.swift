@@ -16,7 +16,7 @@ struct GettingStartedArticleTests {
         let processesPath = Self.repositoryRoot.appendingPathComponent("processes").path
         // DOCC-BEGIN open
         let database = try WorkflowDatabase(path: databasePath)
-        let engine = Engine(database: database)
+        let engine = Engine(store: database)
         // DOCC-END open
         // DOCC-BEGIN load
         let library = ProcessLoader().load(paths: [processesPath])

@@ -20,8 +20,8 @@ struct EngineReadmeExampleTests {
         guard let vat = library.definition(id: "vat-generic") else {
             fatalError(library.diagnostics.map(\.description).joined(separator: "\n"))
         }
-        let database = try WorkflowDatabase(path: databasePath)
-        let engine = Engine(database: database)  // `now:` injects the clock, e.g. a simulated one
+        let database = try WorkflowDatabase(path: databasePath)  // or PostgresCaseStore.open(url:masterKey:)
+        let engine = Engine(store: database)  // `now:` injects the clock, e.g. a simulated one
         let anna = Acting("worker:anna", organisation: "prison", role: "responsible-worker")
 
         let opened = try await engine.open(

@@ -1,0 +1,113 @@
+public import Crypto
+import Foundation
+
+/// What the engine needs from storage, whatever the backend: the event log its cases'
+/// streams are in, the definitions cases are pinned to, each case's key, and the cases
+/// and open-tasks projections kept in step with the log in each append's transaction.
+///
+/// ``WorkflowDatabase`` is the SQLite store; the `WorkflowPostgres` product has the
+/// PostgreSQL one. ``Engine`` and ``RetentionSweep`` depend on this protocol only.
+///
+/// A store keeps these promises (the engine conformance tests check them on every backend):
+/// - ``appendCaseEvents(_:encoded:to:expected:metadata:key:)`` commits the events, the
+///   change to the case's key, the projections and the reminder schedule in one
+///   transaction, or none of them;
+/// - a case key is stored only wrapped with a master key kept outside the database, and
+///   deleting it (``CaseKeyChange/shred``) leaves no copy the store can read back;
+/// - the projections answer from the committed log, never ahead of it or behind it.
+public protocol CaseStore: Sendable {
+    /// The event log the cases' streams are in.
+    var eventLog: any EventStore { get }
+
+    /// Stores a resolved definition under its content hash (once; storing it again does nothing).
+    func store(_ definition: ProcessDefinition) async throws
+
+    /// The definition stored under `hash`, exactly as it was stored; nil when none is.
+    func definition(hash: String) async throws -> ProcessDefinition?
+
+    /// The content hashes of every stored version of `process`, oldest first.
+    func definitionHashes(process: String) async throws -> [String]
+
+    /// The result of the append that carried `commandID`, or nil when none did.
+    func appliedCommand(_ commandID: String) async throws -> AppendResult?
+
+    /// The key of case `id`, unwrapped; nil when the case has none (it never held a
+    /// personal value, or it was erased).
+    ///
+    /// - Throws: ``PrivacyError`` when the master key cannot unwrap the stored key.
+    func caseKey(for id: StreamID) async throws -> SymmetricKey?
+
+    /// Appends case events and changes the case's key as `key` says, in one transaction
+    /// that also brings the projections and the reminder schedule up to date.
+    ///
+    /// - Parameters:
+    ///   - stored: The events in the form the log keeps them (personal values sealed),
+    ///     for the projections, which need not decode `encoded` again.
+    ///   - encoded: The same events, encoded for the log.
+    ///   - id: The case's stream.
+    ///   - expected: The version the stream must be at.
+    ///   - metadata: Stored with every event; its `commandID` makes the append idempotent.
+    ///   - key: What happens to the case's key in the same transaction, if anything.
+    /// - Throws: ``VersionConflict``, ``EventStoreError``, or ``PrivacyError`` when the
+    ///   master key changed since the store opened; nothing is written when it throws.
+    func appendCaseEvents(
+        _ stored: [CaseEvent], encoded: [NewEvent], to id: StreamID, expected: ExpectedVersion, metadata: EventMetadata,
+        key: CaseKeyChange?
+    ) async throws -> AppendResult
+
+    /// Records that `actor` read personal data of case `id` for `purpose` (a
+    /// ``PersonalDataRead`` in the case's stream), made under `override` when the reader
+    /// sees the case only through one.
+    ///
+    /// - Throws: ``CommandRefused`` with `.unknownCase` when there is no such case, and
+    ///   `.invalidValue` when `override` is for another case.
+    @discardableResult
+    func recordAccess(
+        case id: StreamID, purpose: String, fields: some Sequence<String>, by actor: Acting, underOverride override: AccessOverride?
+    ) async throws -> AppendResult
+
+    /// Cases from the projection, optionally only open ones or one process's, in the
+    /// order they were opened.
+    func cases(process: String?, includeClosed: Bool) async throws -> [CaseSummary]
+
+    /// Open tasks from the projection, filtered, earliest due first (tasks without a due date last).
+    func tasks(_ query: TaskQuery) async throws -> [OpenTaskSummary]
+}
+
+/// What an engine's append does to its case's key, in the append's own transaction.
+public enum CaseKeyChange: Sendable {
+    /// The case gets `key` with these events (its first personal values).
+    case create(SymmetricKey)
+    /// The case's key is deleted with these events (its erasure): crypto-shredding.
+    case shred
+}
+
+extension CaseStore {
+    /// Records a read by right (not under an override); see
+    /// ``recordAccess(case:purpose:fields:by:underOverride:)``.
+    @discardableResult
+    public func recordAccess(
+        case id: StreamID, purpose: String, fields: some Sequence<String> = [String](), by actor: Acting
+    ) async throws -> AppendResult {
+        try await recordAccess(case: id, purpose: purpose, fields: fields, by: actor, underOverride: nil)
+    }
+
+    /// The payload of a ``PersonalDataRead``, checked against the case it is recorded in.
+    ///
+    /// - Throws: ``CommandRefused`` with `.invalidValue` when `override` is for another case.
+    package static func accessRecord(
+        case id: StreamID, purpose: String, fields: some Sequence<String>, underOverride override: AccessOverride?
+    ) throws -> NewEvent {
+        if let override, override.caseID != id {
+            throw CommandRefused(
+                .invalidValue,
+                "Override \(override.id) is for case \(Identifier.escaped(override.caseID.rawValue)), not \(Identifier.escaped(id.rawValue)).")
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let read = PersonalDataRead(
+            purpose: purpose, fields: Array(Set(fields)),
+            override: override.map { PersonalDataRead.Override(id: $0.id, reason: $0.reason, basis: $0.basis) })
+        return NewEvent(type: PersonalDataRead.typeName, payload: try encoder.encode(read))
+    }
+}

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import Logging
 import PostgresNIO
@@ -10,6 +11,29 @@ struct PostgresAppendRequest: Sendable {
     var stream: StreamID
     var expected: ExpectedVersion
     var metadata: EventMetadata
+    /// Writes of this append alone (a case key stored or deleted) in its transaction.
+    var alongside: PostgresExtraWrite? = nil
+}
+
+/// Writes one caller makes in its append's transaction: `check` runs after the head is
+/// locked and before the events are inserted (its error refuses that append alone, having
+/// written nothing); `write` runs once they are inserted, and only then (its error fails
+/// the whole transaction: the events are in it).
+struct PostgresExtraWrite: Sendable {
+    var check: @Sendable (_ connection: PostgresConnection, _ logger: Logger) async throws -> Void = { _, _ in }
+    var write: @Sendable (_ events: [RecordedEvent], _ connection: PostgresConnection, _ logger: Logger) async throws -> Void
+}
+
+/// What every append does in its transaction once its events are inserted: the
+/// projections kept in step with the log (see ``PostgresCaseStore``).
+protocol PostgresTransactionHook: Sendable {
+    func apply(_ events: [RecordedEvent], on connection: PostgresConnection, logger: Logger) async throws
+}
+
+/// An extra write or a hook failed after the append's events were inserted: the
+/// transaction cannot commit, whatever the appends of its group.
+struct FailedAfterInsert: Error {
+    var underlying: any Error
 }
 
 /// Commits appends to the PostgreSQL log, batching the appends that arrive while a
@@ -52,6 +76,8 @@ final class PostgresAppender: Sendable {
     private let maximumGroupSize: Int
     private let now: @Sendable () -> Int64
     private let beforeCommit: (@Sendable ([AppendResult]) async -> Void)?
+    private let hook: Mutex<(any PostgresTransactionHook)?> = Mutex(nil)
+    private let chainKey: Mutex<SymmetricKey?> = Mutex(nil)
     private let deadline: Duration
     private let logger: Logger
     private let state = Mutex(State())
@@ -67,6 +93,18 @@ final class PostgresAppender: Sendable {
         self.now = now
         self.beforeCommit = beforeCommit
         self.logger = logger
+    }
+
+    /// Sets what every append does in its transaction after its events are inserted.
+    func setHook(_ hook: (any PostgresTransactionHook)?) {
+        self.hook.withLock { $0 = hook }
+    }
+
+    /// Sets the key that authenticates each appended event (its `mac`, see
+    /// ``EventHasher/authentication(of:key:)``); without one, a log whose head is
+    /// authenticated refuses appends.
+    func setChainKey(_ key: SymmetricKey?) {
+        chainKey.withLock { $0 = key }
     }
 
     var statistics: CommitStatistics {
@@ -130,6 +168,8 @@ final class PostgresAppender: Sendable {
     private struct Head {
         var position: Int64
         var hash: Data
+        /// The key that authenticates the next events, when the log is authenticated.
+        var key: SymmetricKey?
     }
 
     /// Commits, or gives up after ``deadline``: a transaction whose connection hangs
@@ -181,12 +221,13 @@ final class PostgresAppender: Sendable {
                         throw EventStoreError(.tampered, "The PostgreSQL event log's head row is missing: the log was changed outside the engine.")
                     }
                     let (position, hash, authenticated) = try headRow.decode((Int64, Data, Bool).self)
-                    if authenticated {
+                    let key = chainKey.withLock { $0 }
+                    if authenticated && key == nil {
                         throw EventStoreError(
                             .unauthenticated,
-                            "This event log authenticates its events with a key kept under the master key; the PostgreSQL store cannot append to it yet.")
+                            "This event log authenticates its events with a key kept under the master key: open it with the master key (as PostgresCaseStore does) to append.")
                     }
-                    var head = Head(position: position, hash: hash)
+                    var head = Head(position: position, hash: hash, key: key)
                     if requests.count == 1 {
                         // Alone in its transaction: the head moves (and the listeners are
                         // told) in the insert's own statement, one round trip fewer.
@@ -200,7 +241,7 @@ final class PostgresAppender: Sendable {
                         for request in requests {
                             do {
                                 outcomes.append(.success(try await append(request, at: times, head: &head, on: connection)))
-                            } catch let refused where refused is VersionConflict || refused is EventStoreError {
+                            } catch let refused where refused is VersionConflict || refused is EventStoreError || refused is PrivacyError {
                                 outcomes.append(.failure(refused))
                             }
                         }
@@ -209,7 +250,8 @@ final class PostgresAppender: Sendable {
                         try await connection.run(
                             """
                             WITH moved AS (
-                                UPDATE \(unescaped: schema.head) SET position = \(head.position), hash = \(head.hash) RETURNING position)
+                                UPDATE \(unescaped: schema.head) SET position = \(head.position), hash = \(head.hash),
+                                authenticated = \(head.key != nil) RETURNING position)
                             SELECT pg_notify(\(schema.channel), position::text) FROM moved
                             """, logger: logger)
                     }
@@ -274,10 +316,13 @@ final class PostgresAppender: Sendable {
             if let earlier = try earlierResult(of: request, checked) { return earlier }
             base = checked.4
         }
+        try await request.alongside?.check(connection, logger)
         let before = head
         let count = request.events.count
+        var recorded: [RecordedEvent] = []
+        recorded.reserveCapacity(count)
         var positions: [Int64] = [], versions: [Int64] = [], ids: [UUID] = [], types: [String] = []
-        var schemaVersions: [Int32] = [], payloads: [ByteBuffer] = [], hashes: [ByteBuffer] = []
+        var schemaVersions: [Int32] = [], payloads: [ByteBuffer] = [], hashes: [ByteBuffer] = [], macs: [ByteBuffer] = []
         positions.reserveCapacity(count)
         var version = base
         let firstPosition = head.position + 1
@@ -290,6 +335,15 @@ final class PostgresAppender: Sendable {
                 recordedAt: times.recordedAt, hash: Data(), writtenAt: times.writtenAt)
             let hash = EventHasher.hash(of: stored, previous: head.hash)
             head.hash = hash
+            recorded.append(stored)
+            recorded[recorded.count - 1].hash = hash
+            if let key = head.key {
+                let mac = EventHasher.authentication(of: hash, key: key)
+                recorded[recorded.count - 1].authentication = mac
+                macs.append(ByteBuffer(bytes: mac))
+            } else {
+                macs.append(ByteBuffer())
+            }
             positions.append(head.position)
             versions.append(version)
             ids.append(event.id)
@@ -314,10 +368,11 @@ final class PostgresAppender: Sendable {
                 INSERT INTO \(unescaped: schema.events) (\(unescaped: PostgresEventLogSchema.columns))
                 SELECT e.position, \(stream), e.version, e.event_id, e.type, e.schema_version, e.payload,
                        \(metadata.actor), \(metadata.organisation), \(metadata.role), \(metadata.correlationID),
-                       \(metadata.causationID), \(metadata.commandID)::text, \(times.recordedAt), e.hash, \(times.writtenAt), NULL::bytea
+                       \(metadata.causationID), \(metadata.commandID)::text, \(times.recordedAt), e.hash, \(times.writtenAt),
+                       NULLIF(e.mac, ''::bytea)
                 FROM unnest(\(positions)::bigint[], \(versions)::bigint[], \(ids)::uuid[], \(types)::text[],
-                            \(schemaVersions)::integer[], \(payloads)::bytea[], \(hashes)::bytea[])
-                     AS e(position, version, event_id, type, schema_version, payload, hash)
+                            \(schemaVersions)::integer[], \(payloads)::bytea[], \(hashes)::bytea[], \(macs)::bytea[])
+                     AS e(position, version, event_id, type, schema_version, payload, hash, mac)
                 WHERE EXISTS (SELECT 1 FROM go)
                 RETURNING 1
             ), command AS (
@@ -326,7 +381,7 @@ final class PostgresAppender: Sendable {
                 WHERE \(metadata.commandID)::text IS NOT NULL AND EXISTS (SELECT 1 FROM go)
                 RETURNING 1
             ), moved AS (
-                UPDATE \(unescaped: schema.head) SET position = \(headPosition), hash = \(headHash)
+                UPDATE \(unescaped: schema.head) SET position = \(headPosition), hash = \(headHash), authenticated = \(head.key != nil)
                 WHERE \(movingHead)::boolean AND EXISTS (SELECT 1 FROM go)
                 RETURNING position
             ), notified AS (
@@ -354,6 +409,12 @@ final class PostgresAppender: Sendable {
             throw EventStoreError(
                 .storage, "The append to stream '\(request.stream)' wrote \(inserted) of its \(count) events; the transaction is rolled back.")
         }
+        do {
+            try await hook.withLock({ $0 })?.apply(recorded, on: connection, logger: logger)
+            try await request.alongside?.write(recorded, connection, logger)
+        } catch {
+            throw FailedAfterInsert(underlying: error)
+        }
         return AppendResult(stream: request.stream, firstPosition: firstPosition, lastPosition: headPosition, version: version)
     }
 
@@ -376,7 +437,16 @@ final class PostgresAppender: Sendable {
 
     /// Turns a failure inside one append into the error its caller sees.
     private func describe(_ error: any Error, for request: PostgresAppendRequest) -> any Error {
-        if error is VersionConflict || error is EventStoreError { return error }
+        if let failed = error as? FailedAfterInsert {
+            if failed.underlying is PrivacyError || failed.underlying is EventStoreError || failed.underlying is CommandRefused {
+                return failed.underlying
+            }
+            return EventStoreError(
+                .storage,
+                "The append to stream '\(request.stream)' failed while updating what is kept beside the log\(Self.cause(of: failed.underlying)); nothing of it was written.",
+                underlying: failed.underlying)
+        }
+        if error is VersionConflict || error is EventStoreError || error is PrivacyError { return error }
         if let server = (error as? PSQLError)?.serverInfo, server[.sqlState] == "23505" {
             if server[.constraintName]?.contains("event_id") == true {
                 return EventStoreError(
@@ -390,6 +460,7 @@ final class PostgresAppender: Sendable {
 
     /// Whether the connection to the server was lost (the transaction's fate is then the server's).
     static func isConnectionLoss(_ error: any Error) -> Bool {
+        if let failed = error as? FailedAfterInsert { return isConnectionLoss(failed.underlying) }
         guard let error = error as? PSQLError else { return false }
         switch error.code {
         case .serverClosedConnection, .connectionError, .uncleanShutdown, .clientClosedConnection, .poolClosed:
@@ -403,6 +474,7 @@ final class PostgresAppender: Sendable {
     /// What failed on the server: ": another append held the log head for longer than
     /// lock_timeout" (empty when nothing more is known).
     static func cause(of error: any Error) -> String {
+        if let failed = error as? FailedAfterInsert { return cause(of: failed.underlying) }
         guard let error = error as? PSQLError else { return "" }
         if let server = error.serverInfo {
             let state = server[.sqlState] ?? ""

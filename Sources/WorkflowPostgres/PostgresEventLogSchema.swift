@@ -113,6 +113,11 @@ struct PostgresEventLogSchema: Sendable {
     /// Creates the schema and applies the migrations not yet applied. Several processes
     /// opening a new log at once take turns on an advisory lock, so each step runs once.
     func migrate(_ connection: PostgresConnection, logger: Logger) async throws {
+        try await migrate(connection, steps: steps, logger: logger)
+    }
+
+    /// Applies those of `steps` not yet applied (the log's own, or what a store keeps beside it).
+    func migrate(_ connection: PostgresConnection, steps: [(id: String, sql: [String])], logger: Logger) async throws {
         try await connection.withTransaction(logger: logger) { connection in
             // Waiting for another process's migration is fine, however long a busy server takes.
             try await connection.run("SET LOCAL lock_timeout = '120s'", logger: logger)

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 public import Logging
 import PostgresNIO
@@ -180,6 +181,31 @@ public final class PostgresEventStore: EventStore {
         return result
     }
 
+    /// Appends, as ``append(_:to:expected:metadata:)`` does, and makes `alongside`'s
+    /// writes in the same transaction (only when the events are written).
+    func append(
+        _ events: [NewEvent], to stream: StreamID, expected: ExpectedVersion, metadata: EventMetadata,
+        alongside: PostgresExtraWrite?
+    ) async throws -> AppendResult {
+        try EventStoreError.checkAppend(events, to: stream)
+        let result = try await appender.submit(
+            PostgresAppendRequest(events: events, stream: stream, expected: expected, metadata: metadata, alongside: alongside))
+        if !result.wasAlreadyApplied { signal.fire() }
+        return result
+    }
+
+    /// Sets what every append does in its transaction once its events are inserted (the
+    /// projections a ``PostgresCaseStore`` keeps).
+    func setTransactionHook(_ hook: (any PostgresTransactionHook)?) {
+        appender.setHook(hook)
+    }
+
+    /// Sets the key that authenticates every appended event (a ``PostgresCaseStore``'s
+    /// chain key, kept wrapped with the master key).
+    func setChainKey(_ key: SymmetricKey?) {
+        appender.setChainKey(key)
+    }
+
     public func version(of stream: StreamID) async throws -> Int64 {
         try await single("reading the version of stream '\(stream)'", as: Int64.self) {
             "SELECT COALESCE(MAX(version), 0) FROM \(unescaped: schema.events) WHERE stream = \(stream.rawValue)"
@@ -264,10 +290,16 @@ public final class PostgresEventStore: EventStore {
     /// a head an earlier check recorded (events removed from the end are found this way).
     /// Also checks that the head row agrees with the last event.
     public func verify(expecting expected: LogAnchor?) async throws -> VerificationReport {
+        try await verify(chainKey: nil, expecting: expected)
+    }
+
+    /// Walks the log as ``verify(expecting:)`` does and, given the chain key, checks each
+    /// event's authentication too.
+    func verify(chainKey: SymmetricKey?, expecting expected: LogAnchor?) async throws -> VerificationReport {
         let missing = try await storage("checking the triggers") {
             try await client.withConnection { try await schema.missingTriggers($0, logger: logger) }
         }
-        var walk = ChainWalk(chainKey: nil, expected: expected)
+        var walk = ChainWalk(chainKey: chainKey, expected: expected)
         var last: RecordedEvent?
         for try await event in EventPages(after: 0, pageSize: 2048, cursor: \.position, fetch: logFetcher(upcast: false)) {
             if let broken = walk.check(event) { return broken }
@@ -392,7 +424,7 @@ public final class PostgresEventStore: EventStore {
     }
 
     @discardableResult
-    private static func storage<T>(_ what: String, _ body: () async throws -> T) async throws -> T {
+    static func storage<T>(_ what: String, _ body: () async throws -> T) async throws -> T {
         do {
             return try await body()
         } catch let error as EventStoreError {

@@ -1,5 +1,5 @@
-import Crypto
-import Foundation
+package import Crypto
+package import Foundation
 import GRDB
 
 /// The `case_keys` table: one random key per case, stored only wrapped (AES-GCM
@@ -11,7 +11,7 @@ import GRDB
 /// behind. Erasing a case deletes its row the same way, in the transaction that appends
 /// `CaseErased` (``delete(_:)``), so that the erasure and its record commit together.
 /// The event log itself knows nothing of keys.
-enum CaseKeys {
+package enum CaseKeys {
     static let migrationID = "2026-11-25-case-keys-v1"
 
     /// A new case key for an append, and the master key that wrapped it.
@@ -69,7 +69,7 @@ enum CaseKeys {
     }
 
     /// A case key sealed with the master key, bound to the case id.
-    static func wrap(_ caseKey: SymmetricKey, for caseID: StreamID, with master: SymmetricKey) throws -> Data {
+    package static func wrap(_ caseKey: SymmetricKey, for caseID: StreamID, with master: SymmetricKey) throws -> Data {
         let bytes = caseKey.withUnsafeBytes { Data($0) }
         guard let combined = try AES.GCM.seal(bytes, using: master, authenticating: Data(caseID.rawValue.utf8)).combined else {
             throw PrivacyError(.sealingFailed, "Cannot wrap the key of case '\(caseID)'.")
@@ -80,7 +80,7 @@ enum CaseKeys {
     /// The case key inside `wrapped`.
     ///
     /// - Throws: ``PrivacyError`` with code `.wrongMasterKey` when `master` did not wrap it.
-    static func unwrap(_ wrapped: Data, for caseID: StreamID, with master: SymmetricKey, origin: String) throws -> SymmetricKey {
+    package static func unwrap(_ wrapped: Data, for caseID: StreamID, with master: SymmetricKey, origin: String) throws -> SymmetricKey {
         do {
             let box = try AES.GCM.SealedBox(combined: wrapped)
             return SymmetricKey(data: try AES.GCM.open(box, using: master, authenticating: Data(caseID.rawValue.utf8)))

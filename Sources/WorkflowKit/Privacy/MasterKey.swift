@@ -1,5 +1,5 @@
 public import Foundation
-import Crypto
+package import Crypto
 
 #if canImport(Glibc)
     import Glibc
@@ -29,10 +29,10 @@ public enum MasterKeySource: Sendable {
 }
 
 /// The resolved master key (32 bytes) and where it came from.
-struct MasterKey: Sendable {
-    let key: SymmetricKey
+package struct MasterKey: Sendable {
+    package let key: SymmetricKey
     /// Where the key came from, for messages (a path or a variable name; never the key).
-    let origin: String
+    package let origin: String
     /// The path of a key file created just now, when one was.
     let createdFile: String?
 
@@ -44,6 +44,18 @@ struct MasterKey: Sendable {
     ///   when the database holds no case keys wrapped with another key).
     /// - Throws: ``PrivacyError`` when the key is missing or malformed.
     static func resolve(_ source: MasterKeySource, databasePath: String, mayCreate: Bool) throws -> MasterKey {
+        try resolve(source, at: databasePath, beside: databasePath, mayCreate: mayCreate)
+    }
+
+    /// Resolves `source` for a database on a server (`location`, for messages): no file
+    /// lies beside it, so the key must come from the caller or the environment.
+    ///
+    /// - Throws: ``PrivacyError`` when the key is missing or malformed.
+    package static func resolve(_ source: MasterKeySource, serverDatabase location: String) throws -> MasterKey {
+        try resolve(source, at: location, beside: nil, mayCreate: false)
+    }
+
+    private static func resolve(_ source: MasterKeySource, at databasePath: String, beside: String?, mayCreate: Bool) throws -> MasterKey {
         switch source {
         case .file(let path):
             return try read(file: path, origin: "the key file '\(path)'")
@@ -57,7 +69,12 @@ struct MasterKey: Sendable {
                 let origin = MasterKeySource.keyVariable
                 return MasterKey(key: try decode(text, origin: origin), origin: origin, createdFile: nil)
             }
-            let path = MasterKeySource.defaultFile(besideDatabase: databasePath)
+            guard let beside else {
+                throw PrivacyError(
+                    .missingMasterKey,
+                    "The event log at '\(databasePath)' is kept on a database server, and no master key is configured for it: set \(MasterKeySource.fileVariable) or \(MasterKeySource.keyVariable).")
+            }
+            let path = MasterKeySource.defaultFile(besideDatabase: beside)
             if FileManager.default.fileExists(atPath: path) || isLink(path) {
                 return try read(file: path, origin: "the key file '\(path)'", followingLinks: false)
             }

@@ -1,0 +1,184 @@
+import Foundation
+import Testing
+import WorkflowKit
+import WorkflowKitTesting
+import WorkflowPostgres
+
+/// The engine on each case store: the same commands on SQLite and on PostgreSQL give
+/// the same cases, open tasks and reminder schedule, seal the same personal values, and
+/// shred the same keys. What only PostgreSQL has (the master key it must be given, many
+/// engines on one server) is at the end.
+@Suite("Case stores: the engine on SQLite and PostgreSQL", .serialized, .enabled(if: !PostgresTestServer.isSkipped, "ASO_SKIP_POSTGRES=1"))
+struct CaseStoreConformanceTests {
+    static let masterKey = MasterKeySource.base64(Data(repeating: 7, count: 32).base64EncodedString())
+    let anna = Acting("worker:anna", organisation: "prison", role: "responsible-worker")
+    let chair = Acting("worker:chair", organisation: "community-sanctions-office", role: "chair")
+    let calendar = FinnishCalendar()
+
+    static func vatGeneric() throws -> ProcessDefinition {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let library = ProcessLoader().load(paths: [root.appendingPathComponent("processes/vat-generic.yaml").path])
+        return try #require(library.definition(id: "vat-generic"), "\(library.diagnostics)")
+    }
+
+    func at(_ date: String) -> Int64 {
+        Int64(calendar.instant(LocalDate(date)!, hour: 9, minute: 0).timeIntervalSince1970 * 1000)
+    }
+
+    /// What a store shows after the script: its projections and schedule as values.
+    struct Snapshot: Equatable {
+        var cases: [CaseSummary]
+        var tasks: [OpenTaskSummary]
+        var reminders: [Reminder]
+    }
+
+    /// Two cases through the same commands: one far along (consent, disclosure, claims,
+    /// a handover, a recorded read, a repeated command id), one closed and erased.
+    func script(_ engine: Engine, _ time: ManualTime) async throws {
+        let definition = try Self.vatGeneric()
+        func step(_ day: String, _ command: CaseCommand, on id: StreamID = "vat-1", by actor: Acting? = nil, commandID: String? = nil)
+            async throws -> CaseOutcome
+        {
+            time.set(milliseconds: at(day))
+            return try await engine.execute(command, on: id, by: actor ?? anna, commandID: commandID)
+        }
+        time.set(milliseconds: at("2026-06-01"))
+        try await engine.open(
+            definition, caseID: "vat-1", fields: ["releaseDate": .date(LocalDate("2026-12-23")!)], responsibleWorker: "worker:anna",
+            by: anna)
+        try await engine.open(
+            definition, caseID: "vat-2", fields: ["releaseDate": .date(LocalDate("2027-01-15")!)], responsibleWorker: "worker:anna",
+            by: anna)
+        _ = try await step("2026-06-10", .complete(task: "map-housing"))
+        _ = try await step("2026-06-10", .claim(task: "ask-consent"))
+        _ = try await step("2026-06-11", .record(values: ["housingWishes": .text("near the sea")]), commandID: "wishes-1")
+        let again = try await step("2026-06-11", .record(values: ["housingWishes": .text("near the sea")]), commandID: "wishes-1")
+        #expect(again.events.isEmpty && again.append.wasAlreadyApplied)
+        _ = try await step("2026-06-12", .giveConsent(parties: ["prison", "adult-social-work"]))
+        _ = try await step("2026-06-15", .disclose(party: "adult-social-work", purpose: "invitation"), by: chair)
+        _ = try await step("2026-06-15", .complete(task: "notify-chair"))
+        _ = try await step("2026-06-15", .claim(task: "contact-wellbeing-county"))
+        _ = try await step("2026-06-16", .handOver(to: "worker:ben"))
+        _ = try await engine.read("vat-1", purpose: "show", by: chair)
+        _ = try await step("2026-06-20", .close(reason: "moved away"), on: "vat-2")
+        _ = try await step("2026-06-21", .erase(reason: "asked by the client"), on: "vat-2")
+    }
+
+    @Test("the same commands give the same projections, schedule and sealed values on both")
+    func sameOutcome() async throws {
+        let directory = try TemporaryDirectory()
+        var snapshots: [Snapshot] = []
+
+        let sqlite = try WorkflowDatabase(path: directory.path("cases.sqlite"), masterKey: Self.masterKey)
+        let sqliteTime = ManualTime(milliseconds: at("2026-06-01"))
+        try await script(Engine(database: sqlite, now: sqliteTime.provider), sqliteTime)
+        snapshots.append(
+            Snapshot(cases: try await sqlite.cases(), tasks: try await sqlite.tasks(TaskQuery()), reminders: try await sqlite.pendingReminders()))
+
+        let postgres = try await PostgresCaseStore.open(url: try PostgresTestServer.url(for: directory), masterKey: Self.masterKey)
+        do {
+            let time = ManualTime(milliseconds: at("2026-06-01"))
+            let engine = Engine(store: postgres, now: time.provider)
+            try await script(engine, time)
+            let snapshot = Snapshot(
+                cases: try await postgres.cases(process: nil, includeClosed: true), tasks: try await postgres.tasks(TaskQuery()),
+                reminders: try await postgres.pendingReminders())
+            snapshots.append(snapshot)
+
+            // Personal values are sealed in the log; the engine reads them back.
+            let stored = try await postgres.events.events(of: "vat-1", fromVersion: 1)
+            #expect(!stored.contains { String(decoding: $0.payload, as: UTF8.self).contains("near the sea") })
+            #expect(try await engine.load("vat-1").0.fields["housingWishes"] == .text("near the sea"))
+            // The erased case's key is gone; its facts stay, its values read as absent.
+            #expect(try await postgres.caseKey(for: "vat-2") == nil)
+            #expect(try await postgres.caseKey(for: "vat-1") != nil)
+            #expect(try await Engine(store: postgres).load("vat-2").0.fields["releaseDate"] == nil)
+            // A recorded read moved the case's version on in the projection, as every event does.
+            #expect(snapshot.cases.first { $0.id == "vat-1" }?.version == (try await postgres.events.version(of: "vat-1")))
+            // Filters, as on SQLite.
+            #expect(try await postgres.tasks(TaskQuery(role: "chair")) == (try await sqlite.tasks(TaskQuery(role: "chair"))))
+            #expect(try await postgres.cases(process: "vat-generic", includeClosed: false).map(\.id) == ["vat-1"])
+            #expect(try await postgres.definitionHashes(process: "vat-generic") == [try Self.vatGeneric().contentHash])
+            #expect(try await postgres.appliedCommand("wishes-1")?.stream == "vat-1")
+
+            // A rebuild from the log gives the same rows.
+            #expect(try await postgres.rebuildProjections() == Int(try await postgres.events.lastPosition()))
+            let rebuilt = Snapshot(
+                cases: try await postgres.cases(process: nil, includeClosed: true), tasks: try await postgres.tasks(TaskQuery()),
+                reminders: try await postgres.pendingReminders())
+            #expect(rebuilt == snapshot)
+            #expect(try await postgres.events.verify().isIntact)
+            // Every event is authenticated with the chain key kept under the master key, as
+            // on SQLite; a store opened without the key can read the log but not append to it.
+            #expect(stored.allSatisfy { $0.authentication != nil })
+            #expect(try await postgres.verify().isIntact)
+            let plain = try await PostgresEventStore.open(url: try PostgresTestServer.url(for: directory))
+            let refused = await #expect(throws: EventStoreError.self) {
+                try await plain.append([try NewEvent(type: "Note", encoding: ["a": 1])], to: "vat-1", expected: .any)
+            }
+            await plain.close()
+            #expect(refused?.code == .unauthenticated)
+        } catch {
+            await postgres.close()
+            throw error
+        }
+        await postgres.close()
+
+        #expect(snapshots[0].cases.count == 2 && !snapshots[0].tasks.isEmpty && !snapshots[0].reminders.isEmpty)
+        #expect(snapshots[0].tasks.contains { $0.claimedBy == "worker:anna" } && snapshots[0].tasks.contains(where: \.suspended))
+        #expect(snapshots[0].cases == snapshots[1].cases)
+        #expect(snapshots[0].tasks == snapshots[1].tasks)
+        #expect(snapshots[0].reminders == snapshots[1].reminders)
+    }
+
+    @Test("PostgreSQL needs its master key named, and refuses the wrong one before writing anything")
+    func masterKey() async throws {
+        let directory = try TemporaryDirectory()
+        let url = try PostgresTestServer.url(for: directory)
+        let missing = await #expect(throws: PrivacyError.self) {
+            _ = try await PostgresCaseStore.open(url: url, masterKey: .automatic(environment: [:]))
+        }
+        #expect(missing?.code == .missingMasterKey)
+        #expect(missing?.message.contains(MasterKeySource.fileVariable) == true)
+
+        let store = try await PostgresCaseStore.open(url: url, masterKey: Self.masterKey)
+        let time = ManualTime(milliseconds: at("2026-06-01"))
+        try await Engine(store: store, now: time.provider).open(
+            try Self.vatGeneric(), caseID: "vat-1", fields: ["releaseDate": .date(LocalDate("2026-12-23")!)], by: anna)
+        await store.close()
+
+        let other = MasterKeySource.base64(Data(repeating: 9, count: 32).base64EncodedString())
+        let wrong = await #expect(throws: PrivacyError.self) { _ = try await PostgresCaseStore.open(url: url, masterKey: other) }
+        #expect(wrong?.code == .wrongMasterKey)
+    }
+
+    @Test("two engines on one PostgreSQL schema: concurrent commands on one case all apply, in one order")
+    func twoEngines() async throws {
+        let directory = try TemporaryDirectory()
+        let url = try PostgresTestServer.url(for: directory)
+        let first = try await PostgresCaseStore.open(url: url, masterKey: Self.masterKey)
+        let second = try await PostgresCaseStore.open(url: url, masterKey: Self.masterKey)
+        let time = ManualTime(milliseconds: at("2026-06-01"))
+        let engines = [Engine(store: first, now: time.provider), Engine(store: second, now: time.provider)]
+        try await engines[0].open(
+            try Self.vatGeneric(), caseID: "vat-1", fields: ["releaseDate": .date(LocalDate("2026-12-23")!)], by: anna)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for index in 0..<16 {
+                group.addTask {
+                    try await engines[index % 2].execute(
+                        .record(values: ["housingWishes": .text("wish \(index)")]), on: "vat-1", by: anna, commandID: "record-\(index)")
+                }
+            }
+            try await group.waitForAll()
+        }
+        let events = try await first.events.events(of: "vat-1", fromVersion: 1)
+        #expect(events.map(\.version) == Array(1...Int64(events.count)))
+        #expect(Set(events.compactMap(\.metadata.commandID)).count == 16)
+        let row = try await second.cases(process: nil, includeClosed: true).first
+        #expect(row?.version == Int64(events.count))
+        let folded = try await Engine(store: second).load("vat-1").0
+        #expect(folded.version == Int64(events.count))
+        await first.close()
+        await second.close()
+    }
+}

@@ -249,7 +249,7 @@ struct PostgresCaseProjection: PostgresTransactionHook {
     }
 
     /// Schedules `planned` in one statement, leaving out any delivered before.
-    private func insert(_ planned: [Reminder], on connection: PostgresConnection, logger: Logger) async throws {
+    func insert(_ planned: [Reminder], on connection: PostgresConnection, logger: Logger) async throws {
         guard !planned.isEmpty else { return }
         // Arrays cannot carry NULL through the client's encoding: an absent due date is
         // sent as '' and an absent rung as -1, and turned back into NULL here.
@@ -271,7 +271,7 @@ struct PostgresCaseProjection: PostgresTransactionHook {
     }
 
     /// The definition a case follows, decoded once per content hash, with its calendar.
-    private func definition(
+    func definition(
         of caseID: String, on connection: PostgresConnection, logger: Logger
     ) async throws -> (ProcessDefinition, any BusinessCalendar)? {
         let rows = try await connection.query(

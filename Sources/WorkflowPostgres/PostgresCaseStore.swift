@@ -20,14 +20,14 @@ public import WorkflowKit
 /// Any number of engines in any number of processes may share the schema: appends
 /// serialise on the log's head row, and the expected version of each keeps the cases
 /// consistent.
-public final class PostgresCaseStore: CaseStore {
+public final class PostgresCaseStore: ReminderQueue {
     /// The event log.
     public let events: PostgresEventStore
     public var eventLog: any EventStore { events }
     private let masterKey: MasterKey
     /// The key that authenticates every appended event, kept wrapped with the master key.
     private let chainKey: SymmetricKey
-    private let projection: PostgresCaseProjection
+    let projection: PostgresCaseProjection
     /// Unwrapped case keys, so that each is unwrapped once per process.
     private let caseKeyCache = Mutex<[StreamID: SymmetricKey]>([:])
 
@@ -255,8 +255,20 @@ public final class PostgresCaseStore: CaseStore {
     // MARK: Projections
 
     public func cases(process: String?, includeClosed: Bool) async throws -> [CaseSummary] {
+        try await summaries(process: process, includeClosed: includeClosed, caseID: nil)
+    }
+
+    public func caseSummary(_ id: StreamID) async throws -> CaseSummary? {
+        try await summaries(process: nil, includeClosed: true, caseID: id).first
+    }
+
+    private func summaries(process: String?, includeClosed: Bool, caseID: StreamID?) async throws -> [CaseSummary] {
         var bindings = PostgresBindings()
         var conditions: [String] = []
+        if let caseID {
+            bindings.append(caseID.rawValue)
+            conditions.append("c.case_id = $\(bindings.count)")
+        }
         if let process {
             bindings.append(process)
             conditions.append("c.process = $\(bindings.count)")
@@ -314,7 +326,7 @@ public final class PostgresCaseStore: CaseStore {
     }
 
     /// The pending reminders, optionally of one case, earliest first.
-    public func pendingReminders(caseID: StreamID? = nil) async throws -> [Reminder] {
+    public func pendingReminders(caseID: StreamID?) async throws -> [Reminder] {
         let reminders = projection.reminders
         let rows = try await rows("reading pending reminders") {
             if let caseID {
@@ -373,14 +385,14 @@ public final class PostgresCaseStore: CaseStore {
 
     // MARK: Helpers
 
-    private func rows(_ what: String, _ query: () -> PostgresQuery) async throws -> [PostgresRow] {
+    func rows(_ what: String, _ query: () -> PostgresQuery) async throws -> [PostgresRow] {
         let query = query()
         return try await PostgresEventStore.storage(what) {
             try await events.client.query(query, logger: logger).collect()
         }
     }
 
-    private func run(_ what: String, _ query: () -> PostgresQuery) async throws {
+    func run(_ what: String, _ query: () -> PostgresQuery) async throws {
         _ = try await rows(what, query)
     }
 }

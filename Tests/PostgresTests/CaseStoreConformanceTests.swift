@@ -181,4 +181,89 @@ struct CaseStoreConformanceTests {
         await first.close()
         await second.close()
     }
+
+    @Test("the daemon delivers the same reminders on both, and records each once")
+    func daemonOnBoth() async throws {
+        let directory = try TemporaryDirectory()
+        struct Outcome: Equatable {
+            var delivered: [String]
+            var pending: [Reminder]
+            var recorded: Int
+        }
+        func deliver(_ store: any ReminderQueue, _ time: ManualTime) async throws -> Outcome {
+            let sink = CollectingSink()
+            // Days on: what fell due meanwhile goes out late; what is still ahead stays.
+            time.set(milliseconds: at("2026-06-24"))
+            let daemon = ReminderDaemon(store: store, sinks: [sink], id: "d1", now: time.provider)
+            let delivered = try await daemon.tick()
+            #expect(try await daemon.tick().isEmpty)  // everything due went out, once
+            var recorded = 0
+            for id in ["vat-1", "vat-2"] as [StreamID] {
+                recorded += try await store.eventLog.events(of: id, fromVersion: 1).filter { $0.type == ReminderSent.typeName }.count
+            }
+            #expect(sink.deliveries.map(\.reminder.id) == delivered.map(\.reminder.id))
+            return Outcome(
+                delivered: delivered.map { "\($0.reminder.id) \($0.reminder.superseded) \($0.late)" },
+                pending: try await store.pendingReminders(), recorded: recorded)
+        }
+
+        let sqlite = try WorkflowDatabase(path: directory.path("cases.sqlite"), masterKey: Self.masterKey)
+        let sqliteTime = ManualTime(milliseconds: at("2026-06-01"))
+        try await script(Engine(database: sqlite, now: sqliteTime.provider), sqliteTime)
+        let expected = try await deliver(sqlite, sqliteTime)
+        #expect(!expected.delivered.isEmpty && expected.recorded == expected.delivered.count && !expected.pending.isEmpty)
+
+        let postgres = try await PostgresCaseStore.open(url: try PostgresTestServer.url(for: directory), masterKey: Self.masterKey)
+        do {
+            let time = ManualTime(milliseconds: at("2026-06-01"))
+            try await script(Engine(store: postgres, now: time.provider), time)
+            #expect(try await deliver(postgres, time) == expected)
+            // The projection took every ReminderSent in; a rebuild agrees with it.
+            let pending = try await postgres.pendingReminders()
+            try await postgres.rebuildProjections()
+            #expect(try await postgres.pendingReminders() == pending)
+        } catch {
+            await postgres.close()
+            throw error
+        }
+        await postgres.close()
+    }
+
+    @Test("three daemons with stores of their own share one PostgreSQL queue: every due reminder delivered and recorded once")
+    func threeDaemons() async throws {
+        let directory = try TemporaryDirectory()
+        let url = try PostgresTestServer.url(for: directory)
+        let setup = try await PostgresCaseStore.open(url: url, masterKey: Self.masterKey)
+        let time = ManualTime(milliseconds: at("2026-06-01"))
+        let engine = Engine(store: setup, now: time.provider)
+        let definition = try Self.vatGeneric()
+        for index in 0..<12 {
+            try await engine.open(
+                definition, caseID: StreamID(rawValue: "vat-\(index)"), fields: ["releaseDate": .date(LocalDate("2026-12-23")!)],
+                responsibleWorker: "worker:anna", by: anna)
+        }
+        let due = try await setup.pendingReminders().filter { $0.fireAt <= at("2026-11-30") }
+        #expect(due.count >= 24)
+        var stores: [PostgresCaseStore] = []
+        for _ in 0..<3 { stores.append(try await PostgresCaseStore.open(url: url, masterKey: Self.masterKey)) }
+        let sinks = [CollectingSink(), CollectingSink(), CollectingSink()]
+        time.set(milliseconds: at("2026-11-30"))
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for index in 0..<3 {
+                var daemon = ReminderDaemon(store: stores[index], sinks: [sinks[index]], id: "d\(index)", now: time.provider)
+                daemon.batchSize = 2  // many small claims, so that the three interleave
+                daemon.collapsesLateReminders = false
+                group.addTask { _ = try await daemon.tick() }
+            }
+            try await group.waitForAll()
+        }
+        let delivered = sinks.flatMap(\.deliveries).map(\.reminder.id)
+        #expect(delivered.count == Set(delivered).count, "a reminder went out twice while its claimant was alive")
+        #expect(Set(delivered) == Set(due.map(\.id)))
+        let recorded = try await setup.events.readAll(after: 0).collect().filter { $0.type == ReminderSent.typeName }
+        #expect(recorded.count == due.count)
+        #expect(try await setup.pendingReminders().allSatisfy { $0.fireAt > at("2026-11-30") })
+        for store in stores { await store.close() }
+        await setup.close()
+    }
 }

@@ -72,6 +72,9 @@ public protocol CaseStore: Sendable {
 
     /// Open tasks from the projection, filtered, earliest due first (tasks without a due date last).
     func tasks(_ query: TaskQuery) async throws -> [OpenTaskSummary]
+
+    /// Case `id`'s row of the cases projection; nil when there is no such case.
+    func caseSummary(_ id: StreamID) async throws -> CaseSummary?
 }
 
 /// What an engine's append does to its case's key, in the append's own transaction.

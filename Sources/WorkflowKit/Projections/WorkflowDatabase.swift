@@ -250,6 +250,14 @@ public final class WorkflowDatabase: CaseStore {
 
     /// Cases, optionally only open ones or one process's.
     public func cases(process: String? = nil, includeClosed: Bool = true) async throws -> [CaseSummary] {
+        try await summaries(process: process, includeClosed: includeClosed, caseID: nil)
+    }
+
+    public func caseSummary(_ id: StreamID) async throws -> CaseSummary? {
+        try await summaries(process: nil, includeClosed: true, caseID: id).first
+    }
+
+    private func summaries(process: String?, includeClosed: Bool, caseID: StreamID?) async throws -> [CaseSummary] {
         try await SQLiteEventStore.storage("reading cases") {
             try await events.pool.read { db in
                 var conditions: [String] = []
@@ -259,6 +267,10 @@ public final class WorkflowDatabase: CaseStore {
                     _ = arguments.append(contentsOf: [process])
                 }
                 if !includeClosed { conditions.append("c.closed_on IS NULL") }
+                if let caseID {
+                    conditions.append("c.case_id = ?")
+                    _ = arguments.append(contentsOf: [caseID.rawValue])
+                }
                 let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
                 let rows = try Row.fetchAll(
                     db,

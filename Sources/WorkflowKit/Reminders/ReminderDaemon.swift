@@ -12,7 +12,8 @@ public import Logging
 /// task's rung gets its latest missed reminder once, not every one it missed
 /// (``collapsesLateReminders``).
 public struct ReminderDaemon: Sendable {
-    public let database: WorkflowDatabase
+    /// Where the schedule, the claims and the cases are.
+    public let store: any ReminderQueue
     public let sinks: [any ReminderSink]
     /// This daemon's name in claims and in the log.
     public let id: String
@@ -32,7 +33,7 @@ public struct ReminderDaemon: Sendable {
     public var recordsInFlight = 1
     /// When true (the default), each tick first folds the reminders missed during a
     /// downtime (more than ``catchUpAfter`` late) of each open task's rung into the
-    /// latest one (``WorkflowDatabase/collapseLateReminders(now:lateAfter:)``).
+    /// latest one (``ReminderQueue/collapseLateReminders(now:lateAfter:)``).
     public var collapsesLateReminders = true
     /// How late a reminder must be to count as missed during a downtime, in
     /// milliseconds: a day and a half, so that a daemon that runs once a day never folds.
@@ -40,11 +41,27 @@ public struct ReminderDaemon: Sendable {
     private let now: @Sendable () -> Int64
     private let logger: Logger
 
+    /// A daemon over the SQLite `database` (see ``init(store:sinks:id:now:logger:)``).
     public init(
         database: WorkflowDatabase, sinks: [any ReminderSink], id: String = "daemon-\(ProcessInfo.processInfo.processIdentifier)",
         now: @escaping @Sendable () -> Int64, logger: Logger = Logger(label: "workflowkit.reminders")
     ) {
-        self.database = database
+        self.init(store: database, sinks: sinks, id: id, now: now, logger: logger)
+    }
+
+    /// A daemon delivering the reminders of `store` to `sinks`.
+    ///
+    /// - Parameters:
+    ///   - store: The reminder queue: ``WorkflowDatabase``, or the `WorkflowPostgres` product's store.
+    ///   - sinks: Where each reminder goes; it is recorded once every sink took it.
+    ///   - id: This daemon's name in claims and in the log.
+    ///   - now: The current time in milliseconds since 1970 (inject a simulated clock in tests).
+    ///   - logger: Receives a line per delivery, and the failures of sinks and ticks.
+    public init(
+        store: any ReminderQueue, sinks: [any ReminderSink], id: String = "daemon-\(ProcessInfo.processInfo.processIdentifier)",
+        now: @escaping @Sendable () -> Int64, logger: Logger = Logger(label: "workflowkit.reminders")
+    ) {
+        self.store = store
         self.sinks = sinks
         self.id = id
         self.now = now
@@ -60,15 +77,15 @@ public struct ReminderDaemon: Sendable {
     public func tick(isStopping: @Sendable () -> Bool = { false }) async throws -> [Delivery] {
         var delivered: [Delivery] = []
         if collapsesLateReminders {
-            let collapsed = try await database.collapseLateReminders(now: now(), lateAfter: catchUpAfter)
+            let collapsed = try await store.collapseLateReminders(now: now(), lateAfter: catchUpAfter)
             if collapsed > 0 { logger.notice("late reminders collapsed into the latest of each task's rung", metadata: ["reminders.collapsed": "\(collapsed)"]) }
         }
         while true {
             let time = now()
-            let batch = try await database.claimDueReminders(now: time, daemon: id, lease: lease, limit: batchSize)
+            let batch = try await store.claimDueReminders(now: time, daemon: id, lease: lease, limit: batchSize)
             if batch.isEmpty { return delivered }
             // Who holds each role: read once per batch, so that a change reaches the next one.
-            let directory = try await database.principals()
+            let directory = try await store.principals()
             // Each reminder goes to the sinks in turn; its record (an append) may run beside
             // the next deliveries (`recordsInFlight`), so that records share flushes.
             var stopped = false
@@ -82,13 +99,13 @@ public struct ReminderDaemon: Sendable {
                     }
                     if isStopping() {
                         // Hand back what this daemon will not deliver, so that no one waits for the lease.
-                        try await database.releaseClaims(batch[index...].map(\.id), daemon: id)
+                        try await store.releaseClaims(batch[index...].map(\.id), daemon: id)
                         stopped = true
                         break
                     }
                     var delivery = Delivery(reminder: reminder, deliveredAt: time, late: time - reminder.fireAt > lateAfter)
                     if directory.isEnforced {
-                        let recipients = try await database.recipients(of: reminder, in: directory)
+                        let recipients = try await store.recipients(of: reminder, in: directory)
                         delivery.recipients = recipients
                         if recipients.isEmpty {
                             // A vacancy must not swallow deadlines silently.
@@ -142,7 +159,7 @@ public struct ReminderDaemon: Sendable {
 
     /// Records a delivery every sink took. Returns false when another daemon had recorded it already.
     private func record(_ delivery: Delivery) async throws -> Bool {
-        let recorded = try await database.recordDelivery(delivery, by: id)
+        let recorded = try await store.recordDelivery(delivery, by: id)
         logger.info(recorded ? "reminder delivered" : "reminder had been recorded already", metadata: metadata(of: delivery))
         return recorded
     }
@@ -172,7 +189,7 @@ public struct ReminderDaemon: Sendable {
             do {
                 try await tick(isStopping: isStopping)
                 let time = now()
-                if let next = try await database.nextReminderTime(now: time) {
+                if let next = try await store.nextReminderTime(now: time) {
                     wait = min(wait, .milliseconds(max(0, next - time)))
                 }
                 pause = .seconds(1)

@@ -82,7 +82,7 @@ public struct ReminderPlanner: Sendable {
     /// due at `now` (milliseconds since 1970): for a repeating escalation rung, its
     /// last day whose time has come (within the rung's `times`); otherwise the reminder
     /// itself. It carries `superseded` so that the message can say what it stands for.
-    func latest(
+    package func latest(
         replacing reminder: Reminder, superseded: Int, now: Int64, definition: ProcessDefinition, calendar: any BusinessCalendar
     ) -> Reminder {
         var latest = reminder

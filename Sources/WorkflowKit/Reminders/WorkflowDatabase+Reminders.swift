@@ -1,12 +1,12 @@
 import Foundation
 import GRDB
 
-extension WorkflowDatabase {
+extension WorkflowDatabase: ReminderQueue {
     /// Claims up to `limit` reminders due at `now` for `daemon`, in one write
     /// transaction: a reminder claimed by one daemon is invisible to the others until
     /// the claim lapses (`lease` later), so several daemons on one file never deliver
     /// the same reminder while its claimant is alive.
-    public func claimDueReminders(now: Int64, daemon: String, lease: Int64, limit: Int = 256) async throws -> [Reminder] {
+    public func claimDueReminders(now: Int64, daemon: String, lease: Int64, limit: Int) async throws -> [Reminder] {
         try await SQLiteEventStore.storage("claiming due reminders") {
             try await events.pool.write { db in
                 let rows = try Row.fetchAll(
@@ -39,21 +39,6 @@ extension WorkflowDatabase {
         }
     }
 
-    /// Records a delivered reminder in its case's stream, once per reminder id; a
-    /// reminder recorded before (by this daemon or another) is not recorded again.
-    ///
-    /// - Returns: False when it had been recorded already.
-    @discardableResult
-    public func recordDelivery(_ delivery: Delivery, by actor: String) async throws -> Bool {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        let event = NewEvent(type: ReminderSent.typeName, payload: try encoder.encode(ReminderSent(delivery)))
-        let result = try await events.append(
-            [event], to: delivery.reminder.caseID, expected: .any,
-            metadata: EventMetadata(actor: actor, role: "reminder-daemon", commandID: "reminder:\(delivery.reminder.id)"))
-        return !result.wasAlreadyApplied
-    }
-
     /// When the next unclaimed reminder fires, in milliseconds since 1970; nil when none is pending.
     public func nextReminderTime(now: Int64) async throws -> Int64? {
         try await SQLiteEventStore.storage("reading the next reminder time") {
@@ -66,7 +51,7 @@ extension WorkflowDatabase {
     }
 
     /// Every pending reminder, earliest first (for `aso-engine reminders` and tests).
-    public func pendingReminders(caseID: StreamID? = nil) async throws -> [Reminder] {
+    public func pendingReminders(caseID: StreamID?) async throws -> [Reminder] {
         try await SQLiteEventStore.storage("reading pending reminders") {
             try await events.pool.read { db in
                 let rows: [Row]

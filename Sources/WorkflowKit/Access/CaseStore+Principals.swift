@@ -1,12 +1,12 @@
 import Foundation
 
-/// The directory of principals and the record of refused attempts, kept as events.
-extension WorkflowDatabase {
+/// The directory of principals and the record of refused attempts, kept as eventLog.
+extension CaseStore {
     /// The directory as its events state it now.
     public func principals() async throws -> PrincipalDirectory {
         var directory = PrincipalDirectory()
         let decoder = JSONDecoder()
-        for try await record in events.read(stream: PrincipalDirectory.stream) {
+        for try await record in eventLog.read(stream: PrincipalDirectory.stream) {
             switch record.type {
             case PrincipalAdded.typeName: directory.apply(.added(try decoder.decode(PrincipalAdded.self, from: record.payload)))
             case PrincipalRemoved.typeName: directory.apply(.removed(try decoder.decode(PrincipalRemoved.self, from: record.payload)))
@@ -40,7 +40,7 @@ extension WorkflowDatabase {
     }
 
     private func appendDirectoryEvent(_ type: String, _ payload: some Encodable, by actor: Acting) async throws -> AppendResult {
-        try await events.append(
+        try await eventLog.append(
             [try NewEvent(type: type, encoding: payload)], to: PrincipalDirectory.stream, expected: .any,
             metadata: EventMetadata(actor: actor.id, organisation: actor.organisation, role: actor.role))
     }
@@ -50,7 +50,7 @@ extension WorkflowDatabase {
     /// the case itself, and a case the actor may not see is not revealed to exist.
     @discardableResult
     public func recordRefusal(_ refusal: AccessRefused, by actor: Acting) async throws -> AppendResult {
-        try await events.append(
+        try await eventLog.append(
             [try NewEvent(type: AccessRefused.typeName, encoding: refusal)], to: AccessRefused.stream, expected: .any,
             metadata: EventMetadata(actor: actor.id, organisation: actor.organisation, role: actor.role))
     }
@@ -58,7 +58,7 @@ extension WorkflowDatabase {
     /// Every refused attempt, oldest first, with who made it and when (milliseconds since 1970).
     public func refusals() async throws -> [(refusal: AccessRefused, actor: String?, at: Int64)] {
         var result: [(refusal: AccessRefused, actor: String?, at: Int64)] = []
-        for try await record in events.read(stream: AccessRefused.stream) where record.type == AccessRefused.typeName {
+        for try await record in eventLog.read(stream: AccessRefused.stream) where record.type == AccessRefused.typeName {
             result.append((try record.decode(AccessRefused.self), record.metadata.actor, record.recordedAt))
         }
         return result

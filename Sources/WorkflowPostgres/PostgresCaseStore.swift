@@ -60,7 +60,11 @@ public final class PostgresCaseStore: ReminderQueue {
         at location: PostgresLocation, options: PostgresEventStore.Options = PostgresEventStore.Options(),
         masterKey: MasterKeySource = .automatic()
     ) async throws -> PostgresCaseStore {
-        let key = try MasterKey.resolve(masterKey, serverDatabase: location.description)
+        try await open(at: location, options: options, key: try MasterKey.resolve(masterKey, serverDatabase: location.description))
+    }
+
+    /// Opens the store with a master key already resolved (a copy's, from the source).
+    static func open(at location: PostgresLocation, options: PostgresEventStore.Options, key: MasterKey) async throws -> PostgresCaseStore {
         let events = try await PostgresEventStore.open(at: location, options: options)
         do {
             let projection = PostgresCaseProjection(schema: events.schema, appending: AppendingCaseEvents())

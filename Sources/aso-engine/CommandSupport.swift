@@ -76,8 +76,8 @@ extension GlobalOptions {
     func openDatabase(create: Bool = false, verifying: Bool = false, changesData: Bool = true) throws -> WorkflowDatabase {
         if PostgresLocation.isURL(db) {
             printError(
-                "'\(PostgresLocation.redacted(db))' is a PostgreSQL database: only 'verify' and 'copy-log' work on one yet. "
-                    + "The engine's projections, reminders and case keys still need the SQLite file (see docs/deployment.md).")
+                "'\(PostgresLocation.redacted(db))' is a PostgreSQL database: only 'verify', 'copy-log' and 'daemon' work on one yet. "
+                    + "The other commands still need the SQLite file (see docs/deployment.md).")
             throw ExitCode(1)
         }
         let existed = FileManager.default.fileExists(atPath: db)

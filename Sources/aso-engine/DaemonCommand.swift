@@ -4,6 +4,7 @@ import Logging
 import ServiceLifecycle
 import UnixSignals
 import WorkflowKit
+import WorkflowPostgres
 
 /// `aso-engine daemon`: delivers every reminder when it is due.
 struct DaemonCommand: AsyncParsableCommand {
@@ -17,7 +18,9 @@ struct DaemonCommand: AsyncParsableCommand {
             file per role and day, DIR/YYYY-MM-DD-ROLE.txt, listing everything due). SIGTERM or SIGINT \
             finish the delivery in flight, then exit 0. When --db does not exist yet, an empty event \
             log is created there (as 'open' would), so that the daemon can start before the first case. Once a day (and at start) it also erases the \
-            personal data of closed cases whose retention period has ended, as 'aso-engine retention' does.
+            personal data of closed cases whose retention period has ended, as 'aso-engine retention' does. \
+            --db also takes a postgres:// URL: several daemons, on several machines, then share one queue \
+            (the master key comes from --master-key-file, ASO_MASTER_KEY_FILE or ASO_MASTER_KEY; --now is for SQLite simulations only).
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -108,14 +111,40 @@ struct DaemonCommand: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "aso-engine.daemon")
+        if PostgresLocation.isURL(global.db) {
+            guard global.now == nil else {
+                throw fail("--now simulates time in a SQLite file made for it; a PostgreSQL database holds real casework. Leave out --now.")
+            }
+            let store: PostgresCaseStore
+            do {
+                store = try await PostgresCaseStore.open(url: global.db, masterKey: global.masterKeyFile.map { .file($0) } ?? .automatic())
+            } catch let error as EventStoreError {
+                throw fail(error.message)
+            } catch let error as PrivacyError {
+                throw fail(error.message)
+            }
+            do {
+                try await run(on: store, logger: logger)
+            } catch {
+                await store.close()
+                throw error
+            }
+            await store.close()
+            return
+        }
         // A service manager starts the daemon when the system is installed, before any
         // case exists: it creates the event log then, as `open` would.
         let existed = FileManager.default.fileExists(atPath: global.db)
         let database = try global.openDatabase(create: true)
         if !existed { logger.notice("created an empty event log", metadata: ["db": "\(global.db)"]) }
+        try await run(on: database, logger: logger)
+    }
+
+    /// Runs the daemon (and the retention sweep) on `store` until shutdown, or once.
+    private func run(on store: any ReminderQueue, logger: Logger) async throws {
         let clock = try global.clock()
         var daemon = ReminderDaemon(
-            database: database, sinks: try sinks(), id: id ?? "daemon-\(ProcessInfo.processInfo.processIdentifier)",
+            store: store, sinks: try sinks(), id: id ?? "daemon-\(ProcessInfo.processInfo.processIdentifier)",
             now: clock, logger: logger)
         daemon.maximumSleep = .seconds(maxInterval)
         daemon.lease = Int64(lease) * 1000
@@ -125,7 +154,7 @@ struct DaemonCommand: AsyncParsableCommand {
             let catalog = try processOptions.loadCatalog()
             var engineLogger = Logger(label: "aso-engine.retention")
             engineLogger.logLevel = .warning
-            let engine = Engine(database: database, now: clock, logger: engineLogger)
+            let engine = Engine(store: store, now: clock, logger: engineLogger)
             retention = RetentionService(
                 sweep: RetentionSweep(engine: engine, currentRules: catalog.retentionRules),
                 actor: Acting(id ?? "daemon-\(ProcessInfo.processInfo.processIdentifier)", role: "retention"), logger: logger)

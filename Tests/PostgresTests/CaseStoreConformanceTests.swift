@@ -30,6 +30,7 @@ struct CaseStoreConformanceTests {
         var cases: [CaseSummary]
         var tasks: [OpenTaskSummary]
         var reminders: [Reminder]
+        var accessLog: AccessLog? = nil
     }
 
     /// Two cases through the same commands: one far along (consent, disclosure, claims,
@@ -73,17 +74,21 @@ struct CaseStoreConformanceTests {
         let sqliteTime = ManualTime(milliseconds: at("2026-06-01"))
         try await script(Engine(database: sqlite, now: sqliteTime.provider), sqliteTime)
         snapshots.append(
-            Snapshot(cases: try await sqlite.cases(), tasks: try await sqlite.tasks(TaskQuery()), reminders: try await sqlite.pendingReminders()))
+            Snapshot(
+                cases: try await sqlite.cases(), tasks: try await sqlite.tasks(TaskQuery()), reminders: try await sqlite.pendingReminders(),
+                accessLog: try await sqlite.accessLog(case: "vat-1")))
 
         let postgres = try await PostgresCaseStore.open(url: try PostgresTestServer.url(for: directory), masterKey: Self.masterKey)
         do {
             let time = ManualTime(milliseconds: at("2026-06-01"))
             let engine = Engine(store: postgres, now: time.provider)
             try await script(engine, time)
-            let snapshot = Snapshot(
+            var snapshot = Snapshot(
                 cases: try await postgres.cases(process: nil, includeClosed: true), tasks: try await postgres.tasks(TaskQuery()),
                 reminders: try await postgres.pendingReminders())
             snapshots.append(snapshot)
+            snapshots[1].accessLog = try await postgres.accessLog(case: "vat-1")
+            snapshot.accessLog = nil
 
             // Personal values are sealed in the log; the engine reads them back.
             let stored = try await postgres.events.events(of: "vat-1", fromVersion: 1)
@@ -129,6 +134,16 @@ struct CaseStoreConformanceTests {
         #expect(snapshots[0].cases == snapshots[1].cases)
         #expect(snapshots[0].tasks == snapshots[1].tasks)
         #expect(snapshots[0].reminders == snapshots[1].reminders)
+        // The access log (reads, disclosures, consent) reads the same from both.
+        #expect(snapshots[0].accessLog?.reads.count == 1 && snapshots[0].accessLog?.disclosures.count == 1)
+        // (The times are each store's clock's, not the engine's: left out.)
+        func timeless(_ log: AccessLog?) -> AccessLog? {
+            guard var log else { return nil }
+            for index in log.reads.indices { log.reads[index].at = 0 }
+            for index in log.disclosures.indices { log.disclosures[index].at = 0 }
+            return log
+        }
+        #expect(timeless(snapshots[0].accessLog) == timeless(snapshots[1].accessLog))
     }
 
     @Test("PostgreSQL needs its master key named, and refuses the wrong one before writing anything")

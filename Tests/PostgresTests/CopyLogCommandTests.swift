@@ -84,10 +84,66 @@ struct CopyLogCommandTests {
         #expect(missing.status == 1 && missing.stderr.contains("There is no event log at"))
         let engine = try BuiltProduct.run("aso-engine", ["cases", "--db", "postgres://aso:secret@127.0.0.1:1/cases"])
         #expect(engine.status == 1)
-        #expect(engine.stderr.contains("only 'verify' and 'copy-log' work on one yet"), "\(engine.stderr)")
+        #expect(engine.stderr.contains("only 'verify', 'copy-log' and 'daemon' work on one yet"), "\(engine.stderr)")
         #expect(!engine.stderr.contains("secret"))
         let unreachable = try BuiltProduct.run("aso-engine", ["verify", "--db", "postgres://aso@127.0.0.1:1/cases"])
         #expect(unreachable.status == 1)
         #expect(unreachable.stderr.contains("Cannot open the event log at 'postgres://aso@127.0.0.1:1/cases'"), "\(unreachable.stderr)")
+    }
+
+    @Test("a file the engine wrote moves whole: the engine and the daemon go on in PostgreSQL with the same cases, tasks, reminders and sealed values")
+    func movesTheEngine() async throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path("cases.sqlite")
+        let url = try PostgresTestServer.url(for: directory)
+        let key = Data(repeating: 7, count: 32).base64EncodedString()
+        let fixture = CaseStoreConformanceTests()
+        let database = try WorkflowDatabase(path: path, masterKey: .base64(key))
+        let time = ManualTime(milliseconds: fixture.at("2026-06-01"))
+        try await fixture.script(Engine(database: database, now: time.provider), time)
+        let cases = try await database.cases()
+        let tasks = try await database.tasks(TaskQuery())
+        let reminders = try await database.pendingReminders()
+        let head = try await database.verify().headAnchor
+
+        let withoutKey = try BuiltProduct.run(
+            "aso-engine", ["copy-log", "--from", path, "--to", url, "--master-key-file", directory.path("missing.key")])
+        #expect(withoutKey.status == 1 && withoutKey.stderr.contains("missing.key"), "\(withoutKey.stderr)")
+        let copied = try BuiltProduct.run("aso-engine", ["copy-log", "--from", path, "--to", url], environment: ["ASO_MASTER_KEY": key])
+        #expect(copied.status == 0, "\(copied.stderr)")
+        #expect(copied.stdout.contains("1 definitions and 1 case keys"), "\(copied.stdout)")
+        #expect(copied.stdout.contains("every event's authentication checks"))
+
+        let store = try await PostgresCaseStore.open(url: url, masterKey: .base64(key))
+        do {
+            #expect(try await store.cases(process: nil, includeClosed: true) == cases)
+            #expect(try await store.tasks(TaskQuery()) == tasks)
+            #expect(try await store.pendingReminders() == reminders)
+            #expect(try await store.verify(expecting: head).isIntact)
+            // The engine goes on: sealed values open with the copied key, the erased case stays erased.
+            let engine = Engine(store: store, now: time.provider)
+            #expect(try await engine.load("vat-1").0.fields["housingWishes"] == .text("near the sea"))
+            #expect(try await engine.load("vat-2").0.fields["releaseDate"] == nil)
+            time.set(milliseconds: fixture.at("2026-06-22"))
+            let done = try await engine.execute(.complete(task: "contact-wellbeing-county"), on: "vat-1", by: fixture.anna)
+            #expect(!done.events.isEmpty)
+            // A command id applied in SQLite is still applied once.
+            let again = try await engine.execute(
+                .record(values: ["housingWishes": .text("near the sea")]), on: "vat-1", by: fixture.anna, commandID: "wishes-1")
+            #expect(again.append.wasAlreadyApplied)
+            // The daemon goes on from the copied schedule.
+            let sink = CollectingSink()
+            time.set(milliseconds: fixture.at("2026-06-24"))
+            let delivered = try await ReminderDaemon(store: store, sinks: [sink], id: "d1", now: time.provider).tick()
+            #expect(!delivered.isEmpty && sink.deliveries.count == delivered.count)
+            #expect(try await store.verify().isIntact)
+        } catch {
+            await store.close()
+            throw error
+        }
+        await store.close()
+        // A second copy into the same log is refused.
+        let twice = try BuiltProduct.run("aso-engine", ["copy-log", "--from", path, "--to", url], environment: ["ASO_MASTER_KEY": key])
+        #expect(twice.status == 1 && twice.stderr.contains("already holds"), "\(twice.stderr)")
     }
 }

@@ -115,11 +115,11 @@ public struct IssuedToken: Sendable {
     public var text: String
 }
 
-extension WorkflowDatabase {
+extension CaseStore {
     /// The tokens as their events state them now.
     public func apiTokens() async throws -> APITokenRegistry {
         var registry = APITokenRegistry()
-        for try await record in events.read(stream: APITokenRegistry.stream) {
+        for try await record in eventLog.read(stream: APITokenRegistry.stream) {
             switch record.type {
             case APITokenIssued.typeName: registry.apply(.issued(try record.decode(APITokenIssued.self)))
             case APITokenRevoked.typeName: registry.apply(.revoked(try record.decode(APITokenRevoked.self), at: record.recordedAt))
@@ -144,14 +144,14 @@ extension WorkflowDatabase {
         let token = APIToken(
             id: id, actor: actor, hash: APIToken.hash(ofText: text), label: label, issuedAt: now,
             expiresAt: now + seconds * 1000, revokedAt: nil, scope: scope)
-        _ = try await events.append(
+        _ = try await eventLog.append(
             [try NewEvent(type: APITokenIssued.typeName, encoding: APITokenIssued(token: token))], to: APITokenRegistry.stream,
             expected: .any, metadata: EventMetadata(actor: issuer.id, organisation: issuer.organisation, role: issuer.role))
         return IssuedToken(token: token, text: text)
     }
 
     /// The longest a token may be valid: two years, in seconds.
-    public static let longestTokenValidity: Int64 = 730 * 86_400
+    public static var longestTokenValidity: Int64 { 730 * 86_400 }
 
     /// Revokes token `id`.
     ///
@@ -160,7 +160,7 @@ extension WorkflowDatabase {
         guard let token = try await apiTokens().tokens[id], token.revokedAt == nil else {
             throw CommandRefused(.unknownCase, "There is no token \(Identifier.escaped(id)) to revoke.")
         }
-        _ = try await events.append(
+        _ = try await eventLog.append(
             [try NewEvent(type: APITokenRevoked.typeName, encoding: APITokenRevoked(id: id, reason: reason))],
             to: APITokenRegistry.stream, expected: .any,
             metadata: EventMetadata(actor: actor.id, organisation: actor.organisation, role: actor.role))

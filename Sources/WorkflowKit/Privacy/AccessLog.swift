@@ -111,7 +111,9 @@ extension WorkflowDatabase {
             [record], to: id, expected: .any,
             metadata: EventMetadata(actor: actor.id, organisation: actor.organisation, role: actor.role))
     }
+}
 
+extension CaseStore {
     /// The access log of case `id`: every recorded read and every disclosure, oldest
     /// first. It needs no case key and holds no personal value.
     ///
@@ -119,7 +121,7 @@ extension WorkflowDatabase {
     public func accessLog(case id: StreamID) async throws -> AccessLog {
         var log = AccessLog(caseID: id, reads: [], disclosures: [], legalBasis: nil)
         var exists = false
-        for try await record in events.read(stream: id, fromVersion: 1) {
+        for try await record in eventLog.read(stream: id, fromVersion: 1) {
             exists = true
             if record.type == PersonalDataRead.typeName {
                 let read = try JSONDecoder().decode(PersonalDataRead.self, from: record.payload)

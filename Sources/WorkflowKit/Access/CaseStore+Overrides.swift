@@ -1,11 +1,11 @@
 import Foundation
 
 /// Lawful overrides, kept as events in the log's `$overrides` stream.
-extension WorkflowDatabase {
+extension CaseStore {
     /// Every override granted, oldest first.
     public func overrides() async throws -> AccessOverrides {
         var overrides = AccessOverrides()
-        for try await record in events.read(stream: AccessOverrides.stream) where record.type == AccessOverrideGranted.typeName {
+        for try await record in eventLog.read(stream: AccessOverrides.stream) where record.type == AccessOverrideGranted.typeName {
             overrides.append(try record.decode(AccessOverrideGranted.self).override(id: record.position))
         }
         return overrides
@@ -23,7 +23,7 @@ extension WorkflowDatabase {
     /// - Returns: The override, its id the position of the grant.
     @discardableResult
     public func grantOverride(_ grant: AccessOverrideGranted, by actor: Acting) async throws -> AccessOverride {
-        let result = try await events.append(
+        let result = try await eventLog.append(
             [try NewEvent(type: AccessOverrideGranted.typeName, encoding: grant)], to: AccessOverrides.stream, expected: .any,
             metadata: EventMetadata(actor: actor.id, organisation: actor.organisation, role: actor.role))
         return grant.override(id: result.firstPosition)
@@ -33,7 +33,7 @@ extension WorkflowDatabase {
     /// (milliseconds since 1970; nil for the whole log), in the `$security` stream.
     @discardableResult
     public func recordReview(since: Int64?, by actor: Acting) async throws -> AppendResult {
-        try await events.append(
+        try await eventLog.append(
             [try NewEvent(type: AccessReviewed.typeName, encoding: AccessReviewed(since: since))], to: AccessRefused.stream,
             expected: .any, metadata: EventMetadata(actor: actor.id, organisation: actor.organisation, role: actor.role))
     }
@@ -54,7 +54,7 @@ extension WorkflowDatabase {
             }
         }
         review.overrides = overrides.map { AccessReview.Override(override: $0, reads: reads[$0.id] ?? []) }
-        for try await record in events.read(stream: AccessRefused.stream) where record.recordedAt >= start {
+        for try await record in eventLog.read(stream: AccessRefused.stream) where record.recordedAt >= start {
             switch record.type {
             case AccessRefused.typeName:
                 let refusal = try record.decode(AccessRefused.self)

@@ -6,13 +6,13 @@ import WorkflowKit
 /// security event, printed, and ends the command with exit 1, before anything is
 /// appended to the case.
 struct AccessGate {
-    let database: WorkflowDatabase
+    let database: any CaseStore
     let policy: AccessPolicy
     let actor: Acting
 
     /// The rules as the log states them, for `--actor`, at the time overrides are checked
     /// at (``GlobalOptions/accessTime(in:)``).
-    init(database: WorkflowDatabase, global: GlobalOptions) async throws {
+    init(database: any CaseStore, global: GlobalOptions) async throws {
         self.database = database
         self.policy = try await database.accessPolicy(now: try global.accessTime(in: database))
         // The organisation comes from the directory, so that it is recorded with every event.
@@ -30,10 +30,10 @@ struct AccessGate {
 
     /// For a command that reads case `id`: ends it, as if the case did not exist, unless the
     /// actor may see the case (by right or under an override in force).
-    static func read(_ id: StreamID, for action: String, database: WorkflowDatabase, global: GlobalOptions) async throws -> Reader {
+    static func read(_ id: StreamID, for action: String, database: any CaseStore, global: GlobalOptions) async throws -> Reader {
         let gate = try await AccessGate(database: database, global: global)
         guard gate.policy.directory.isEnforced else { return Reader(actor: gate.actor) }
-        let (state, _) = try await refusingWithExit { try await Engine(database: database).load(id) }
+        let (state, _) = try await refusingWithExit { try await Engine(store: database).load(id) }
         try await gate.requireSight(of: state, for: action)
         return Reader(actor: gate.actor, override: gate.policy.readingUnderOverride(state, actor: gate.actor.id))
     }
@@ -43,7 +43,7 @@ struct AccessGate {
     func visible(_ ids: some Sequence<StreamID>) async throws -> Set<StreamID> {
         guard policy.directory.isEnforced else { return Set(ids) }
         guard policy.directory.principal(actor.id) != nil else { return [] }
-        let engine = Engine(database: database)
+        let engine = Engine(store: database)
         var visible: Set<StreamID> = []
         for id in Set(ids) where policy.canSee(try await engine.load(id).0, actor: actor.id) {
             visible.insert(id)

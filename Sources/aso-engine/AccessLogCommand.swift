@@ -30,7 +30,7 @@ struct AccessLogCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let database = try global.openDatabase(changesData: false)
+        let database = try await global.openStore(changesData: false)
         _ = try await AccessGate.read(caseStream(caseID), for: "access-log", database: database, global: global)
         let log = try await refusingWithExit { try await database.accessLog(case: caseStream(caseID)) }
         if global.json {

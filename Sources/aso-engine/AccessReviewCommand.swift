@@ -32,7 +32,7 @@ struct AccessReviewCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let database = try global.openDatabase(changesData: false)
+        let database = try await global.openStore(changesData: false)
         let gate = try await AccessGate(database: database, global: global)
         try await gate.refusing("access-review", StreamID("-")) { try gate.policy.authorizeReview(by: gate.actor.id) }
         let since = since.flatMap(Self.start)

@@ -32,7 +32,7 @@ struct AgendaCommand: AsyncParsableCommand {
     @OptionGroup var processOptions: ProcessOptions
 
     func run() async throws {
-        let (engine, database) = try global.openEngine(changesData: false)
+        let (engine, database) = try await global.openCaseEngine(changesData: false)
         let registry = PluginRegistry.builtIn
         let explicitDate = try date.map { text -> LocalDate in
             guard let parsed = LocalDate(text) else { throw ValidationError("--date must be a date like 2026-12-01, not '\(text)'.") }

@@ -4,7 +4,7 @@ import WorkflowKit
 
 /// Runs one command on a case and prints what it did; a refusal exits 1.
 func execute(_ command: CaseCommand, on caseID: String, global: GlobalOptions) async throws {
-    let (engine, database) = try global.openEngine()
+    let (engine, database) = try await global.openCaseEngine()
     let id = caseStream(caseID)
     let gate = try await AccessGate(database: database, global: global)
     if gate.policy.directory.isEnforced {

@@ -16,7 +16,7 @@ struct CasesCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
-        let database = try global.openDatabase(changesData: false)
+        let database = try await global.openStore(changesData: false)
         let all = try await database.cases(process: process, includeClosed: !open)
         // Only the cases the actor may see, once the directory names anyone.
         let visible = try await AccessGate(database: database, global: global).visible(all.map(\.id))
@@ -79,7 +79,7 @@ struct TasksCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let database = try global.openDatabase(changesData: false)
+        let database = try await global.openStore(changesData: false)
         let query = TaskQuery(
             dueBefore: dueBefore.flatMap(LocalDate.init), overdueOn: overdue ? try global.today() : nil, role: role,
             process: process, caseID: caseID.map(caseStream))

@@ -45,8 +45,8 @@ extension GlobalOptions {
     /// The time the access rules are applied at (which overrides are in force): `--now` in
     /// a simulation, else the clock. A read of real casework may look at another day, but
     /// an override ends on the real clock.
-    func accessTime(in database: WorkflowDatabase) throws -> Int64 {
-        if now != nil, try database.isSimulation { return try nowMilliseconds() }
+    func accessTime(in store: any CaseStore) throws -> Int64 {
+        if now != nil, let database = store as? WorkflowDatabase, try database.isSimulation { return try nowMilliseconds() }
         return Int64((Date().timeIntervalSince1970 * 1000).rounded())
     }
 
@@ -76,8 +76,8 @@ extension GlobalOptions {
     func openDatabase(create: Bool = false, verifying: Bool = false, changesData: Bool = true) throws -> WorkflowDatabase {
         if PostgresLocation.isURL(db) {
             printError(
-                "'\(PostgresLocation.redacted(db))' is a PostgreSQL database: only 'verify', 'copy-log' and 'daemon' work on one yet. "
-                    + "The other commands still need the SQLite file (see docs/deployment.md).")
+                "'\(PostgresLocation.redacted(db))' is a PostgreSQL database, and this command does not work on one yet: "
+                    + "every command but serve and rotate-master-key does; they still need the SQLite file (see docs/deployment.md).")
             throw ExitCode(1)
         }
         let existed = FileManager.default.fileExists(atPath: db)
@@ -125,6 +125,38 @@ extension GlobalOptions {
     /// command's own result.
     func makeEngine(create: Bool = false, changesData: Bool = true) throws -> Engine {
         try openEngine(create: create, changesData: changesData).engine
+    }
+
+    /// The store `--db` names: the SQLite file (see ``openDatabase(create:verifying:changesData:)``)
+    /// or, for a `postgres://` URL, the PostgreSQL store (its master key from
+    /// `--master-key-file` or the environment; `--now` is refused: a simulation is a SQLite file).
+    func openStore(create: Bool = false, changesData: Bool = true) async throws -> any CaseStore {
+        guard PostgresLocation.isURL(db) else { return try openDatabase(create: create, changesData: changesData) }
+        guard now == nil else {
+            printError("--now simulates time in a SQLite file made for it; a PostgreSQL database holds real casework. Leave out --now.")
+            throw ExitCode(1)
+        }
+        do {
+            return try await PostgresCaseStore.open(url: db, masterKey: masterKeyFile.map { .file($0) } ?? .automatic())
+        } catch let error as PrivacyError {
+            printError(error.message)
+            throw ExitCode(1)
+        } catch let error as EventStoreError {
+            printError(error.message)
+            throw ExitCode(1)
+        }
+    }
+
+    /// An engine over the store `--db` names (see ``openStore(create:changesData:)``), and the store.
+    func openCaseEngine(create: Bool = false, changesData: Bool = true) async throws -> (engine: Engine, store: any CaseStore) {
+        if !PostgresLocation.isURL(db) {
+            let (engine, database) = try openEngine(create: create, changesData: changesData)
+            return (engine, database)
+        }
+        let store = try await openStore(create: create, changesData: changesData)
+        var logger = Logger(label: "aso-engine")
+        logger.logLevel = .warning
+        return (Engine(store: store, logger: logger), store)
     }
 
     /// An engine, as ``makeEngine(create:changesData:)`` makes it, and the database it is over.

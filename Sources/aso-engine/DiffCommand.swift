@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import WorkflowKit
+import WorkflowPostgres
 
 /// `aso-engine diff OLD NEW` or `diff FILE`: what a new version changes, and for
 /// which open cases.
@@ -26,7 +27,10 @@ struct DiffCommand: AsyncParsableCommand {
 
     func run() async throws {
         let target = try ProcessArgument.definition(second ?? first, options: processOptions, inspecting: true)
-        let engine = FileManager.default.fileExists(atPath: global.db) ? try global.makeEngine(changesData: false) : nil
+        let engine =
+            PostgresLocation.isURL(global.db)
+            ? try await global.openCaseEngine(changesData: false).engine
+            : FileManager.default.fileExists(atPath: global.db) ? try global.makeEngine(changesData: false) : nil
         if second == nil && engine == nil {
             throw fail("There is no event log at '\(global.db)' to compare '\(first)' with; give OLD and NEW, or --db.")
         }

@@ -41,7 +41,7 @@ struct DocumentCommand: AsyncParsableCommand {
 
     func run() async throws {
         let catalog = try processOptions.loadCatalog()
-        let engine = try global.makeEngine()
+        let engine = try await global.openCaseEngine().engine
         try await produce(
             document: document, cases: cases.map(caseStream), parties: parties.isEmpty ? nil : Set(parties), purpose: purpose,
             out: out, catalog: catalog, engine: engine, global: global)

@@ -17,7 +17,7 @@ struct EraseCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
-        let (engine, database) = try global.openEngine()
+        let (engine, database) = try await global.openCaseEngine()
         let gate = try await AccessGate(database: database, global: global)
         if gate.policy.directory.isEnforced {
             let (state, _) = try await refusingWithExit { try await engine.load(caseStream(caseID)) }

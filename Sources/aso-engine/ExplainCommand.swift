@@ -16,7 +16,7 @@ struct ExplainCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
-        let (engine, database) = try global.openEngine(changesData: false)
+        let (engine, database) = try await global.openCaseEngine(changesData: false)
         let reader = try await AccessGate.read(caseStream(caseID), for: "explain", database: database, global: global)
         let (schedule, state) = try await refusingWithExit {
             let schedule = try await engine.explain(task: task, of: caseStream(caseID))

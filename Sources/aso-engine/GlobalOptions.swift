@@ -7,7 +7,7 @@ struct GlobalOptions: ParsableArguments {
     @Option(
         name: .long,
         help: ArgumentHelp(
-            "The event log's SQLite file (else ASO_DATABASE_URL); 'verify' also takes a postgres:// URL.", valueName: "path"))
+            "The event log's SQLite file, or a postgres:// URL for the commands that run on PostgreSQL (else ASO_DATABASE_URL).", valueName: "path"))
     var db: String = ProcessInfo.processInfo.environment["ASO_DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 } ?? "aso-engine.sqlite"
 
     @Option(

@@ -17,7 +17,7 @@ struct HistoryCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
-        let database = try global.openDatabase(changesData: false)
+        let database = try await global.openStore(changesData: false)
         let reader = try await AccessGate.read(caseStream(caseID), for: "history", database: database, global: global)
         var rows: [(event: RecordedEvent, summary: String)] = []
         // Reads are listed by `access-log`, not here: otherwise every history would differ from the last.
@@ -30,7 +30,7 @@ struct HistoryCommand: AsyncParsableCommand {
         }
         // History shows field ids, never values: the read names no fields.
         _ = try await refusingWithExit {
-            try await database.recordAccess(case: caseStream(caseID), purpose: purpose, by: reader.actor, underOverride: reader.override)
+            try await database.recordAccess(case: caseStream(caseID), purpose: purpose, fields: [String](), by: reader.actor, underOverride: reader.override)
         }
         if global.json {
             try printJSON(

@@ -19,7 +19,7 @@ struct MigrateCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
-        let engine = try global.makeEngine()
+        let engine = try await global.openCaseEngine().engine
         let (state, _) = try await refusingWithExit { try await engine.load(caseStream(caseID)) }
         let target = try ProcessArgument.definition(to ?? state.process, options: processOptions)
         try await execute(.migrate(to: target), on: caseID, global: global)

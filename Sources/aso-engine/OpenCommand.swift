@@ -49,7 +49,7 @@ struct OpenCommand: AsyncParsableCommand {
             StreamID(try Identifier.validated(caseID ?? UUID().uuidString.lowercased(), as: "case id"))
         }
         let definition = try ProcessArgument.definition(process, options: processOptions)
-        let (engine, database) = try global.openEngine(create: true)
+        let (engine, database) = try await global.openCaseEngine(create: true)
         let gate = try await AccessGate(database: database, global: global)
         try gate.authorizeOpening()
         let outcome = try await refusingWithExit {

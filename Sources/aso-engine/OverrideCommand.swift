@@ -35,12 +35,12 @@ struct OverrideCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
-        let database = try global.openDatabase()
+        let database = try await global.openStore()
         let gate = try await AccessGate(database: database, global: global)
         let id = caseStream(caseID)
         let state = try await refusingWithExit { () -> CaseState? in
             do {
-                return try await Engine(database: database).load(id).0
+                return try await Engine(store: database).load(id).0
             } catch let refused as CommandRefused where refused.code == .unknownCase {
                 return nil
             }

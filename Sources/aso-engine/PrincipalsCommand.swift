@@ -34,7 +34,7 @@ struct PrincipalsCommand: AsyncParsableCommand {
         @OptionGroup var global: GlobalOptions
 
         func run() async throws {
-            let database = try global.openDatabase(create: true)
+            let database = try await global.openStore(create: true)
             let directory = try await database.principals()
             let entry = Principal(
                 actor: Identifier.normalized(principal), organisation: Identifier.normalized(organisation),
@@ -47,7 +47,7 @@ struct PrincipalsCommand: AsyncParsableCommand {
             print("Added \(Identifier.escaped(entry.actor)) of \(entry.organisation): \(entry.roles.sorted().joined(separator: ", ")).")
         }
 
-        func requireCoordinator(_ directory: PrincipalDirectory, _ database: WorkflowDatabase) async throws {
+        func requireCoordinator(_ directory: PrincipalDirectory, _ database: any CaseStore) async throws {
             try await PrincipalsCommand.requireCoordinator(directory, database, global)
         }
     }
@@ -64,7 +64,7 @@ struct PrincipalsCommand: AsyncParsableCommand {
         @OptionGroup var global: GlobalOptions
 
         func run() async throws {
-            let database = try global.openDatabase()
+            let database = try await global.openStore()
             try await PrincipalsCommand.requireCoordinator(try await database.principals(), database, global)
             _ = try await refusingWithExit {
                 try await database.removePrincipal(Identifier.normalized(principal), reason: reason, by: global.acting)
@@ -79,7 +79,7 @@ struct PrincipalsCommand: AsyncParsableCommand {
         @OptionGroup var global: GlobalOptions
 
         func run() async throws {
-            let directory = try await global.openDatabase(changesData: false).principals()
+            let directory = try await global.openStore(changesData: false).principals()
             let principals = directory.principals.values.sorted { $0.actor < $1.actor }
             if global.json {
                 try printJSON(principals.map {
@@ -101,7 +101,7 @@ struct PrincipalsCommand: AsyncParsableCommand {
         @OptionGroup var global: GlobalOptions
 
         func run() async throws {
-            let database = try global.openDatabase(changesData: false)
+            let database = try await global.openStore(changesData: false)
             // Refusals name cases and people: a coordinator's to review.
             try await PrincipalsCommand.requireCoordinator(try await database.principals(), database, global)
             let refusals = try await database.refusals()
@@ -114,7 +114,7 @@ struct PrincipalsCommand: AsyncParsableCommand {
     /// Ends the command unless the directory is empty or the actor holds `coordinator`;
     /// a refusal is recorded as a security event of `action`.
     static func requireCoordinator(
-        _ directory: PrincipalDirectory, _ database: WorkflowDatabase, _ global: GlobalOptions, action: String = "principals",
+        _ directory: PrincipalDirectory, _ database: any CaseStore, _ global: GlobalOptions, action: String = "principals",
         doing what: String = "Changing the directory of principals, or reviewing refusals,"
     ) async throws {
         guard directory.isEnforced else { return }

@@ -10,7 +10,7 @@ struct RebuildCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
-        let database = try global.openDatabase(changesData: false)
+        let database = try await global.openStore(changesData: false)
         let count = try await database.rebuildProjections()
         if global.json {
             try printJSON(["eventsReplayed": count])

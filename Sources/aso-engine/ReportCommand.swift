@@ -26,9 +26,9 @@ struct ReportCommand: AsyncParsableCommand {
             guard let date = LocalDate(text) else { throw ValidationError("--from and --to take dates like 2026-01-01, not '\(text)'.") }
             return date
         }
-        let database = try global.openDatabase(changesData: false)
+        let database = try await global.openStore(changesData: false)
         let report = try await OutcomeReport.build(
-            events: database.events.readAll(after: 0), definitions: { try await database.definition(hash: $0) },
+            events: database.eventLog.readAll(after: 0), definitions: { try await database.definition(hash: $0) },
             process: process, from: period[0], to: period[1], read: { try await database.caseEvent($0) })
         if global.json {
             try printJSON([

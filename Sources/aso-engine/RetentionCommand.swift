@@ -26,7 +26,7 @@ struct RetentionCommand: AsyncParsableCommand {
 
     func run() async throws {
         let catalog = try processOptions.loadCatalog()
-        let engine = try global.makeEngine()
+        let engine = try await global.openCaseEngine().engine
         let sweep = RetentionSweep(engine: engine, currentRules: catalog.retentionRules)
         let decisions = try await refusingWithExit {
             try await sweep.run(dryRun: dryRun, by: global.acting)

@@ -17,7 +17,7 @@ struct ShowCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
-        let (engine, database) = try global.openEngine(changesData: false)
+        let (engine, database) = try await global.openCaseEngine(changesData: false)
         let reader = try await AccessGate.read(caseStream(caseID), for: "show", database: database, global: global)
         // The read is recorded (who, when, why, which fields, under which override) before anything is printed.
         let (state, definition) = try await refusingWithExit {

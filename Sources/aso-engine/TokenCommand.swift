@@ -32,7 +32,7 @@ struct TokenCommand: AsyncParsableCommand {
 
         func run() async throws {
             guard (1...730).contains(days) else { throw fail("--days must be from 1 to 730; \(days) was given.") }
-            let database = try global.openDatabase(create: true)
+            let database = try await global.openStore(create: true)
             let directory = try await database.principals()
             try await TokenCommand.requireCoordinator(directory, database, global)
             let actor = Identifier.normalized(principal)
@@ -63,7 +63,7 @@ struct TokenCommand: AsyncParsableCommand {
         @OptionGroup var global: GlobalOptions
 
         func run() async throws {
-            let database = try global.openDatabase(changesData: false)
+            let database = try await global.openStore(changesData: false)
             try await TokenCommand.requireCoordinator(try await database.principals(), database, global)
             let now = try global.nowMilliseconds()
             let tokens = try await database.apiTokens().tokens.values.sorted { ($0.issuedAt, $0.id) < ($1.issuedAt, $1.id) }
@@ -96,7 +96,7 @@ struct TokenCommand: AsyncParsableCommand {
         @OptionGroup var global: GlobalOptions
 
         func run() async throws {
-            let database = try global.openDatabase()
+            let database = try await global.openStore()
             try await TokenCommand.requireCoordinator(try await database.principals(), database, global)
             try await refusingWithExit { try await database.revokeToken(id, reason: reason, by: global.acting) }
             print("Revoked token \(Identifier.escaped(id)).")
@@ -104,7 +104,7 @@ struct TokenCommand: AsyncParsableCommand {
     }
 
     /// Ends the command unless the directory is empty or the actor holds `coordinator`.
-    static func requireCoordinator(_ directory: PrincipalDirectory, _ database: WorkflowDatabase, _ global: GlobalOptions) async throws {
+    static func requireCoordinator(_ directory: PrincipalDirectory, _ database: any CaseStore, _ global: GlobalOptions) async throws {
         try await PrincipalsCommand.requireCoordinator(directory, database, global, action: "token", doing: "Managing API tokens")
     }
 }

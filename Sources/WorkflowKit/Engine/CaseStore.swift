@@ -75,6 +75,13 @@ public protocol CaseStore: Sendable {
 
     /// Case `id`'s row of the cases projection; nil when there is no such case.
     func caseSummary(_ id: StreamID) async throws -> CaseSummary?
+
+    /// Drops the projections and the reminder schedule and rebuilds them from the log,
+    /// in one transaction.
+    ///
+    /// - Returns: How many events were replayed.
+    @discardableResult
+    func rebuildProjections() async throws -> Int
 }
 
 /// What an engine's append does to its case's key, in the append's own transaction.

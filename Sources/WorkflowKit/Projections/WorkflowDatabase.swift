@@ -210,42 +210,6 @@ public final class WorkflowDatabase: CaseStore {
         return result
     }
 
-    /// The case event `record` holds, with its personal values opened with the case's
-    /// key (absent once the case was erased); nil for another kind of event.
-    ///
-    /// - Throws: ``PrivacyError`` when the master key cannot unwrap the case's key.
-    public func caseEvent(_ record: RecordedEvent) async throws -> CaseEvent? {
-        guard let event = try CaseEvent(record) else { return nil }
-        guard PersonalDataSealer.isSealed(event) else { return event }
-        return try PersonalDataSealer.unseal(event, caseID: record.stream, key: try await caseKey(for: record.stream))
-    }
-
-    /// Every event of case `id`, each with its case event read back: personal values
-    /// decrypted with the case's key, or absent once the case was erased.
-    ///
-    /// - Throws: ``PrivacyError`` when the master key cannot unwrap the case's key.
-    public func caseHistory(_ id: StreamID) async throws -> [(record: RecordedEvent, event: CaseEvent?)] {
-        var history: [(record: RecordedEvent, event: CaseEvent?)] = []
-        var caseKey: SymmetricKey??
-        var sealedWithoutKey = false
-        var erased = false
-        for try await record in events.read(stream: id, fromVersion: 1) {
-            guard var event = try CaseEvent(record) else {
-                history.append((record, nil))
-                continue
-            }
-            if case .caseErased = event { erased = true }
-            if PersonalDataSealer.isSealed(event) {
-                if caseKey == nil { caseKey = .some(try await self.caseKey(for: id)) }
-                if case .some(.none) = caseKey { sealedWithoutKey = true }
-                event = try PersonalDataSealer.unseal(event, caseID: id, key: caseKey ?? nil)
-            }
-            history.append((record, event))
-        }
-        if sealedWithoutKey && !erased { throw PrivacyError.missingCaseKey(id) }
-        return history
-    }
-
     // MARK: Projections
 
     /// Cases, optionally only open ones or one process's.

@@ -93,6 +93,8 @@ struct PostgresCaseProjection: PostgresTransactionHook {
                     "CREATE INDEX reminders_by_time ON \(schema.table("reminders")) (fire_at)",
                     "CREATE INDEX reminders_by_task ON \(schema.table("reminders")) (case_id, task)",
                     "CREATE TABLE \(schema.table("reminders_delivered")) (id text PRIMARY KEY)",
+                    // Command ids by their bytes, for the API's lookups by prefix.
+                    "CREATE INDEX commands_by_bytes ON \(schema.commands) (command_id COLLATE \"C\")",
                     """
                     CREATE TABLE \(schema.table("chain_key")) (
                         id integer PRIMARY KEY CHECK (id = 1),

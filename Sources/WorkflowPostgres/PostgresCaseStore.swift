@@ -164,6 +164,40 @@ public final class PostgresCaseStore: ReminderQueue {
             stream: StreamID(rawValue: stream), firstPosition: first, lastPosition: last, version: version, wasAlreadyApplied: true)
     }
 
+    public func appliedCommandResults(prefixedBy prefix: String, limit: Int) async throws -> [String: AppendResult] {
+        let upper = prefix + "\u{10FFFF}"
+        let rows = try await rows("reading commands") {
+            """
+            SELECT command_id, stream, first_position, last_position, version FROM \(unescaped: schema.commands)
+            WHERE command_id COLLATE "C" >= \(prefix) AND command_id COLLATE "C" < \(upper)
+            ORDER BY command_id COLLATE "C" LIMIT \(Int64(limit))
+            """
+        }
+        var results: [String: AppendResult] = [:]
+        for row in rows {
+            let (id, stream, first, last, version) = try row.decode((String, String, Int64, Int64, Int64).self)
+            results[id] = AppendResult(
+                stream: StreamID(rawValue: stream), firstPosition: first, lastPosition: last, version: version, wasAlreadyApplied: true)
+        }
+        return results
+    }
+
+    public func versions(of streams: [StreamID]) async throws -> [StreamID: Int64] {
+        var versions: [StreamID: Int64] = [:]
+        for stream in streams { versions[stream] = 0 }
+        guard !streams.isEmpty else { return versions }
+        let rows = try await rows("reading stream versions") {
+            """
+            SELECT stream, MAX(version) FROM \(unescaped: schema.events) WHERE stream = ANY(\(streams.map(\.rawValue))::text[]) GROUP BY stream
+            """
+        }
+        for row in rows {
+            let (stream, version) = try row.decode((String, Int64).self)
+            versions[StreamID(rawValue: stream)] = version
+        }
+        return versions
+    }
+
     // MARK: Case keys
 
     public func caseKey(for id: StreamID) async throws -> SymmetricKey? {

@@ -12,12 +12,12 @@ import WorkflowKit
 /// never a personal value.
 final class APIMetrics: Sendable {
     let registry = PrometheusCollectorRegistry()
-    let database: WorkflowDatabase
+    let database: any ReminderQueue
     private let appends: Counter
     private let pending: Gauge
     private let oldestDue: Gauge
 
-    init(database: WorkflowDatabase) {
+    init(database: any ReminderQueue) {
         self.database = database
         appends = registry.makeCounter(
             descriptor: Self.name("commands_appended", unit: "total", help: "Commands that appended events to a case."))

@@ -185,7 +185,7 @@ extension APIServer {
         if let applied = used[commandID] {
             let count = Int(applied.lastPosition - applied.firstPosition + 1)
             var types: [String] = []
-            for try await event in database.events.read(stream: applied.stream, fromVersion: applied.version - Int64(count) + 1) {
+            for try await event in database.eventLog.read(stream: applied.stream, fromVersion: applied.version - Int64(count) + 1) {
                 guard types.count < count else { break }
                 types.append(event.type)
             }

@@ -11,7 +11,7 @@ extension APIServer {
         router.get("/healthz") { _, _ in try Self.json(["status": "ok"]) }
         router.get("/readyz") { _, _ in
             do {
-                _ = try await database.events.lastPosition()
+                _ = try await database.eventLog.lastPosition()
                 return try Self.json(["status": "ready"])
             } catch {
                 return try Self.json(["status": "unavailable", "detail": "The event log cannot be read."], status: .serviceUnavailable)
@@ -88,7 +88,7 @@ extension APIServer {
             let id = try context.parameters.require("case")
             _ = try await visibleCase(id, for: "history", by: guardian)
             var rows: [[String: Any]] = []
-            for try await event in database.events.read(stream: StreamID(rawValue: id)) {
+            for try await event in database.eventLog.read(stream: StreamID(rawValue: id)) {
                 rows.append([
                     "position": event.position, "version": event.version, "type": event.type,
                     "recordedAt": Self.iso(event.recordedAt), "actor": event.metadata.actor ?? NSNull(),
@@ -150,7 +150,7 @@ extension APIServer {
             let mine = try query.flag("mine") ?? false
             let tasks = try await visibleTasks(try await database.tasks(taskQuery), guardian: guardian, mine: mine)
             let page = try query.page(tasks, key: Self.taskKey)
-            let position = try await database.events.lastPosition()
+            let position = try await database.eventLog.lastPosition()
             return try Self.cachedJSON(
                 ["tasks": page.items.map(Self.taskJSON), "next": page.next ?? NSNull(), "position": position] as [String: Any],
                 request: request)
@@ -167,10 +167,10 @@ extension APIServer {
             let wait = min(try query.integer("wait") ?? 30, 60)
             let deadline = ContinuousClock.now + .seconds(wait)
             while true {
-                let head = try await database.events.lastPosition()
+                let head = try await database.eventLog.lastPosition()
                 if head > after {
                     var changed: Set<StreamID> = []
-                    for try await event in database.events.readAll(after: after)
+                    for try await event in database.eventLog.readAll(after: after)
                     where !event.stream.rawValue.hasPrefix("$") && event.type != PersonalDataRead.typeName {
                         changed.insert(event.stream)
                     }

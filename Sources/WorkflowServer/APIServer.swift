@@ -77,7 +77,7 @@ public struct APIServer: Sendable {
     /// The largest request body accepted (process files are the largest bodies).
     public static let maximumBodySize = 512 * 1024
 
-    let database: WorkflowDatabase
+    let database: any ReminderQueue
     let engine: Engine
     let catalog: ProcessCatalog
     let configuration: Configuration
@@ -89,7 +89,7 @@ public struct APIServer: Sendable {
     let sessions = WebSessions()
 
     public init(
-        database: WorkflowDatabase, engine: Engine, catalog: ProcessCatalog, configuration: Configuration,
+        database: any ReminderQueue, engine: Engine, catalog: ProcessCatalog, configuration: Configuration,
         now: @escaping @Sendable () -> Int64 = { Int64((Date().timeIntervalSince1970 * 1000).rounded()) },
         logger: Logger = Logger(label: "aso-engine.api")
     ) {

@@ -6,13 +6,13 @@ import WorkflowKit
 /// revoked or a principal removed by any process (the command line included) is seen
 /// by the next request.
 actor AccessCache {
-    let database: WorkflowDatabase
+    let database: any ReminderQueue
     private var versions: [StreamID: Int64] = [:]
     private var tokens = APITokenRegistry()
     private var directory = PrincipalDirectory()
     private var overrides: AccessOverrides?
 
-    init(database: WorkflowDatabase) {
+    init(database: any ReminderQueue) {
         self.database = database
     }
 

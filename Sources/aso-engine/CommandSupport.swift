@@ -77,7 +77,7 @@ extension GlobalOptions {
         if PostgresLocation.isURL(db) {
             printError(
                 "'\(PostgresLocation.redacted(db))' is a PostgreSQL database, and this command does not work on one yet: "
-                    + "every command but serve and rotate-master-key does; they still need the SQLite file (see docs/deployment.md).")
+                    + "every command but rotate-master-key does; it still needs the SQLite file (see docs/deployment.md).")
             throw ExitCode(1)
         }
         let existed = FileManager.default.fileExists(atPath: db)
@@ -130,7 +130,7 @@ extension GlobalOptions {
     /// The store `--db` names: the SQLite file (see ``openDatabase(create:verifying:changesData:)``)
     /// or, for a `postgres://` URL, the PostgreSQL store (its master key from
     /// `--master-key-file` or the environment; `--now` is refused: a simulation is a SQLite file).
-    func openStore(create: Bool = false, changesData: Bool = true) async throws -> any CaseStore {
+    func openStore(create: Bool = false, changesData: Bool = true) async throws -> any ReminderQueue {
         guard PostgresLocation.isURL(db) else { return try openDatabase(create: create, changesData: changesData) }
         guard now == nil else {
             printError("--now simulates time in a SQLite file made for it; a PostgreSQL database holds real casework. Leave out --now.")
@@ -148,7 +148,7 @@ extension GlobalOptions {
     }
 
     /// An engine over the store `--db` names (see ``openStore(create:changesData:)``), and the store.
-    func openCaseEngine(create: Bool = false, changesData: Bool = true) async throws -> (engine: Engine, store: any CaseStore) {
+    func openCaseEngine(create: Bool = false, changesData: Bool = true) async throws -> (engine: Engine, store: any ReminderQueue) {
         if !PostgresLocation.isURL(db) {
             let (engine, database) = try openEngine(create: create, changesData: changesData)
             return (engine, database)

@@ -4,6 +4,7 @@ import Logging
 import ServiceLifecycle
 import WorkflowKit
 import WorkflowServer
+import WorkflowPostgres
 
 /// `aso-engine serve`: the HTTP API.
 struct ServeCommand: AsyncParsableCommand {
@@ -71,7 +72,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let logger = Logger(label: "aso-engine.serve")
         let catalog = try processOptions.loadCatalog()
-        let (engine, database) = try global.openEngine(create: true)
+        let (engine, database) = try await global.openCaseEngine(create: true)
         let clock = try global.clock()
         var configuration = APIServer.Configuration()
         configuration.host = host
@@ -90,7 +91,7 @@ struct ServeCommand: AsyncParsableCommand {
         if daemon {
             let name = "serve-\(ProcessInfo.processInfo.processIdentifier)"
             let reminders = ReminderDaemon(
-                database: database, sinks: try DaemonCommand.sinks(sink, environment: [], timeout: 30), id: name, now: clock,
+                store: database, sinks: try DaemonCommand.sinks(sink, environment: [], timeout: 30), id: name, now: clock,
                 logger: Logger(label: "aso-engine.daemon"))
             configuration.services.append(DaemonService(daemon: reminders))
         }
@@ -100,5 +101,7 @@ struct ServeCommand: AsyncParsableCommand {
             // The first line of standard output: scripts and tests read the port from it.
             FileHandle.standardOutput.write(Data("Listening on \(scheme)://\(host):\(port)\n".utf8))
         }
+        // After the server and its daemon have stopped: closing earlier would cancel their queries.
+        if let postgres = database as? PostgresCaseStore { await postgres.close() }
     }
 }

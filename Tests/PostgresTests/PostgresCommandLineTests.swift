@@ -79,4 +79,54 @@ struct PostgresCommandLineTests {
             "aso-engine", ["cases", "--db", url], environment: ["ASO_MASTER_KEY": "", "ASO_MASTER_KEY_FILE": ""])
         #expect(noKey.status == 1 && noKey.stderr.contains("no master key is configured"), "\(noKey.stderr)")
     }
+
+    @Test("serve on PostgreSQL: the API lists, commands replay by Idempotency-Key, the daemon delivers; two servers share the database")
+    func serve() async throws {
+        let url = try PostgresTestServer.freshURL()
+        let directory = try TemporaryDirectory()
+        #expect(try run(["principals", "add", "cora", "--organisation", "community-sanctions-office", "--role", "coordinator"], as: "cora", url: url).status == 0)
+        // Opened sixty days ago for a release three weeks from now: its first tasks are overdue,
+        // and their reminders due.
+        let release = FinnishCalendar().localDate(at: Date()).adding(days: 21)
+        let setup = try await PostgresCaseStore.open(url: url, masterKey: .base64(Self.masterKey))
+        let opened = Int64((Date().timeIntervalSince1970 - 60 * 86_400) * 1000)
+        let library = ProcessLoader().load(paths: [Repository.root(of: #filePath).appendingPathComponent("processes/vat-generic.yaml").path])
+        try await Engine(store: setup, now: { opened }).open(
+            try #require(library.definition(id: "vat-generic")), caseID: "c1", fields: ["releaseDate": .date(release)],
+            responsibleWorker: "cora", by: Acting("cora"))
+        await setup.close()
+        let created = try run(["token", "create", "--for", "cora"], as: "cora", url: url)
+        let token = try #require(created.stdout.split(whereSeparator: \.isWhitespace).map(String.init).first { $0.hasPrefix("aso_") }, "\(created.stdout)")
+        let environment = ["ASO_MASTER_KEY": Self.masterKey]
+        let delivered = directory.path("delivered.jsonl")
+        let first = try RunningServer(["--db", url, "--daemon", "--sink", "jsonl:\(delivered)"], environment: environment)
+        let second = try RunningServer(["--db", url], environment: environment)
+        let listed = try first.request("GET", "/v1/cases", token: token)
+        #expect(listed.status == 200 && listed.text.contains("\"c1\""), "\(listed.text)")
+        let headers = ["Idempotency-Key": "complete-1", "If-Match": "\"4\""]
+        let completed = try first.request("POST", "/v1/cases/c1/tasks/map-housing/completion", token: token, headers: headers, json: [:])
+        #expect(completed.status == 200 && completed.text.contains("TaskCompleted"), "\(completed.text)")
+        // The same key on the other server: the first outcome, nothing appended again.
+        let replayed = try second.request("POST", "/v1/cases/c1/tasks/map-housing/completion", token: token, headers: headers, json: [:])
+        #expect(replayed.status == 200 && replayed.text == completed.text, "\(replayed.text)")
+        let tasks = try second.request("GET", "/v1/tasks", token: token)
+        #expect(tasks.status == 200 && !tasks.text.contains("map-housing") && tasks.text.contains("ask-consent"), "\(tasks.text)")
+        // The daemon in the first server delivers the overdue tasks' reminders.
+        var lines: [Substring] = []
+        for _ in 0..<100 {
+            lines = ((try? String(contentsOfFile: delivered, encoding: .utf8)) ?? "").split(separator: "\n")
+            if !lines.isEmpty { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(!lines.isEmpty, "the daemon delivered nothing")
+        let stoppedFirst = first.stop()
+        let stoppedSecond = second.stop()
+        #expect(stoppedFirst.status == 0 && stoppedSecond.status == 0, "\(stoppedFirst.stderr) \(stoppedSecond.stderr)")
+        let store = try await PostgresCaseStore.open(url: url, masterKey: .base64(Self.masterKey))
+        #expect(try await store.eventLog.events(of: "c1", fromVersion: 1).filter { $0.type == "TaskCompleted" }.count == 1)
+        #expect(try await store.verify().isIntact)
+        let sent = try await store.eventLog.events(of: "c1", fromVersion: 1).filter { $0.type == ReminderSent.typeName }
+        #expect(sent.count >= lines.count)
+        await store.close()
+    }
 }

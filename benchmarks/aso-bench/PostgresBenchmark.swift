@@ -39,6 +39,21 @@ enum PostgresBenchmark {
         }
         table.add("8 concurrent appenders in one process (group commit)", grouped, unit: "events/s", goal: 2.0)
         table.note("average group commit: \(String(format: "%.1f", groupSizes.reduce(0, +) / Double(groupSizes.count))) appends per transaction")
+        // Engine commands: load the case, decide, append one event with the projections
+        // and the reminder schedule in the same transaction; beside raw single-row inserts.
+        let commands = max(100, transactions / 2)
+        let engineRates = try await Benchmark.alternate(rounds) {
+            try await rawAppends(location, transactions: commands, perTransaction: 1, connections: 1)
+        } ours: {
+            try await engineCommands(url, commands: commands, concurrency: 1)
+        }
+        table.add("engine command (record a field), one at a time", engineRates, unit: "commands/s", goal: 0.5)
+        let concurrentEngine = try await Benchmark.alternate(rounds) {
+            try await rawAppends(location, transactions: commands, perTransaction: 1, connections: 1)
+        } ours: {
+            try await engineCommands(url, commands: commands * 2, concurrency: 8)
+        }
+        table.add("engine commands, 8 at a time on 8 cases' sets (group commit)", concurrentEngine, unit: "commands/s", goal: 2.0)
         // Several processes on one server: their appends serialise on the head row, and
         // each process group-commits its own.
         var single = 0.0
@@ -86,6 +101,43 @@ enum PostgresBenchmark {
         await store.close()
         return (Double(perTask * concurrency * perTransaction) / elapsed.seconds,
                 Double(statistics.appends) / Double(max(1, statistics.transactions)))
+    }
+
+    /// Engine commands on a `PostgresCaseStore`: `concurrency` tasks, each recording a
+    /// field on its own cases (so that they never conflict), after 40 cases are opened.
+    static func engineCommands(_ url: String, commands: Int, concurrency: Int) async throws -> Double {
+        let target = url + (url.contains("?") ? "&" : "?") + "schema=bench_\(UUID().uuidString.prefix(8).lowercased())"
+        let store = try await PostgresCaseStore.open(url: target, masterKey: EngineBenchmark.masterKey)
+        let library = ProcessLoader().load(sources: [.init(file: "bench.yaml", text: EngineBenchmark.process)])
+        guard let definition = library.definition(id: "bench") else { throw BenchError("the benchmark process does not load") }
+        var engineLogger = Logger(label: "aso-bench.engine")
+        engineLogger.logLevel = .warning
+        let engine = Engine(store: store, now: { 1_780_000_000_000 }, logger: engineLogger)
+        let actor = Acting("worker:anna", organisation: "community-sanctions-office", role: "responsible-worker")
+        let cases = 40
+        for index in 0..<cases {
+            try await engine.open(
+                definition, caseID: StreamID("case-\(index)"), fields: ["releaseDate": .date(LocalDate("2026-12-23")!)], by: actor)
+        }
+        let perTask = commands / concurrency
+        let clock = ContinuousClock()
+        let elapsed = try await clock.measure {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for task in 0..<concurrency {
+                    group.addTask {
+                        for index in 0..<perTask {
+                            // Task t works on the cases t, t + concurrency, …: no two tasks share a case.
+                            let id = StreamID("case-\((task + concurrency * index) % cases)")
+                            let outcome = try await engine.execute(.record(values: ["note": .text("note \(index)")]), on: id, by: actor)
+                            guard outcome.events.count == 1 else { throw BenchError("a command appended \(outcome.events.count) events") }
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+        }
+        await store.close()
+        return Double(perTask * concurrency) / elapsed.seconds
     }
 
     /// Raw postgres-nio: the same rows into a table of the same shape, one INSERT of the

@@ -3,18 +3,18 @@
 /// security event (``AccessRefused``, apart from the case) and throws ``AccessDenied``.
 /// Nothing is appended to the case by a refusal.
 public struct AccessGuard: Sendable {
-    public let database: WorkflowDatabase
+    public let database: any CaseStore
     public let policy: AccessPolicy
     /// The acting principal, with the organisation the directory names for them.
     public let actor: Acting
 
     /// Reads the directory and the lawful overrides now (`now` decides which overrides
     /// are in force), and takes the actor's organisation from the directory.
-    public init(database: WorkflowDatabase, actor: Acting, now: Int64) async throws {
+    public init(database: any CaseStore, actor: Acting, now: Int64) async throws {
         self.init(database: database, policy: try await database.accessPolicy(now: now), actor: actor)
     }
 
-    public init(database: WorkflowDatabase, policy: AccessPolicy, actor: Acting) {
+    public init(database: any CaseStore, policy: AccessPolicy, actor: Acting) {
         self.database = database
         self.policy = policy
         var actor = actor

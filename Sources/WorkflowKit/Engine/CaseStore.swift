@@ -76,6 +76,13 @@ public protocol CaseStore: Sendable {
     /// Case `id`'s row of the cases projection; nil when there is no such case.
     func caseSummary(_ id: StreamID) async throws -> CaseSummary?
 
+    /// The results of the appends whose command ids begin with `prefix`, by command id,
+    /// at most `limit` of them, in the byte order of their ids.
+    func appliedCommandResults(prefixedBy prefix: String, limit: Int) async throws -> [String: AppendResult]
+
+    /// The versions of `streams` (0 for a stream with no events), read at once.
+    func versions(of streams: [StreamID]) async throws -> [StreamID: Int64]
+
     /// Drops the projections and the reminder schedule and rebuilds them from the log,
     /// in one transaction.
     ///

@@ -4,7 +4,7 @@ extension WorkflowDatabase {
     /// The applied commands whose ids start with `prefix` (at most `limit`), with the
     /// result of the append each carried: one read for what an HTTP `Idempotency-Key`
     /// needs to know (was this request applied, or the key used for another?).
-    public func appliedCommandResults(prefixedBy prefix: String, limit: Int = 10) async throws -> [String: AppendResult] {
+    public func appliedCommandResults(prefixedBy prefix: String, limit: Int) async throws -> [String: AppendResult] {
         try await SQLiteEventStore.storage("reading commands") {
             try await events.pool.read { db in
                 let rows = try Row.fetchAll(

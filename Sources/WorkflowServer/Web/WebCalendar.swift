@@ -86,7 +86,7 @@ extension APIServer {
         // How often each task occurrence's due date moved: its SEQUENCE.
         var moves: [String: Int] = [:]
         for caseID in Set(tasks.map(\.caseID)) {
-            for try await event in database.events.read(stream: caseID) where event.type == "TaskRescheduled" {
+            for try await event in database.eventLog.read(stream: caseID) where event.type == "TaskRescheduled" {
                 guard case .taskRescheduled(let moved)? = try? CaseEvent(event), moved.due != moved.previousDue else { continue }
                 moves["\(caseID.rawValue)/\(moved.task)", default: 0] += 1
             }

@@ -270,7 +270,7 @@ extension APIServer {
         // latest of each, with a link to all of the history.
         var changes: [RecordedEvent] = []
         var readRecords: [RecordedEvent] = []
-        for try await event in database.events.read(stream: StreamID(rawValue: id)) {
+        for try await event in database.eventLog.read(stream: StreamID(rawValue: id)) {
             if event.type == PersonalDataRead.typeName {
                 readRecords.append(event)
             } else {

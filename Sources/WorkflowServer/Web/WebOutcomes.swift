@@ -33,7 +33,7 @@ extension APIServer {
                 }
                 let process = web.query["process"].flatMap { $0.isEmpty ? nil : $0 }
                 let report = try await OutcomeReport.build(
-                    events: database.events.readAll(after: 0), definitions: { try await database.definition(hash: $0) },
+                    events: database.eventLog.readAll(after: 0), definitions: { try await database.definition(hash: $0) },
                     process: process, from: from, to: to, read: { try await database.caseEvent($0) })
                 // Overdue (late) tasks per month of the period, at most 24 months.
                 var months: [(String, Int)] = []
@@ -41,7 +41,7 @@ extension APIServer {
                 while monthStart <= to && months.count < 24 {
                     let monthEnd = monthStart.adding(months: 1).adding(days: -1)
                     let monthly = try await OutcomeReport.build(
-                        events: database.events.readAll(after: 0), definitions: { try await database.definition(hash: $0) },
+                        events: database.eventLog.readAll(after: 0), definitions: { try await database.definition(hash: $0) },
                         process: process, from: max(monthStart, from), to: min(monthEnd, to), read: { try? CaseEvent($0) })
                     months.append((String(monthStart.description.prefix(7)), monthly.processes.map(\.tasksLate).reduce(0, +)))
                     monthStart = monthStart.adding(months: 1)

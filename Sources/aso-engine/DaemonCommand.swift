@@ -165,7 +165,7 @@ struct DaemonCommand: AsyncParsableCommand {
             try await retention?.sweepOnce()
             return
         }
-        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: DaemonService(daemon: daemon))]
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: ReminderService(daemon: daemon))]
         if let retention { services.append(.init(service: retention)) }
         let group = ServiceGroup(
             configuration: .init(
@@ -173,57 +173,5 @@ struct DaemonCommand: AsyncParsableCommand {
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
         try await group.run()
-    }
-}
-
-/// The daemon as a long-running service: stops between deliveries on graceful shutdown.
-struct DaemonService: Service {
-    let daemon: ReminderDaemon
-
-    func run() async throws {
-        try await daemon.run(
-            isStopping: { Task.isShuttingDownGracefully || Task.isCancelled },
-            sleep: { duration in
-                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: duration) }
-            })
-    }
-}
-
-/// The daily retention sweep: at start, then shortly after each midnight in Helsinki.
-/// A failed sweep is logged and tried again the next day; reminders go on regardless.
-struct RetentionService: Service {
-    let sweep: RetentionSweep
-    let actor: Acting
-    let logger: Logger
-
-    func sweepOnce() async throws {
-        let decisions = try await sweep.run(by: actor)
-        let erased = decisions.filter { $0.outcome == .erased }
-        for decision in erased {
-            logger.info(
-                "retention period ended: personal data erased",
-                metadata: ["case.id": "\(decision.caseID)", "process": "\(decision.process)", "class": "\(decision.rule?.retentionClass ?? "-")"])
-        }
-        logger.info("retention sweep: \(erased.count) erased, \(decisions.filter { $0.outcome == .kept }.count) kept")
-    }
-
-    func run() async throws {
-        while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            do {
-                try await sweepOnce()
-            } catch {
-                logger.error("retention sweep failed; it runs again tomorrow", metadata: ["error": "\(error)"])
-            }
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(Self.secondsUntilNextSweep())) }
-        }
-    }
-
-    /// Seconds from now to five past midnight, Helsinki time.
-    static func secondsUntilNextSweep(now: Date = Date()) -> Double {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = helsinki
-        let startOfToday = calendar.startOfDay(for: now)
-        let next = calendar.date(byAdding: DateComponents(day: 1, minute: 5), to: startOfToday) ?? now.addingTimeInterval(86_400)
-        return max(60, next.timeIntervalSince(now))
     }
 }

@@ -93,7 +93,7 @@ struct ServeCommand: AsyncParsableCommand {
             let reminders = ReminderDaemon(
                 store: database, sinks: try DaemonCommand.sinks(sink, environment: [], timeout: 30), id: name, now: clock,
                 logger: Logger(label: "aso-engine.daemon"))
-            configuration.services.append(DaemonService(daemon: reminders))
+            configuration.services.append(ReminderService(daemon: reminders))
         }
         let server = APIServer(database: database, engine: engine, catalog: catalog, configuration: configuration, now: clock, logger: logger)
         let scheme = tlsCertificate == nil ? "http" : "https"

@@ -246,8 +246,9 @@ public final class PostgresCaseStore: ReminderQueue {
             caseKeyCache.withLock { $0[id] = newKey }
         case .shred:
             caseKeyCache.withLock { $0[id] = nil }
-            // The deleted row's old version stays in the table's pages until a vacuum
-            // removes it (best effort: the WAL and backups keep it until they are recycled).
+            // The deleted row's old version stays readable to a vacuum-less scan of the pages
+            // until a vacuum removes it (best effort; its bytes may stay in the file until
+            // reused, and in the WAL and backups until they are recycled: docs/privacy.md).
             _ = try? await events.client.query("VACUUM \(unescaped: keys)", logger: logger).collect()
         default:
             break

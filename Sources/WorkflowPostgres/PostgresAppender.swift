@@ -498,6 +498,11 @@ final class PostgresAppender: Sendable {
 final class Watched: Sendable {
     let connection = Mutex<PostgresConnection?>(nil)
 
+    /// A wait that ends once, whichever of two tasks ends it first.
+    final class Finished: Sendable {
+        let continuation = Mutex<CheckedContinuation<Void, Never>?>(nil)
+    }
+
     /// The one answer an append transaction gives: its outcome or its deadline's.
     final class Answer: Sendable {
         let value = Mutex<CheckedContinuation<[Result<AppendResult, any Error>], Never>?>(nil)

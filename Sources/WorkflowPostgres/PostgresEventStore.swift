@@ -162,7 +162,23 @@ public final class PostgresEventStore: EventStore {
         listener?.cancel()
         await listener?.value
         clientTask?.cancel()
-        await clientTask?.value
+        guard let clientTask else { return }
+        // The pool ends once every leased connection is back; one stuck in a call that
+        // ignores cancellation must not keep the caller (a server shutting down) forever.
+        let finished = Watched.Finished()
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            finished.continuation.withLock { $0 = continuation }
+            Task {
+                await clientTask.value
+                finished.continuation.withLock { $0.take() }?.resume()
+            }
+            Task {
+                try? await Task.sleep(for: .seconds(10))
+                guard let waiting = finished.continuation.withLock({ $0.take() }) else { return }
+                logger.warning("The event log's connections did not all close within 10 seconds; leaving them to the server.")
+                waiting.resume()
+            }
+        }
     }
 
     /// Transactions and appends committed by this store object so far.

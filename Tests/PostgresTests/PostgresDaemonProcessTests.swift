@@ -1,5 +1,4 @@
 import Foundation
-import PostgresNIO
 import Testing
 import WorkflowKit
 import WorkflowKitTesting
@@ -93,57 +92,5 @@ struct PostgresDaemonProcessTests {
         let simulated = try BuiltProduct.run(
             "aso-engine", ["daemon", "--db", url, "--once", "--now", "2026-06-01"], environment: ["ASO_MASTER_KEY": Self.masterKey])
         #expect(simulated.status == 1 && simulated.stderr.contains("Leave out --now"), "\(simulated.stderr)")
-    }
-
-    /// Opens case `id` sixty days ago for a release three weeks from now: its first tasks
-    /// are overdue, and their reminders due.
-    static func openOverdueCase(_ id: StreamID, in store: PostgresCaseStore) async throws {
-        let release = FinnishCalendar().localDate(at: Date()).adding(days: 21)
-        let opened = Int64((Date().timeIntervalSince1970 - 60 * 86_400) * 1000)
-        let library = ProcessLoader().load(paths: [Repository.root(of: #filePath).appendingPathComponent("processes/vat-generic.yaml").path])
-        try await Engine(store: store, now: { opened }).open(
-            try #require(library.definition(id: "vat-generic")), caseID: id, fields: ["releaseDate": .date(release)],
-            responsibleWorker: "worker:anna", by: Acting("worker:anna"))
-    }
-
-    @Test("a running daemon whose connections the server ends reconnects and goes on delivering")
-    func connectionsEnded() async throws {
-        let directory = try TemporaryDirectory()
-        let url = try PostgresTestServer.url(for: directory)
-        var options = PostgresEventStore.Options()
-        options.applicationName = "daemon-test-setup"  // not ended with the daemon's
-        let store = try await PostgresCaseStore.open(url: url, options: options, masterKey: .base64(Self.masterKey))
-        try await Self.openOverdueCase("before", in: store)
-        let output = directory.path("delivered.jsonl")
-        let daemon = try Daemon(["--db", url, "--no-retention", "--max-interval", "1", "--id", "d", "--sink", "jsonl:\(output)"])
-        func delivered() -> [String] {
-            ((try? String(contentsOfFile: output, encoding: .utf8)) ?? "").split(separator: "\n").compactMap {
-                (try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])?["case"] as? String
-            }
-        }
-        for _ in 0..<300 where delivered().isEmpty { try await Task.sleep(for: .milliseconds(100)) }
-        #expect(delivered().contains("before"))
-
-        // Every connection of the daemon's ends, as when the server's administrator or a
-        // failover ends them.
-        try await withAdmin { admin in
-            let ended = try await admin.query(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'aso-engine'",
-                logger: PostgresEventStoreTests.logger
-            ).collect()
-            #expect(!ended.isEmpty)
-        }
-        try await Self.openOverdueCase("after", in: store)
-        for _ in 0..<300 where !delivered().contains("after") { try await Task.sleep(for: .milliseconds(100)) }
-        #expect(delivered().contains("after"), "the daemon delivered nothing after its connections ended")
-        kill(daemon.process.processIdentifier, SIGTERM)
-        let (status, errors) = daemon.wait()
-        #expect(status == 0, "\(errors)")
-        var recorded: [String] = []
-        for try await event in store.events.readAll(after: 0) where event.type == ReminderSent.typeName {
-            recorded.append(try JSONDecoder().decode(ReminderSent.self, from: event.payload).reminder)
-        }
-        #expect(recorded.count == Set(recorded).count)
-        await store.close()
     }
 }

@@ -73,20 +73,11 @@ extension PostgresCaseStore {
                         FOR UPDATE SKIP LOCKED
                         """, logger: logger
                     ).collect()
-                    var groups: [String: [Reminder]] = [:]
-                    var order: [String] = []
-                    for row in rows {
-                        guard let reminder = try PostgresCaseProjection.reminder(from: row) else { continue }
-                        let key = [reminder.caseID.rawValue, reminder.task, String(reminder.occurrence), reminder.rung.map(String.init) ?? "owner"]
-                            .joined(separator: "\u{1F}")
-                        if groups[key] == nil { order.append(key) }
-                        groups[key, default: []].append(reminder)
-                    }
                     var dropped = 0
-                    for key in order {
-                        guard let group = groups[key], let last = group.last else { continue }
+                    for (group, superseded) in ReminderPlanner.lateRungs(try rows.compactMap(PostgresCaseProjection.reminder(from:))) {
+                        guard let last = group.last else { continue }
                         var replacement = last
-                        replacement.superseded = last.superseded + group.dropLast().reduce(0) { $0 + 1 + $1.superseded }
+                        replacement.superseded = superseded
                         if last.kind == .escalation,
                             let (definition, calendar) = try await projection.definition(
                                 of: last.caseID.rawValue, on: connection, logger: logger)

@@ -111,33 +111,20 @@ struct DaemonCommand: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "aso-engine.daemon")
-        if PostgresLocation.isURL(global.db) {
-            guard global.now == nil else {
-                throw fail("--now simulates time in a SQLite file made for it; a PostgreSQL database holds real casework. Leave out --now.")
-            }
-            let store: PostgresCaseStore
-            do {
-                store = try await PostgresCaseStore.open(url: global.db, masterKey: global.masterKeyFile.map { .file($0) } ?? .automatic())
-            } catch let error as EventStoreError {
-                throw fail(error.message)
-            } catch let error as PrivacyError {
-                throw fail(error.message)
-            }
-            do {
-                try await run(on: store, logger: logger)
-            } catch {
-                await store.close()
-                throw error
-            }
-            await store.close()
-            return
-        }
         // A service manager starts the daemon when the system is installed, before any
         // case exists: it creates the event log then, as `open` would.
-        let existed = FileManager.default.fileExists(atPath: global.db)
-        let database = try global.openDatabase(create: true)
+        let existed = PostgresLocation.isURL(global.db) || FileManager.default.fileExists(atPath: global.db)
+        let store = try await global.openStore(create: true)
         if !existed { logger.notice("created an empty event log", metadata: ["db": "\(global.db)"]) }
-        try await run(on: database, logger: logger)
+        // Closed after the daemon has stopped: closing earlier would cancel its queries.
+        let postgres = store as? PostgresCaseStore
+        do {
+            try await run(on: store, logger: logger)
+        } catch {
+            await postgres?.close()
+            throw error
+        }
+        await postgres?.close()
     }
 
     /// Runs the daemon (and the retention sweep) on `store` until shutdown, or once.

@@ -9,25 +9,6 @@ import WorkflowPostgres
 struct PostgresDaemonProcessTests {
     static let masterKey = Data(repeating: 5, count: 32).base64EncodedString()
 
-    /// A daemon process (`--once`), its standard error read while it runs.
-    final class Daemon: @unchecked Sendable {
-        let process = Process()
-        let errors = Pipe()
-        init(_ arguments: [String]) throws {
-            process.executableURL = try BuiltProduct.url(named: "aso-engine")
-            process.arguments = ["daemon"] + arguments
-            process.environment = ProcessInfo.processInfo.environment.merging(["ASO_MASTER_KEY": PostgresDaemonProcessTests.masterKey]) { $1 }
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = errors
-            try process.run()
-        }
-        func wait() -> (status: Int32, errors: String) {
-            let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            process.waitUntilExit()
-            return (process.terminationStatus, text)
-        }
-    }
-
     @Test("three daemon processes on one database: every due reminder delivered once and recorded once")
     func threeProcesses() async throws {
         let directory = try TemporaryDirectory()
@@ -52,10 +33,12 @@ struct PostgresDaemonProcessTests {
 
         let outputs = (0..<3).map { directory.path("d\($0).jsonl") }
         let daemons = try (0..<3).map { index in
-            try Daemon(["--db", url, "--once", "--no-retention", "--id", "d\(index)", "--sink", "jsonl:\(outputs[index])"])
+            try ChildProcess(
+                "aso-engine", ["daemon", "--db", url, "--once", "--no-retention", "--id", "d\(index)", "--sink", "jsonl:\(outputs[index])"],
+                environment: ["ASO_MASTER_KEY": Self.masterKey])
         }
         for daemon in daemons {
-            let (status, errors) = daemon.wait()
+            let (status, _, errors) = daemon.finish()
             #expect(status == 0, "\(errors)")
         }
         var delivered: [String] = []

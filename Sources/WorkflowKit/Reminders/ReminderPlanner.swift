@@ -82,6 +82,24 @@ public struct ReminderPlanner: Sendable {
     /// due at `now` (milliseconds since 1970): for a repeating escalation rung, its
     /// last day whose time has come (within the rung's `times`); otherwise the reminder
     /// itself. It carries `superseded` so that the message can say what it stands for.
+    /// Late reminders (sorted by case, task, occurrence and time) grouped by open task's
+    /// rung — the owner's reminders count as one rung, each escalation rung as another —
+    /// each group with the count its last one stands for once the others fold into it.
+    package static func lateRungs(_ reminders: [Reminder]) -> [(reminders: [Reminder], superseded: Int)] {
+        var groups: [String: [Reminder]] = [:]
+        var order: [String] = []
+        for reminder in reminders {
+            let key = [reminder.caseID.rawValue, reminder.task, String(reminder.occurrence), reminder.rung.map(String.init) ?? "owner"]
+                .joined(separator: "\u{1F}")
+            if groups[key] == nil { order.append(key) }
+            groups[key, default: []].append(reminder)
+        }
+        return order.compactMap { key in
+            guard let group = groups[key], let last = group.last else { return nil }
+            return (group, last.superseded + group.dropLast().reduce(0) { $0 + 1 + $1.superseded })
+        }
+    }
+
     package func latest(
         replacing reminder: Reminder, superseded: Int, now: Int64, definition: ProcessDefinition, calendar: any BusinessCalendar
     ) -> Reminder {

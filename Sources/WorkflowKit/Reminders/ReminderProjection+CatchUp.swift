@@ -24,20 +24,11 @@ extension ReminderProjection {
                 SELECT * FROM reminders WHERE fire_at < ? AND (claimed_until IS NULL OR claimed_until < ?)
                 ORDER BY case_id, task, occurrence, fire_at, id
                 """, arguments: [now - lateAfter, now])
-        var groups: [String: [Reminder]] = [:]
-        var order: [String] = []
-        for row in rows {
-            guard let reminder = Self.reminder(from: row) else { continue }
-            let key = [reminder.caseID.rawValue, reminder.task, String(reminder.occurrence), reminder.rung.map(String.init) ?? "owner"]
-                .joined(separator: "\u{1F}")
-            if groups[key] == nil { order.append(key) }
-            groups[key, default: []].append(reminder)
-        }
         var dropped = 0
-        for key in order {
-            guard let group = groups[key], let last = group.last else { continue }
+        for (group, superseded) in ReminderPlanner.lateRungs(rows.compactMap(Self.reminder(from:))) {
+            guard let last = group.last else { continue }
             var replacement = last
-            replacement.superseded = last.superseded + group.dropLast().reduce(0) { $0 + 1 + $1.superseded }
+            replacement.superseded = superseded
             if last.kind == .escalation, let (definition, calendar) = try definition(of: last.caseID.rawValue, in: db) {
                 replacement = planner.latest(
                     replacing: last, superseded: replacement.superseded, now: now, definition: definition, calendar: calendar)

@@ -14,6 +14,8 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "WorkflowKit", targets: ["WorkflowKit"]),
+        // The event log and the case store in one SQLite file (GRDB): the default backend.
+        .library(name: "WorkflowSQLite", targets: ["WorkflowSQLite"]),
         .library(name: "Processes", targets: ["Processes"]),
         .library(name: "WorkflowKitTesting", targets: ["WorkflowKitTesting"]),
         .library(name: "WorkflowServer", targets: ["WorkflowServer"]),
@@ -43,8 +45,6 @@ let package = Package(
         .target(
             name: "WorkflowKit",
             dependencies: [
-                .product(name: "GRDB", package: "GRDB.swift"),
-                .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -53,9 +53,21 @@ let package = Package(
             ],
             swiftSettings: settings
         ),
+        // The SQLite backend: every SQL statement and every use of GRDB for SQLite.
+        .target(
+            name: "WorkflowSQLite",
+            dependencies: [
+                "WorkflowKit",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: settings
+        ),
         .target(
             name: "Processes",
-            dependencies: ["WorkflowKit", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["WorkflowKit", "WorkflowSQLite", .product(name: "Logging", package: "swift-log")],
             // The built-in process files; the top-level `processes` folder is a link here,
             // so that coordinators edit the very files the package ships.
             resources: [.copy("BuiltIn")],
@@ -65,7 +77,7 @@ let package = Package(
         .target(
             name: "WorkflowPostgres",
             dependencies: [
-                "WorkflowKit",
+                "WorkflowKit", "WorkflowSQLite",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -73,7 +85,7 @@ let package = Package(
         ),
         .target(
             name: "WorkflowKitTesting",
-            dependencies: ["WorkflowKit"],
+            dependencies: ["WorkflowKit", "WorkflowSQLite"],
             swiftSettings: settings
         ),
         // The HTTP API (`aso-engine serve`): Hummingbird 2 over WorkflowKit's access rules.
@@ -101,6 +113,7 @@ let package = Package(
             dependencies: [
                 "CProcessHardening",
                 "WorkflowKit",
+                "WorkflowSQLite",
                 "WorkflowPostgres",
                 "Processes",
                 "WorkflowServer",
@@ -114,7 +127,7 @@ let package = Package(
         .executableTarget(
             name: "aso-bench",
             dependencies: [
-                "WorkflowKit", "WorkflowPostgres",
+                "WorkflowKit", "WorkflowSQLite", "WorkflowPostgres",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
@@ -126,14 +139,14 @@ let package = Package(
         // multi-process and SIGKILL tests.
         .executableTarget(
             name: "eventlog-worker",
-            dependencies: ["WorkflowKit", "WorkflowPostgres"],
+            dependencies: ["WorkflowKit", "WorkflowSQLite", "WorkflowPostgres"],
             path: "Tests/EventLogWorker",
             swiftSettings: settings
         ),
         .testTarget(
             name: "WorkflowKitTests",
             dependencies: [
-                "WorkflowKit", "WorkflowKitTesting", "WorkflowPostgres", "eventlog-worker",
+                "WorkflowKit", "WorkflowSQLite", "WorkflowKitTesting", "WorkflowPostgres", "eventlog-worker",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -146,7 +159,7 @@ let package = Package(
         .testTarget(
             name: "PostgresTests",
             dependencies: [
-                "WorkflowKit", "WorkflowKitTesting", "WorkflowPostgres", "eventlog-worker", "aso-engine",
+                "WorkflowKit", "WorkflowSQLite", "WorkflowKitTesting", "WorkflowPostgres", "eventlog-worker", "aso-engine",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -154,14 +167,14 @@ let package = Package(
         ),
         .testTarget(
             name: "ProcessesTests",
-            dependencies: ["Processes", "WorkflowKit", "WorkflowKitTesting", "aso-engine"],
+            dependencies: ["Processes", "WorkflowKit", "WorkflowSQLite", "WorkflowKitTesting", "aso-engine"],
             swiftSettings: settings
         ),
         // Runs the built `aso-engine` binary as a user would.
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
-                "aso-engine", "WorkflowKit", "WorkflowKitTesting",
+                "aso-engine", "WorkflowKit", "WorkflowSQLite", "WorkflowKitTesting",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],

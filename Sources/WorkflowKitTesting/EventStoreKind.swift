@@ -1,4 +1,5 @@
 public import WorkflowKit
+import WorkflowSQLite
 
 /// The event stores the conformance suite runs against; a new store joins the suite
 /// by adding a case here.

@@ -5,7 +5,7 @@ public import WorkflowKit
 /// An event log held in memory: for tests, an embedder's included, that want the
 /// whole ``EventStore`` contract without a file.
 ///
-/// It keeps the contract exactly as ``SQLiteEventStore`` does: positions from 1 with
+/// It keeps the contract exactly as the SQLite store does: positions from 1 with
 /// no gaps, in commit order, consecutive within one append; contiguous stream
 /// versions; all-or-nothing appends refused with the same ``VersionConflict`` and
 /// ``EventStoreError`` codes and messages; idempotent command ids; the same hash chain

@@ -4,6 +4,7 @@ import Logging
 import PostgresNIO
 import Synchronization
 import WorkflowKit
+import WorkflowSQLite
 
 /// One caller's append, waiting for its group's transaction.
 struct PostgresAppendRequest: Sendable {

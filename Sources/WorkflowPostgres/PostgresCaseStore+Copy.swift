@@ -1,7 +1,8 @@
 import Foundation
 import Logging
 import PostgresNIO
-public import WorkflowKit
+import WorkflowKit
+public import WorkflowSQLite
 
 extension PostgresCaseStore {
     /// What ``copy(from:to:options:)`` did.

@@ -107,7 +107,7 @@ public final class PostgresCaseStore: ReminderQueue {
 
     /// The id the chain key's wrapping is bound to, so that it cannot pass for a case key
     /// (the SQLite store's, so that a copied log keeps its key).
-    private static let chainKeyID = StreamID(rawValue: "$log-chain")
+    private static let chainKeyID = CaseKeys.chainKeyID
 
     /// Walks the log (see ``PostgresEventStore/verify(expecting:)``), checking each event's
     /// authentication with the log's chain key too.

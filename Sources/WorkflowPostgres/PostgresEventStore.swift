@@ -4,6 +4,7 @@ public import Logging
 import PostgresNIO
 import Synchronization
 public import WorkflowKit
+public import WorkflowSQLite
 
 /// The event log in a PostgreSQL database, shared by any number of processes on any
 /// number of machines, under the same contract as the SQLite log (see ``EventStore``):

@@ -4,6 +4,7 @@ import Logging
 import Synchronization
 import Processes
 import WorkflowKit
+import WorkflowSQLite
 import WorkflowPostgres
 
 /// The zone simulated times without an offset, and printed times, are read in.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import WorkflowKit
+import WorkflowSQLite
 import WorkflowPostgres
 
 /// `aso-engine copy-log --from PATH --to URL`: the event log of a SQLite file, verbatim,

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Processes
 import WorkflowKit
+import WorkflowSQLite
 
 /// `aso-engine demo`: a simulated year of casework, with every reminder and escalation.
 struct DemoCommand: AsyncParsableCommand {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import WorkflowKit
+import WorkflowSQLite
 
 /// `aso-engine rotate-master-key --new-key-file PATH`: re-wraps every case key with a
 /// new master key, creating the key file first when it does not exist.

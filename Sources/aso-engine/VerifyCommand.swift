@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import WorkflowKit
+import WorkflowSQLite
 import WorkflowPostgres
 
 /// `aso-engine verify`: walks the log and checks its hash chain, its authentication and

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import WorkflowKit
+import WorkflowSQLite
 import WorkflowKitTesting
 
 /// `aso-engine demo`, the newcomer's first command.

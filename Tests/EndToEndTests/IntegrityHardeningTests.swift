@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import Testing
 import WorkflowKit
+import WorkflowSQLite
 import WorkflowKitTesting
 
 #if canImport(Glibc)

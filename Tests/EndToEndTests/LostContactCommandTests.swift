@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import WorkflowKit
+import WorkflowSQLite
 import WorkflowKitTesting
 
 /// A client who disappears ("Moni asiakas katoaa"): `aso-engine report` counts the

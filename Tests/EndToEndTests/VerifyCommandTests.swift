@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import Testing
 import WorkflowKit
+import WorkflowSQLite
 import WorkflowKitTesting
 
 /// `aso-engine verify`, run as a real process.

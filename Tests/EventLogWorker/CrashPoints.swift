@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import WorkflowKit
+import WorkflowSQLite
 
 #if canImport(Glibc)
     import Glibc

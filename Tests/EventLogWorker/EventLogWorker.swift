@@ -4,6 +4,7 @@
 // exactly the appends that returned success.
 import Foundation
 import WorkflowKit
+import WorkflowSQLite
 import WorkflowPostgres
 
 @main

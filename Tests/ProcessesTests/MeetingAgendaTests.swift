@@ -2,6 +2,7 @@ import Foundation
 import Processes
 import Testing
 import WorkflowKit
+import WorkflowSQLite
 import WorkflowKitTesting
 
 @Suite("Meeting agenda plug-in")

@@ -3,6 +3,7 @@ import Processes
 import Synchronization
 import Testing
 import WorkflowKit
+import WorkflowSQLite
 import WorkflowKitTesting
 
 /// Deliveries as the demo reports them, in order.

@@ -3,6 +3,7 @@ import Foundation
 import GRDB
 import Testing
 @testable import WorkflowKit
+@testable import WorkflowSQLite
 import WorkflowKitTesting
 
 /// Rotating the master key re-wraps every case key in one transaction: the values read

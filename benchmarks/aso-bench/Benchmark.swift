@@ -1,5 +1,6 @@
 import Foundation
 import WorkflowKit
+import WorkflowSQLite
 
 /// `aso-bench`: the event log beside the raw SQLite C API, same machine, same run.
 ///

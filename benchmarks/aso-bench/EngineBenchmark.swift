@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import WorkflowKit
+import WorkflowSQLite
 
 /// Commands per second through the engine, beside raw SQLite single-row transactions at
 /// the same `synchronous` setting.

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import Synchronization
 import WorkflowKit
+import WorkflowSQLite
 
 /// The workloads `benchmarks/run` compares against the Python `eventsourcing` library,
 /// SpiffWorkflow and the raw SQLite C API: one workload, one side, one OS process (so

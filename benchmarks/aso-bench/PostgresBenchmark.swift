@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import PostgresNIO
 import WorkflowKit
+import WorkflowSQLite
 import WorkflowPostgres
 
 /// `aso-bench --store postgres --url URL`: the PostgreSQL event log beside raw

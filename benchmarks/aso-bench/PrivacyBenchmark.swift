@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import WorkflowKit
+import WorkflowSQLite
 
 /// `aso-bench --privacy`: what sealing personal values costs, measured as the same work
 /// on the same process twice in one run — once with its fields marked personal (every

@@ -2,6 +2,7 @@ import Foundation
 import GRDBSQLite
 import Logging
 import WorkflowKit
+import WorkflowSQLite
 
 /// The reminder daemon's tick with 1,000 reminders due among 10,000, 100,000 and
 /// 1,000,000 open tasks: the time per tick and per reminder must not grow with the

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import Synchronization
 public import WorkflowKit
+public import WorkflowSQLite
 
 /// A year of casework on an embedded database, on a simulated clock: cases of every
 /// given process open through the year, workers do their tasks (most on time, some

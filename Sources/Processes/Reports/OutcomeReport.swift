@@ -38,7 +38,7 @@ public struct OutcomeReport: Sendable {
     /// - Parameters:
     ///   - definitions: Looks up the definition a case follows by its content hash.
     ///   - from, to: The period, both days included; nil for open-ended.
-    ///   - read: Reads a case event from a stored one; pass ``WorkflowDatabase/caseEvent(_:)`` so
+    ///   - read: Reads a case event from a stored one; pass `caseEvent(_:)` of the case store so
     ///     that reported personal fields (a date of first meeting) are opened with the case key.
     ///     The default reads only what is stored in plain text.
     ///   - calendars: Where each process's calendar is found (working days are counted in it).

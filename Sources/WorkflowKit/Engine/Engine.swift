@@ -62,15 +62,6 @@ public actor Engine {
         self.logger = logger
     }
 
-    /// An engine over the SQLite `database` (see ``init(store:calendars:now:logger:)``).
-    public init(
-        database: WorkflowDatabase, calendars: CalendarRegistry = .standard,
-        now: @escaping @Sendable () -> Int64 = { Int64((Date().timeIntervalSince1970 * 1000).rounded()) },
-        logger: Logger = Logger(label: "workflowkit.engine")
-    ) {
-        self.init(store: database, calendars: calendars, now: now, logger: logger)
-    }
-
     /// Opens a case of `definition`, pinned to its content hash; the definition is
     /// stored in the database so that the case can always read it back.
     ///

@@ -34,7 +34,13 @@ package struct MasterKey: Sendable {
     /// Where the key came from, for messages (a path or a variable name; never the key).
     package let origin: String
     /// The path of a key file created just now, when one was.
-    let createdFile: String?
+    package let createdFile: String?
+
+    package init(key: SymmetricKey, origin: String, createdFile: String?) {
+        self.key = key
+        self.origin = origin
+        self.createdFile = createdFile
+    }
 
     static let byteCount = 32
 
@@ -43,7 +49,7 @@ package struct MasterKey: Sendable {
     /// - Parameter mayCreate: Whether a missing default key file may be created (only
     ///   when the database holds no case keys wrapped with another key).
     /// - Throws: ``PrivacyError`` when the key is missing or malformed.
-    static func resolve(_ source: MasterKeySource, databasePath: String, mayCreate: Bool) throws -> MasterKey {
+    package static func resolve(_ source: MasterKeySource, databasePath: String, mayCreate: Bool) throws -> MasterKey {
         try resolve(source, at: databasePath, beside: databasePath, mayCreate: mayCreate)
     }
 
@@ -155,7 +161,7 @@ package struct MasterKey: Sendable {
     /// - Returns: The key, or `nil` when the file exists already (it is left as it is).
     /// - Throws: ``PrivacyError`` (`.missingMasterKey`) when the file cannot be created
     ///   or written; a file left half-written is removed.
-    static func writeNewFile(at path: String) throws -> SymmetricKey? {
+    package static func writeNewFile(at path: String) throws -> SymmetricKey? {
         let key = SymmetricKey(size: .bits256)
         let text = key.withUnsafeBytes { Data($0) }.base64EncodedString() + "\n"
         let descriptor = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0o600)

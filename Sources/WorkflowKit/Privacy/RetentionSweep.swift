@@ -1,4 +1,3 @@
-import GRDB
 
 /// What the retention sweep decided about one closed case.
 public struct RetentionDecision: Sendable, Hashable {

@@ -41,14 +41,6 @@ public struct ReminderDaemon: Sendable {
     private let now: @Sendable () -> Int64
     private let logger: Logger
 
-    /// A daemon over the SQLite `database` (see ``init(store:sinks:id:now:logger:)``).
-    public init(
-        database: WorkflowDatabase, sinks: [any ReminderSink], id: String = "daemon-\(ProcessInfo.processInfo.processIdentifier)",
-        now: @escaping @Sendable () -> Int64, logger: Logger = Logger(label: "workflowkit.reminders")
-    ) {
-        self.init(store: database, sinks: sinks, id: id, now: now, logger: logger)
-    }
-
     /// A daemon delivering the reminders of `store` to `sinks`.
     ///
     /// - Parameters:

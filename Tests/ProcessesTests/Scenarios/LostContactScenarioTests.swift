@@ -2,6 +2,7 @@ import Foundation
 import Processes
 import Testing
 import WorkflowKit
+import WorkflowSQLite
 import WorkflowKitTesting
 
 /// "Moni asiakas katoaa": a client who cannot be reached closes the case as lost

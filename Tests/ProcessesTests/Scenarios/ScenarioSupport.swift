@@ -2,6 +2,7 @@ import Foundation
 import Processes
 import Testing
 import WorkflowKit
+import WorkflowSQLite
 import WorkflowKitTesting
 
 /// One case of a built-in process, walked day by day through the engine: a real

@@ -2,6 +2,7 @@ import Foundation
 import Processes
 import Testing
 import WorkflowKit
+import WorkflowSQLite
 import WorkflowKitTesting
 
 /// Step 3 of the VAT model ("Vetäjä kutsuu tarvittavat tahot kokoukseen"): the

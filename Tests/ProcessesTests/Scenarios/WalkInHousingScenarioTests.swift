@@ -2,6 +2,7 @@ import Foundation
 import Processes
 import Testing
 import WorkflowKit
+import WorkflowSQLite
 import WorkflowKitTesting
 
 /// Walk-in housing support and counselling (walk-in-housing), walked through the

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import WorkflowKit
+@testable import WorkflowSQLite
 import WorkflowKitTesting
 
 /// Lawful overrides in the library: the rules over an injected time, and the events that

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import WorkflowKit
+@testable import WorkflowSQLite
 import WorkflowKitTesting
 
 /// A calendar the registry in use does not hold is an error naming the process and the

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import WorkflowKit
+import WorkflowSQLite
 import WorkflowKitTesting
 
 /// The DocC article "Getting started", run: each marked block below is a code block of

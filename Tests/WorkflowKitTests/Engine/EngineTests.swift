@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import WorkflowKit
+import WorkflowSQLite
 import WorkflowKitTesting
 
 /// The engine on real SQLite files: commands in, events and projections out.

@@ -3,6 +3,7 @@ import GRDB
 import Synchronization
 import Testing
 @testable import WorkflowKit
+@testable import WorkflowSQLite
 import WorkflowKitTesting
 
 /// "Append these events, and write this in the same transaction": the SQLite log's one

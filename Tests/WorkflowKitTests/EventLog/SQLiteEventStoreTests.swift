@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import Testing
 @testable import WorkflowKit
+@testable import WorkflowSQLite
 import WorkflowKitTesting
 
 /// What only the SQLite store promises: the file on disk, its schema and its guards.

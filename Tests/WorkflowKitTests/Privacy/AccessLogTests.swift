@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import WorkflowKit
+@testable import WorkflowSQLite
 import WorkflowKitTesting
 
 /// Reads of a case's personal data by people are recorded in the case's stream, and the

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import WorkflowKit
+@testable import WorkflowSQLite
 import WorkflowKitTesting
 
 /// Documents disclosed per recipient party: only clients whose consent names the party,

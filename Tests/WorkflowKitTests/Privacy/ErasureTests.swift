@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import Testing
 @testable import WorkflowKit
+@testable import WorkflowSQLite
 import WorkflowKitTesting
 
 /// Erasure is a command like the others: ``CaseDecider`` decides it, and the engine

@@ -4,6 +4,7 @@ import Logging
 import Synchronization
 import Testing
 @testable import WorkflowKit
+@testable import WorkflowSQLite
 import WorkflowKitTesting
 
 /// Personal field values are encrypted at rest with a key per case, the case keys are

@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import Testing
 @testable import WorkflowKit
+@testable import WorkflowSQLite
 import WorkflowKitTesting
 
 /// Retention rules in process files, and the sweep that crypto-shreds closed cases

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import WorkflowKit
+import WorkflowSQLite
 import WorkflowKitTesting
 
 /// The digest sink: one file per role per day, listing everything due for it, while

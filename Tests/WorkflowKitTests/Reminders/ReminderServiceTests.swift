@@ -3,6 +3,7 @@ import Logging
 import ServiceLifecycle
 import Testing
 import WorkflowKit
+import WorkflowSQLite
 import WorkflowKitTesting
 
 /// The daemon and the retention sweep as services in an application's `ServiceGroup`.

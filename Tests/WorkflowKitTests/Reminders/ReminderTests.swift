@@ -3,6 +3,7 @@ import Synchronization
 import GRDB
 import Testing
 import WorkflowKit
+import WorkflowSQLite
 import WorkflowKitTesting
 
 @Suite("Reminders")

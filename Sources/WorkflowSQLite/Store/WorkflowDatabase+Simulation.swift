@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import WorkflowKit
 
 /// Whether a database holds a simulation (the demo, tests, a trial run), where commands
 /// may be given a simulated time, or real casework, where time is the clock's.

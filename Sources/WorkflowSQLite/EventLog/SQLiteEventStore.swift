@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import GRDB
+public import WorkflowKit
 import Synchronization
 
 #if canImport(Glibc)

@@ -1,5 +1,6 @@
 package import Foundation
 import GRDB
+package import WorkflowKit
 
 /// What the engine keeps beside the log, as stored: what a copy of the log into another
 /// backend needs so that its cases read the same there (keys still wrapped with the
@@ -35,7 +36,7 @@ extension WorkflowDatabase {
                 let keys = try Row.fetchAll(db, sql: "SELECT case_id, wrapped, created_at FROM case_keys ORDER BY case_id")
                     .map { StoredBesideLog.WrappedKey(id: $0[0], wrapped: $0[1], createdAt: $0[2]) }
                 let chain = try Row.fetchOne(db, sql: "SELECT wrapped, created_at FROM chain_key WHERE id = 1")
-                    .map { StoredBesideLog.WrappedKey(id: ChainKey.wrappingID.rawValue, wrapped: $0[0], createdAt: $0[1]) }
+                    .map { StoredBesideLog.WrappedKey(id: ChainKeyTable.wrappingID.rawValue, wrapped: $0[0], createdAt: $0[1]) }
                 return StoredBesideLog(definitions: definitions, caseKeys: keys, chainKey: chain)
             }
         }

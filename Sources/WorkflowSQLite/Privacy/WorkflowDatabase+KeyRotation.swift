@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import GRDB
+public import WorkflowKit
 import Synchronization
 
 extension WorkflowDatabase {
@@ -41,7 +42,7 @@ extension WorkflowDatabase {
             do {
                 let count = try await events.pool.write { db in
                     let count = try Self.rewrapCaseKeys(in: db, from: current, to: new.key)
-                    try ChainKey.rewrap(in: db, from: current, to: new.key)
+                    try ChainKeyTable.rewrap(in: db, from: current, to: new.key)
                     return count
                 }
                 return (MasterKey(key: new.key, origin: new.origin, createdFile: current.createdFile), count)

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import WorkflowKit
 
 extension ReminderProjection {
     static let supersededMigrationID = "2026-12-01-reminder-superseded-v1"

@@ -1,6 +1,7 @@
 import Foundation
 public import Crypto
 import GRDB
+public import WorkflowKit
 public import Logging
 import Synchronization
 
@@ -41,10 +42,10 @@ public final class WorkflowDatabase: CaseStore {
             migrations: [
                 (CaseProjection.migrationID, { @Sendable db in try CaseProjection.migrate(db) }),
                 (ReminderProjection.migrationID, { @Sendable db in try ReminderProjection.migrate(db) }),
-                (CaseKeys.migrationID, { @Sendable db in try CaseKeys.migrate(db) }),
+                (CaseKeyTable.migrationID, { @Sendable db in try CaseKeyTable.migrate(db) }),
                 (CaseProjection.erasedMigrationID, { @Sendable db in try CaseProjection.migrateErased(db) }),
                 (Self.settingsMigrationID, { @Sendable db in try Self.migrateSettings(db) }),
-                (ChainKey.migrationID, { @Sendable db in try ChainKey.migrate(db) }),
+                (ChainKeyTable.migrationID, { @Sendable db in try ChainKeyTable.migrate(db) }),
                 (ReminderProjection.supersededMigrationID, { @Sendable db in try ReminderProjection.migrateSuperseded(db) }),
                 (CaseProjection.claimedByMigrationID, { @Sendable db in try CaseProjection.migrateClaimedBy(db) }),
             ])
@@ -70,7 +71,7 @@ public final class WorkflowDatabase: CaseStore {
                 metadata: ["key.file": "\(created)"])
         }
         self.masterKeys = MasterKeyLock(key)
-        events.chainKey = try ChainKey.loadOrCreate(in: events.pool, master: key)
+        events.chainKey = try ChainKeyTable.loadOrCreate(in: events.pool, master: key)
     }
 
     /// Walks the log (see ``SQLiteEventStore/verify()``), checking each event's
@@ -168,8 +169,8 @@ public final class WorkflowDatabase: CaseStore {
         let masterKey = await masterKeys.acquire()  // a rotation waits until this key is stored
         defer { masterKeys.release() }
         let wrapped = try CaseKeys.wrap(key, for: id, with: masterKey.key)
-        let store = CaseKeys.insert(
-            CaseKeys.NewKey(stream: id, wrapped: wrapped, createdAt: self.events.options.now(), master: masterKey))
+        let store = CaseKeyTable.insert(
+            CaseKeyTable.NewKey(stream: id, wrapped: wrapped, createdAt: self.events.options.now(), master: masterKey))
         let result = try await self.events.append(events, to: id, expected: expected, metadata: metadata, alongside: [store])
         if !result.wasAlreadyApplied { caseKeyCache.withLock { $0[id] = key } }
         return result
@@ -202,7 +203,7 @@ public final class WorkflowDatabase: CaseStore {
         _ events: [NewEvent], to id: StreamID, expected: ExpectedVersion, metadata: EventMetadata
     ) async throws -> AppendResult {
         let result = try await self.events.append(
-            events, to: id, expected: expected, metadata: metadata, alongside: [CaseKeys.delete(id)])
+            events, to: id, expected: expected, metadata: metadata, alongside: [CaseKeyTable.delete(id)])
         caseKeyCache.withLock { $0[id] = nil }
         // Moves the overwritten page into the file and empties the WAL, so that no copy
         // of the deleted key stays in it (best effort: a reader may hold the WAL open).
@@ -338,96 +339,5 @@ public final class WorkflowDatabase: CaseStore {
                 return cases + tasks
             }
         }
-    }
-}
-
-/// One row of the cases projection.
-public struct CaseSummary: Sendable, Hashable, Codable {
-    public var id: StreamID
-    public var process: String
-    /// The content hash of the definition the case follows.
-    public var definition: String
-    public var state: String
-    public var responsibleWorker: String?
-    public var openedOn: LocalDate
-    public var fastTrack: String?
-    public var closedOn: LocalDate?
-    public var closedReason: String?
-    /// The day the case's personal data was erased (crypto-shredded), if it was.
-    public var erasedOn: LocalDate?
-    public var version: Int64
-    /// The earliest due date among the case's open tasks.
-    public var nextDue: LocalDate?
-    public var openTasks: Int
-
-    public init(
-        id: StreamID, process: String, definition: String, state: String, responsibleWorker: String?, openedOn: LocalDate,
-        fastTrack: String?, closedOn: LocalDate?, closedReason: String?, erasedOn: LocalDate?, version: Int64, nextDue: LocalDate?,
-        openTasks: Int
-    ) {
-        self.id = id
-        self.process = process
-        self.definition = definition
-        self.state = state
-        self.responsibleWorker = responsibleWorker
-        self.openedOn = openedOn
-        self.fastTrack = fastTrack
-        self.closedOn = closedOn
-        self.closedReason = closedReason
-        self.erasedOn = erasedOn
-        self.version = version
-        self.nextDue = nextDue
-        self.openTasks = openTasks
-    }
-}
-
-/// One row of the open-tasks projection.
-public struct OpenTaskSummary: Sendable, Hashable, Codable {
-    public var caseID: StreamID
-    public var task: String
-    public var process: String
-    public var role: String
-    public var earliest: LocalDate?
-    public var due: LocalDate?
-    public var occurrence: Int
-    public var suspended: Bool
-    /// The id of the worker who claimed the task, while one has.
-    public var claimedBy: String? = nil
-
-    public init(
-        caseID: StreamID, task: String, process: String, role: String, earliest: LocalDate?, due: LocalDate?, occurrence: Int,
-        suspended: Bool, claimedBy: String? = nil
-    ) {
-        self.caseID = caseID
-        self.task = task
-        self.process = process
-        self.role = role
-        self.earliest = earliest
-        self.due = due
-        self.occurrence = occurrence
-        self.suspended = suspended
-        self.claimedBy = claimedBy
-    }
-}
-
-/// Which open tasks to list.
-public struct TaskQuery: Sendable, Hashable {
-    /// Only tasks due before this date.
-    public var dueBefore: LocalDate?
-    /// Only tasks overdue on this date (due before it).
-    public var overdueOn: LocalDate?
-    public var role: String?
-    public var process: String?
-    public var caseID: StreamID?
-
-    public init(
-        dueBefore: LocalDate? = nil, overdueOn: LocalDate? = nil, role: String? = nil, process: String? = nil,
-        caseID: StreamID? = nil
-    ) {
-        self.dueBefore = dueBefore
-        self.overdueOn = overdueOn
-        self.role = role
-        self.process = process
-        self.caseID = caseID
     }
 }

@@ -1,4 +1,5 @@
 import GRDB
+public import WorkflowKit
 
 extension WorkflowDatabase {
     /// The applied commands whose ids start with `prefix` (at most `limit`), with the

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import GRDB
+import WorkflowKit
 
 /// The log's chain key: a random key that authenticates every appended event (an
 /// HMAC of its hash, see ``EventHasher/authentication(of:key:)``), so that someone who
@@ -9,10 +10,10 @@ import GRDB
 ///
 /// It is stored only wrapped with the master key (like a case key), in a table of its
 /// own; a master key rotation re-wraps it with the case keys, in the same transaction.
-enum ChainKey {
+enum ChainKeyTable {
     static let migrationID = "2026-11-30-chain-key"
     /// The id the wrapping binds the key to, so that it cannot pass for a case key.
-    static let wrappingID = StreamID(rawValue: "$log-chain")
+    static let wrappingID = CaseKeys.chainKeyID
 
     static func migrate(_ db: Database) throws {
         try db.execute(

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+public import WorkflowKit
 
 extension WorkflowDatabase: ReminderQueue {
     /// Claims up to `limit` reminders due at `now` for `daemon`, in one write

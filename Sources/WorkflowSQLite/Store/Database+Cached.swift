@@ -1,4 +1,5 @@
 import GRDB
+import WorkflowKit
 
 /// Statements prepared once per connection, for the projections' updates inside every
 /// append: `execute(sql:)` and `fetchOne(db, sql:)` parse their SQL anew on each call.

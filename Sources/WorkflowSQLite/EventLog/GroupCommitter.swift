@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import GRDB
+import WorkflowKit
 import Synchronization
 
 /// How many transactions the appends of this process took: appends / transactions

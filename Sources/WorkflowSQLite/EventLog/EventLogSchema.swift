@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import WorkflowKit
 import GRDBSQLite
 
 /// The log's tables, and the SQL that reads and writes them.

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import WorkflowKit
 
 /// The `cases` and `open_tasks` tables, kept in step with the log inside each
 /// append's own transaction, so that they never lag it and can always be rebuilt.

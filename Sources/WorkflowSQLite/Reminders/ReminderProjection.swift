@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import WorkflowKit
 import Synchronization
 
 /// The reminder schedule: every pending reminder of every open task, kept in step with

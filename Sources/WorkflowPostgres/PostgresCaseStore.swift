@@ -276,21 +276,6 @@ public final class PostgresCaseStore: ReminderQueue {
         }
     }
 
-    // MARK: Access log
-
-    @discardableResult
-    public func recordAccess(
-        case id: StreamID, purpose: String, fields: some Sequence<String>, by actor: Acting, underOverride override: AccessOverride?
-    ) async throws -> AppendResult {
-        let record = try Self.accessRecord(case: id, purpose: purpose, fields: fields, underOverride: override)
-        let exists = try await rows("reading case '\(id)'") {
-            "SELECT 1 FROM \(unescaped: projection.cases) WHERE case_id = \(id.rawValue)"
-        }
-        guard !exists.isEmpty else { throw CommandRefused(.unknownCase, "Case '\(id)' does not exist.") }
-        return try await events.append(
-            [record], to: id, expected: .any, metadata: EventMetadata(actor: actor.id, organisation: actor.organisation, role: actor.role))
-    }
-
     // MARK: Projections
 
     public func cases(process: String?, includeClosed: Bool) async throws -> [CaseSummary] {

@@ -69,7 +69,7 @@ struct GettingStartedArticleTests {
                 .split(separator: "\n", omittingEmptySubsequences: false)
                 .map { $0.hasPrefix("        ") ? String($0.dropFirst(8)) : String($0) }
                 .joined(separator: "\n")
-            let shown = "```swift\n" + (block == "open" ? "import WorkflowKit\n\n" : "") + code + "```"
+            let shown = "```swift\n" + (block == "open" ? "import WorkflowKit\nimport WorkflowSQLite\n\n" : "") + code + "```"
             #expect(article.contains(shown), "the article does not show the block '\(block)' as the test runs it")
         }
     }

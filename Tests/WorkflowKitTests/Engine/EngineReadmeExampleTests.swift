@@ -56,6 +56,6 @@ struct EngineReadmeExampleTests {
             .split(separator: "\n", omittingEmptySubsequences: false)
             .map { $0.hasPrefix("        ") ? String($0.dropFirst(8)) : String($0) }
             .joined(separator: "\n")
-        #expect(readme.contains("```swift\nimport WorkflowKit\n\n" + code + "```"))
+        #expect(readme.contains("```swift\nimport WorkflowKit\nimport WorkflowSQLite\n\n" + code + "```"))
     }
 }

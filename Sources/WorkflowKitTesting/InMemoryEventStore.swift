@@ -64,17 +64,73 @@ public final class InMemoryEventStore: EventStore {
     public func append(
         _ events: [NewEvent], to stream: StreamID, expected: ExpectedVersion, metadata: EventMetadata
     ) async throws -> AppendResult {
+        try append(events, to: stream, expected: expected, metadata: metadata, alongside: nil)
+    }
+
+    /// Appends as ``append(_:to:expected:metadata:)`` does, and hands the recorded events
+    /// and `alongside` to the log's transaction hook while the log is locked: when the
+    /// hook throws, the append is undone and nothing of it is seen.
+    func append(
+        _ events: [NewEvent], to stream: StreamID, expected: ExpectedVersion, metadata: EventMetadata, alongside: (any Sendable)?
+    ) throws -> AppendResult {
         try EventStoreError.checkAppend(events, to: stream)
         let now = now
+        let hook = log.hook.withLock { $0 }
         let result = try log.state.withLock { state in
-            try state.append(events, to: stream, expected: expected, metadata: metadata) {
+            let before = state
+            let result = try state.append(events, to: stream, expected: expected, metadata: metadata) {
                 (recordedAt: now(), writtenAt: Self.wallClock())
             }
+            guard let hook, !result.wasAlreadyApplied else { return result }
+            do {
+                try hook(Array(state.events[Int(result.firstPosition - 1)..<Int(result.lastPosition)]), alongside)
+            } catch {
+                state = before
+                throw error
+            }
+            return result
         }
         if !result.wasAlreadyApplied {
             log.signal.fire()
         }
         return result
+    }
+
+    /// What the log's transaction hook is given: one append's recorded events, and what its
+    /// caller asked to write alongside them.
+    typealias TransactionHook = @Sendable ([RecordedEvent], (any Sendable)?) throws -> Void
+
+    /// Sets the hook every append through any store object over this log runs inside its
+    /// transaction (the in-memory case store's projections).
+    func setTransactionHook(_ hook: TransactionHook?) {
+        log.hook.withLock { $0 = hook }
+    }
+
+    /// The outcome of command `id`, when it was applied.
+    func appliedCommand(_ id: String) -> AppendResult? {
+        log.state.withLock { $0.commands[Name(id)]?.result }
+    }
+
+    /// The applied command ids that start with `prefix`, in byte order, at most `limit`.
+    func appliedCommands(prefixedBy prefix: String, limit: Int) -> [String: AppendResult] {
+        let start = Array(prefix.utf8)
+        return log.state.withLock { state in
+            let matching = state.commands.filter { $0.key.bytes.starts(with: start) }
+                .sorted { $0.key.bytes.lexicographicallyPrecedes($1.key.bytes) }.prefix(max(0, limit))
+            var results: [String: AppendResult] = [:]
+            for (name, command) in matching {
+                var result = command.result
+                result.wasAlreadyApplied = true
+                results[String(decoding: name.bytes, as: UTF8.self)] = result
+            }
+            return results
+        }
+    }
+
+    /// Every event, in position order, read while the log is locked and handed to `body`
+    /// under the same lock (a rebuild that no append may interleave with).
+    func withEveryEvent<T>(_ body: ([RecordedEvent]) throws -> T) rethrows -> T {
+        try log.state.withLock { try body($0.events) }
     }
 
     public func version(of stream: StreamID) async throws -> Int64 {
@@ -160,6 +216,7 @@ extension InMemoryEventStore {
     private final class Log: Sendable {
         let state = Mutex(State())
         let signal = CommitSignal()
+        let hook = Mutex<TransactionHook?>(nil)
     }
 
     /// A name as SQLite's text columns compare it: by its UTF-8 bytes, not by Unicode

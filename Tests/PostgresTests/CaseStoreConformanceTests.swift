@@ -5,11 +5,11 @@ import WorkflowSQLite
 import WorkflowKitTesting
 import WorkflowPostgres
 
-/// The engine on each case store: the same commands on SQLite and on PostgreSQL give
-/// the same cases, open tasks and reminder schedule, seal the same personal values, and
-/// shred the same keys. What only PostgreSQL has (the master key it must be given, many
-/// engines on one server) is at the end.
-@Suite("Case stores: the engine on SQLite and PostgreSQL", .serialized, .enabled(if: !PostgresTestServer.isSkipped, "ASO_SKIP_POSTGRES=1"))
+/// The engine on each case store: the same commands in memory, on SQLite and on
+/// PostgreSQL give the same cases, open tasks and reminder schedule, seal the same
+/// personal values, and shred the same keys. What only PostgreSQL has (the master key it
+/// must be given, many engines on one server) is at the end.
+@Suite("Case stores: the engine in memory, on SQLite and on PostgreSQL", .serialized, .enabled(if: !PostgresTestServer.isSkipped, "ASO_SKIP_POSTGRES=1"))
 struct CaseStoreConformanceTests {
     static let masterKey = MasterKeySource.base64(Data(repeating: 7, count: 32).base64EncodedString())
     let anna = Acting("worker:anna", organisation: "prison", role: "responsible-worker")
@@ -66,85 +66,107 @@ struct CaseStoreConformanceTests {
         _ = try await step("2026-06-21", .erase(reason: "asked by the client"), on: "vat-2")
     }
 
-    @Test("the same commands give the same projections, schedule and sealed values on both")
-    func sameOutcome() async throws {
+    /// The stores the engine runs on; every one is compared with SQLite's outcome.
+    enum Kind: String, CaseIterable, CustomTestStringConvertible, Sendable {
+        case inMemory = "in memory", sqlite = "SQLite", postgres = "PostgreSQL"
+        var testDescription: String { rawValue }
+    }
+
+    /// The script's outcome on SQLite, the reference the other stores are held to.
+    func reference(in directory: TemporaryDirectory) async throws -> Snapshot {
+        let sqlite = try WorkflowDatabase(path: directory.path("reference.sqlite"), masterKey: Self.masterKey)
+        let time = ManualTime(milliseconds: at("2026-06-01"))
+        try await script(Engine(database: sqlite, now: time.provider), time)
+        return try await snapshot(of: sqlite, withAccessLog: true)
+    }
+
+    func snapshot(of store: any ReminderQueue, withAccessLog: Bool = false) async throws -> Snapshot {
+        Snapshot(
+            cases: try await store.cases(process: nil, includeClosed: true), tasks: try await store.tasks(TaskQuery()),
+            reminders: try await store.pendingReminders(), accessLog: withAccessLog ? try await store.accessLog(case: "vat-1") : nil)
+    }
+
+    @Test("the same commands give the same projections, schedule, sealed values and access log on every store", arguments: Kind.allCases)
+    func sameOutcome(_ kind: Kind) async throws {
         let directory = try TemporaryDirectory()
-        var snapshots: [Snapshot] = []
+        let expected = try await reference(in: directory)
+        #expect(expected.cases.count == 2 && !expected.tasks.isEmpty && !expected.reminders.isEmpty)
+        #expect(expected.tasks.contains { $0.claimedBy == "worker:anna" } && expected.tasks.contains(where: \.suspended))
+        #expect(expected.accessLog?.reads.count == 1 && expected.accessLog?.disclosures.count == 1)
 
-        let sqlite = try WorkflowDatabase(path: directory.path("cases.sqlite"), masterKey: Self.masterKey)
-        let sqliteTime = ManualTime(milliseconds: at("2026-06-01"))
-        try await script(Engine(database: sqlite, now: sqliteTime.provider), sqliteTime)
-        snapshots.append(
-            Snapshot(
-                cases: try await sqlite.cases(), tasks: try await sqlite.tasks(TaskQuery()), reminders: try await sqlite.pendingReminders(),
-                accessLog: try await sqlite.accessLog(case: "vat-1")))
-
-        let postgres = try await PostgresCaseStore.open(url: try PostgresTestServer.url(for: directory), masterKey: Self.masterKey)
+        let time = ManualTime(milliseconds: at("2026-06-01"))
+        let store: any ReminderQueue
+        var postgres: PostgresCaseStore?
+        switch kind {
+        case .inMemory: store = InMemoryCaseStore(now: time.provider)
+        case .sqlite: store = try WorkflowDatabase(path: directory.path("cases.sqlite"), masterKey: Self.masterKey)
+        case .postgres:
+            postgres = try await PostgresCaseStore.open(url: try PostgresTestServer.url(for: directory), masterKey: Self.masterKey)
+            store = postgres!
+        }
         do {
-            let time = ManualTime(milliseconds: at("2026-06-01"))
-            let engine = Engine(store: postgres, now: time.provider)
+            let engine = Engine(store: store, now: time.provider)
             try await script(engine, time)
-            var snapshot = Snapshot(
-                cases: try await postgres.cases(process: nil, includeClosed: true), tasks: try await postgres.tasks(TaskQuery()),
-                reminders: try await postgres.pendingReminders())
-            snapshots.append(snapshot)
-            snapshots[1].accessLog = try await postgres.accessLog(case: "vat-1")
-            snapshot.accessLog = nil
+            let outcome = try await snapshot(of: store, withAccessLog: true)
+            #expect(outcome.cases == expected.cases)
+            #expect(outcome.tasks == expected.tasks)
+            #expect(outcome.reminders == expected.reminders)
+            // The access log (reads, disclosures, consent) reads the same; the times are
+            // each store's clock's, not the engine's: left out.
+            func timeless(_ log: AccessLog?) -> AccessLog? {
+                guard var log else { return nil }
+                for index in log.reads.indices { log.reads[index].at = 0 }
+                for index in log.disclosures.indices { log.disclosures[index].at = 0 }
+                return log
+            }
+            #expect(timeless(outcome.accessLog) == timeless(expected.accessLog))
 
             // Personal values are sealed in the log; the engine reads them back.
-            let stored = try await postgres.events.events(of: "vat-1", fromVersion: 1)
+            let stored = try await store.eventLog.events(of: "vat-1", fromVersion: 1)
             #expect(!stored.contains { String(decoding: $0.payload, as: UTF8.self).contains("near the sea") })
             #expect(try await engine.load("vat-1").0.fields["housingWishes"] == .text("near the sea"))
             // The erased case's key is gone; its facts stay, its values read as absent.
-            #expect(try await postgres.caseKey(for: "vat-2") == nil)
-            #expect(try await postgres.caseKey(for: "vat-1") != nil)
-            #expect(try await Engine(store: postgres).load("vat-2").0.fields["releaseDate"] == nil)
+            #expect(try await store.caseKey(for: "vat-2") == nil)
+            #expect(try await store.caseKey(for: "vat-1") != nil)
+            #expect(try await Engine(store: store).load("vat-2").0.fields["releaseDate"] == nil)
             // A recorded read moved the case's version on in the projection, as every event does.
-            #expect(snapshot.cases.first { $0.id == "vat-1" }?.version == (try await postgres.events.version(of: "vat-1")))
-            // Filters, as on SQLite.
-            #expect(try await postgres.tasks(TaskQuery(role: "chair")) == (try await sqlite.tasks(TaskQuery(role: "chair"))))
-            #expect(try await postgres.cases(process: "vat-generic", includeClosed: false).map(\.id) == ["vat-1"])
-            #expect(try await postgres.definitionHashes(process: "vat-generic") == [try Self.vatGeneric().contentHash])
-            #expect(try await postgres.appliedCommand("wishes-1")?.stream == "vat-1")
+            #expect(outcome.cases.first { $0.id == "vat-1" }?.version == (try await store.eventLog.version(of: "vat-1")))
+            // Filters.
+            #expect(try await store.tasks(TaskQuery(role: "chair")) == expected.tasks.filter { $0.role == "chair" })
+            #expect(try await store.tasks(TaskQuery(caseID: "vat-2")) == [])
+            #expect(try await store.cases(process: "vat-generic", includeClosed: false).map(\.id) == ["vat-1"])
+            #expect(try await store.caseSummary("vat-2")?.erasedOn != nil)
+            #expect(try await store.definitionHashes(process: "vat-generic") == [try Self.vatGeneric().contentHash])
+            #expect(try await store.appliedCommand("wishes-1")?.stream == "vat-1")
+            #expect(try await store.appliedCommandResults(prefixedBy: "wishes-", limit: 10).keys.sorted() == ["wishes-1"])
+            #expect(try await store.versions(of: ["vat-1", "nobody"])["nobody"] == 0)
 
             // A rebuild from the log gives the same rows.
-            #expect(try await postgres.rebuildProjections() == Int(try await postgres.events.lastPosition()))
-            let rebuilt = Snapshot(
-                cases: try await postgres.cases(process: nil, includeClosed: true), tasks: try await postgres.tasks(TaskQuery()),
-                reminders: try await postgres.pendingReminders())
-            #expect(rebuilt == snapshot)
-            #expect(try await postgres.events.verify().isIntact)
-            // Every event is authenticated with the chain key kept under the master key, as
-            // on SQLite; a store opened without the key can read the log but not append to it.
-            #expect(stored.allSatisfy { $0.authentication != nil })
-            #expect(try await postgres.verify().isIntact)
-            let plain = try await PostgresEventStore.open(url: try PostgresTestServer.url(for: directory))
-            let refused = await #expect(throws: EventStoreError.self) {
-                try await plain.append([try NewEvent(type: "Note", encoding: ["a": 1])], to: "vat-1", expected: .any)
+            #expect(try await store.rebuildProjections() == Int(try await store.eventLog.lastPosition()))
+            #expect(try await snapshot(of: store) == snapshot(of: outcome))
+            #expect(try await store.eventLog.verify().isIntact)
+
+            if let postgres {
+                // Every event is authenticated with the chain key kept under the master key, as
+                // on SQLite; a store opened without the key can read the log but not append to it.
+                #expect(stored.allSatisfy { $0.authentication != nil })
+                #expect(try await postgres.verify().isIntact)
+                let plain = try await PostgresEventStore.open(url: try PostgresTestServer.url(for: directory))
+                let refused = await #expect(throws: EventStoreError.self) {
+                    try await plain.append([try NewEvent(type: "Note", encoding: ["a": 1])], to: "vat-1", expected: .any)
+                }
+                await plain.close()
+                #expect(refused?.code == .unauthenticated)
             }
-            await plain.close()
-            #expect(refused?.code == .unauthenticated)
         } catch {
-            await postgres.close()
+            await postgres?.close()
             throw error
         }
-        await postgres.close()
+        await postgres?.close()
+    }
 
-        #expect(snapshots[0].cases.count == 2 && !snapshots[0].tasks.isEmpty && !snapshots[0].reminders.isEmpty)
-        #expect(snapshots[0].tasks.contains { $0.claimedBy == "worker:anna" } && snapshots[0].tasks.contains(where: \.suspended))
-        #expect(snapshots[0].cases == snapshots[1].cases)
-        #expect(snapshots[0].tasks == snapshots[1].tasks)
-        #expect(snapshots[0].reminders == snapshots[1].reminders)
-        // The access log (reads, disclosures, consent) reads the same from both.
-        #expect(snapshots[0].accessLog?.reads.count == 1 && snapshots[0].accessLog?.disclosures.count == 1)
-        // (The times are each store's clock's, not the engine's: left out.)
-        func timeless(_ log: AccessLog?) -> AccessLog? {
-            guard var log else { return nil }
-            for index in log.reads.indices { log.reads[index].at = 0 }
-            for index in log.disclosures.indices { log.disclosures[index].at = 0 }
-            return log
-        }
-        #expect(timeless(snapshots[0].accessLog) == timeless(snapshots[1].accessLog))
+    func snapshot(of outcome: Snapshot) -> Snapshot {
+        Snapshot(cases: outcome.cases, tasks: outcome.tasks, reminders: outcome.reminders)
     }
 
     @Test("PostgreSQL needs its master key named, and refuses the wrong one before writing anything")
@@ -198,7 +220,7 @@ struct CaseStoreConformanceTests {
         await second.close()
     }
 
-    @Test("the daemon delivers the same reminders on both, and records each once")
+    @Test("the daemon delivers the same reminders on every store, and records each once")
     func daemonOnBoth() async throws {
         let directory = try TemporaryDirectory()
         struct Outcome: Equatable {
@@ -228,6 +250,15 @@ struct CaseStoreConformanceTests {
         try await script(Engine(database: sqlite, now: sqliteTime.provider), sqliteTime)
         let expected = try await deliver(sqlite, sqliteTime)
         #expect(!expected.delivered.isEmpty && expected.recorded == expected.delivered.count && !expected.pending.isEmpty)
+
+        // The in-memory store, on the same script and the same clock.
+        let memoryTime = ManualTime(milliseconds: at("2026-06-01"))
+        let memory = InMemoryCaseStore(now: memoryTime.provider)
+        try await script(Engine(store: memory, now: memoryTime.provider), memoryTime)
+        #expect(try await deliver(memory, memoryTime) == expected)
+        let memoryPending = try await memory.pendingReminders()
+        try await memory.rebuildProjections()
+        #expect(try await memory.pendingReminders() == memoryPending)
 
         let postgres = try await PostgresCaseStore.open(url: try PostgresTestServer.url(for: directory), masterKey: Self.masterKey)
         do {

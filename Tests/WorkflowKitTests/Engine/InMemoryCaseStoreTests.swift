@@ -78,4 +78,29 @@ struct InMemoryCaseStoreTests {
         #expect(try await store.cases(process: nil, includeClosed: true).count == 1)
         #expect(try await store.log.lastPosition() == before)
     }
+
+    @Test("the storage article's example runs and matches the article")
+    func articleExample() async throws {
+        // DOCC-BEGIN in-memory-case-store
+        let time = ManualTime()
+        let store = InMemoryCaseStore(now: time.provider)
+        let engine = Engine(store: store, now: time.provider)
+        let daemon = ReminderDaemon(store: store, sinks: [CollectingSink()], now: time.provider)
+        // DOCC-END in-memory-case-store
+        try await engine.open(try F.vatGeneric(), caseID: "c-1", fields: ["releaseDate": .date(F.date("2026-12-23"))], by: anna)
+        time.set(milliseconds: F.at("2026-12-01"))
+        #expect(try await daemon.tick().isEmpty == false)
+
+        let source = try String(contentsOfFile: #filePath, encoding: .utf8)
+        let begin = try #require(source.range(of: "// DOCC-BEGIN in-memory-case-store\n"))
+        let end = try #require(source.range(of: "        // DOCC-END in-memory-case-store"))
+        let code = source[begin.upperBound..<end.lowerBound]
+            .split(separator: "\n", omittingEmptySubsequences: false)
+            .map { $0.hasPrefix("        ") ? String($0.dropFirst(8)) : String($0) }
+            .joined(separator: "\n")
+        let article = try String(
+            contentsOf: Repository.root(of: #filePath).appendingPathComponent("Sources/WorkflowKit/WorkflowKit.docc/StorageBackends.md"),
+            encoding: .utf8)
+        #expect(article.contains("```swift\n" + code + "```"))
+    }
 }

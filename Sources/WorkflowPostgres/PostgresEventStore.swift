@@ -35,7 +35,8 @@ public final class PostgresEventStore: EventStore {
         public var pollInterval: Duration = .milliseconds(250)
         /// The most appends group-committed in one transaction.
         public var maximumGroupSize = 256
-        /// The most connections the store opens (one more is held by the listener).
+        /// The most connections the store's pool opens (subscriptions' listener has one
+        /// more of its own).
         public var maximumConnections = 8
         /// How long an append waits for another's lock of the log head before it fails
         /// (PostgreSQL's `lock_timeout` on the store's connections).
@@ -62,8 +63,7 @@ public final class PostgresEventStore: EventStore {
         /// written, and acknowledged, none of them).
         public var beforeCommit: (@Sendable (_ appends: [AppendResult]) async -> Void)?
         /// Where the connection pool reports what it does in the background (reconnects);
-        /// errors only by default (the pool warns when the listener leases a connection
-        /// while the pool is still starting, which is harmless).
+        /// errors only by default.
         public var logger: Logger = {
             var logger = Logger(label: "aso.postgres")
             logger.logLevel = .error
@@ -82,6 +82,13 @@ public final class PostgresEventStore: EventStore {
     private let signal = CommitSignal()
     let logger: Logger
     private let tasks: Mutex<(client: Task<Void, Never>?, listener: Task<Void, Never>?)>
+    /// The listener's connection, its own (not the pool's), so that closing the store can
+    /// close it and so end a `LISTEN` whatever state it is in.
+    private let listening = ListenerConnection()
+
+    private final class ListenerConnection: Sendable {
+        let current = Mutex<PostgresConnection?>(nil)
+    }
 
     private init(location: PostgresLocation, options: Options, client: PostgresClient, clientTask: Task<Void, Never>, logger: Logger) {
         self.location = location
@@ -137,12 +144,13 @@ public final class PostgresEventStore: EventStore {
             throw EventStoreError(
                 .storage, "Cannot open the event log at '\(location)'\(PostgresAppender.cause(of: error)).", underlying: error)
         }
+        let listenerConfiguration = try location.connectionConfiguration(startupParameters: parameters)
         let client = PostgresClient(
-            configuration: location.clientConfiguration(startupParameters: parameters, maximumConnections: max(2, options.maximumConnections + 1)),
+            configuration: location.clientConfiguration(startupParameters: parameters, maximumConnections: max(1, options.maximumConnections)),
             backgroundLogger: logger)
         let clientTask = Task { await client.run() }
         let store = PostgresEventStore(location: location, options: options, client: client, clientTask: clientTask, logger: logger)
-        store.startListening()
+        store.startListening(configuration: listenerConfiguration)
         return store
     }
 
@@ -160,8 +168,11 @@ public final class PostgresEventStore: EventStore {
             defer { tasks = (nil, nil) }
             return (tasks.client, tasks.listener)
         }
+        // The listener is ended by closing its connection too: a cancellation that arrives
+        // while it is between connecting and listening would otherwise leave it waiting on
+        // notifications that never come.
         listener?.cancel()
-        await listener?.value
+        if let connection = listening.current.withLock({ $0 }) { try? await connection.close() }
         clientTask?.cancel()
         guard let clientTask else { return }
         // The pool ends once every leased connection is back; one stuck in a call that
@@ -170,6 +181,7 @@ public final class PostgresEventStore: EventStore {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             finished.continuation.withLock { $0 = continuation }
             Task {
+                await listener?.value
                 await clientTask.value
                 finished.continuation.withLock { $0.take() }?.resume()
             }
@@ -346,27 +358,42 @@ public final class PostgresEventStore: EventStore {
     /// Listens for commits on a connection of its own, waking this process's
     /// subscriptions; reconnects after any failure and wakes them then too, so that they
     /// catch up on what was committed meanwhile.
-    private func startListening() {
-        let client = client
+    private func startListening(configuration: PostgresConnection.Configuration) {
         let channel = schema.channel
         let signal = signal
         let logger = logger
+        let listening = listening
         let listener = Task {
             var backoff = Duration.milliseconds(50)
+            var id = 1
             while !Task.isCancelled {
                 do {
-                    try await client.withConnection { connection in
-                        try await connection.listen(on: channel) { notifications in
-                            // Listening again: catch up on whatever was committed meanwhile.
-                            signal.fire()
-                            backoff = .milliseconds(50)
-                            for try await _ in notifications { signal.fire() }
+                    let connection = try await PostgresConnection.connect(configuration: configuration, id: id, logger: logger)
+                    id += 1
+                    listening.current.withLock { $0 = connection }
+                    do {
+                        // Closed by close() from here on; checked once more for a
+                        // cancellation that came before the connection was there to close.
+                        if !Task.isCancelled {
+                            try await connection.listen(on: channel) { notifications in
+                                // Listening again: catch up on whatever was committed meanwhile.
+                                signal.fire()
+                                backoff = .milliseconds(50)
+                                for try await _ in notifications { signal.fire() }
+                            }
+                        }
+                    } catch {
+                        if !Task.isCancelled {
+                            logger.debug("The event log's listener lost its connection; reconnecting.", metadata: ["error": "\(error)"])
                         }
                     }
+                    listening.current.withLock { $0 = nil }
+                    try? await connection.close()
                 } catch {
                     if Task.isCancelled { break }
-                    logger.debug("The event log's listener lost its connection; reconnecting.", metadata: ["error": "\(error)"])
+                    logger.debug("The event log's listener cannot connect; trying again.", metadata: ["error": "\(error)"])
                 }
+                if Task.isCancelled { break }
                 signal.fire()
                 try? await Task.sleep(for: backoff)
                 backoff = min(backoff * 2, .seconds(2))

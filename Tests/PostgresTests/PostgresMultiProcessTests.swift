@@ -192,7 +192,7 @@ struct PostgresMultiProcessTests {
 
 /// A throwaway server started by `scripts/postgres-server` for one test, which may
 /// restart it.
-final class OwnServer {
+final class OwnServer: Sendable {
     let url: String
     private let data: String
     private let control: String

@@ -24,7 +24,14 @@ public final class PostgresCaseStore: ReminderQueue {
     /// The event log.
     public let events: PostgresEventStore
     public var eventLog: any EventStore { events }
-    private let masterKey: MasterKey
+    /// The master key case keys are wrapped with; replaced by a rotation.
+    private let currentMasterKey: Mutex<MasterKey>
+    var masterKey: MasterKey { currentMasterKey.withLock { $0 } }
+
+    /// Wraps new case keys with `key` from now on (after a rotation).
+    func replaceMasterKey(with key: MasterKey) {
+        currentMasterKey.withLock { $0 = key }
+    }
     /// The key that authenticates every appended event, kept wrapped with the master key.
     private let chainKey: SymmetricKey
     let projection: PostgresCaseProjection
@@ -33,7 +40,7 @@ public final class PostgresCaseStore: ReminderQueue {
 
     private init(events: PostgresEventStore, masterKey: MasterKey, chainKey: SymmetricKey, projection: PostgresCaseProjection) {
         self.events = events
-        self.masterKey = masterKey
+        self.currentMasterKey = Mutex(masterKey)
         self.chainKey = chainKey
         self.projection = projection
     }

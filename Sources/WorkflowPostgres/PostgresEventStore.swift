@@ -473,6 +473,8 @@ public final class PostgresEventStore: EventStore {
             return try await body()
         } catch let error as EventStoreError {
             throw error
+        } catch let error as PrivacyError {
+            throw error
         } catch {
             throw EventStoreError(.storage, "The event log failed while \(what)\(PostgresAppender.cause(of: error)).", underlying: error)
         }

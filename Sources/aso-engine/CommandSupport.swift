@@ -78,7 +78,7 @@ extension GlobalOptions {
         if PostgresLocation.isURL(db) {
             printError(
                 "'\(PostgresLocation.redacted(db))' is a PostgreSQL database, and this command does not work on one yet: "
-                    + "every command but rotate-master-key does; it still needs the SQLite file (see docs/deployment.md).")
+                    + "see docs/deployment.md for the commands that do.")
             throw ExitCode(1)
         }
         let existed = FileManager.default.fileExists(atPath: db)

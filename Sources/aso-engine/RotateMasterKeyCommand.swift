@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import WorkflowKit
+import WorkflowPostgres
 import WorkflowSQLite
 
 /// `aso-engine rotate-master-key --new-key-file PATH`: re-wraps every case key with a
@@ -35,15 +36,33 @@ struct RotateMasterKeyCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        // The current key is checked first, so that a wrong one leaves no new key file behind.
-        let database = try global.openDatabase()
+        // The current key is checked first (opening checks it), so that a wrong one leaves no
+        // new key file behind.
+        let onServer = PostgresLocation.isURL(global.db)
+        let rotate: (MasterKeySource) async throws -> MasterKeyRotation
+        let close: () async -> Void
+        if onServer {
+            guard let store = try await global.openStore() as? PostgresCaseStore else { throw ExitCode(1) }
+            rotate = { try await store.rotateMasterKey(to: $0) }
+            close = { await store.close() }
+        } else {
+            let database = try global.openDatabase()
+            rotate = { try await database.rotateMasterKey(to: $0) }
+            close = {}
+        }
         let created = !FileManager.default.fileExists(atPath: newKeyFile)
         let rotation: MasterKeyRotation
         do {
             if created { _ = try MasterKeySource.createKeyFile(at: newKeyFile) }
-            rotation = try await database.rotateMasterKey(to: .file(newKeyFile))
-        } catch let error as PrivacyError {
-            printError(error.message)
+            rotation = try await rotate(.file(newKeyFile))
+            await close()
+        } catch {
+            await close()
+            switch error {
+            case let error as PrivacyError: printError(error.message)
+            case let error as EventStoreError: printError(error.message)
+            default: throw error
+            }
             if created && FileManager.default.fileExists(atPath: newKeyFile) {
                 printError("The new key file '\(newKeyFile)' was created but not used.")
             }
@@ -62,15 +81,17 @@ struct RotateMasterKeyCommand: AsyncParsableCommand {
         }
         let keys = counted(rotation.rewrappedCaseKeys, "case key")
         print("Re-wrapped \(keys) with the new master key from '\(newKeyFile)'; the events did not change.")
-        print("The log '\(global.db)' now opens only with the new key.")
+        print("The log '\(onServer ? PostgresLocation.redacted(global.db) : global.db)' now opens only with the new key.")
         print(oldKeyAdvice)
         print("Then destroy every copy of the old key. Backups made before this rotation open only with the old key:")
         print("a leaked old key still opens them, and without it their personal values are lost. Keep the old key only")
         print("as long as you must be able to restore such backups, as safely as the new one, or destroy them with it.")
-        if isBesideLog {
+        if !onServer && isBesideLog {
             print("The new key file is in the log's folder: keep it where a copy of the log does not go.")
         }
-        if !rotation.clearedWriteAheadLog {
+        if onServer {
+            print("The server's write-ahead log and its backups keep the keys wrapped the old way until they are recycled.")
+        } else if !rotation.clearedWriteAheadLog {
             print("Another process has the log open: its write-ahead log keeps the keys wrapped the old way until the next checkpoint.")
         }
     }
@@ -88,6 +109,9 @@ struct RotateMasterKeyCommand: AsyncParsableCommand {
         }
         if let key = environment[MasterKeySource.keyVariable], !key.isEmpty {
             return "The old key came from \(MasterKeySource.keyVariable): give the new key there instead (or set \(MasterKeySource.fileVariable) to the new key file), \(restart)."
+        }
+        if PostgresLocation.isURL(global.db) {
+            return "Give the new key file to every program that uses this database (--master-key-file or \(MasterKeySource.fileVariable)), \(restart)."
         }
         let besideLog = MasterKeySource.defaultFile(besideDatabase: global.db)
         return "The old key came from the key file beside the log, '\(besideLog)': set \(MasterKeySource.fileVariable) to the new key file, \(restart); commands that find no key configured keep using '\(besideLog)' and are refused until it is replaced or deleted."

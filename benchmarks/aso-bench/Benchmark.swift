@@ -36,6 +36,9 @@ struct Benchmark {
               appenders, 1, 2 and 4 appending processes) beside raw postgres-nio inserts of the same
               rows with the same transaction shape, on the server the URL names (ASO_BENCH_POSTGRES_URL
               when --url is not given; `eval "$(scripts/postgres-server start)"` starts a throwaway one)
+          aso-bench --store postgres --url postgres://… --scale [--quick] [--rounds N] [--commands N]
+              engine commands from 1, 2 and 4 processes on one PostgreSQL store, and the daemon's
+              tick delivering 1,000 due reminders among 10,000, 100,000 and 1,000,000 open tasks
           aso-bench --help
               this text
 
@@ -43,10 +46,10 @@ struct Benchmark {
         """
 
     /// The options each mode takes, and the values they need.
-    static let flags: Set<String> = ["--quick", "--tick", "--privacy", "--language", "--setup", "--help", "-h", "--read-only"]
+    static let flags: Set<String> = ["--quick", "--tick", "--privacy", "--language", "--setup", "--help", "-h", "--read-only", "--scale"]
     static let valued: Set<String> = [
         "--rounds", "--events", "--read-events", "--replay-events", "--workload", "--side", "--cases", "--commands", "--db", "--synchronous", "--process",
-        "--store", "--url", "--append-worker",
+        "--store", "--url", "--append-worker", "--engine-worker", "--prefix", "--start",
     ]
 
     static func main() async throws {
@@ -97,6 +100,12 @@ struct Benchmark {
             }
             if let worker = arguments.firstIndex(of: "--append-worker") {
                 try await PostgresBenchmark.appendWorker(url: url, transactions: Int(arguments[worker + 1]) ?? 1000)
+            } else if let worker = arguments.firstIndex(of: "--engine-worker") {
+                try await PostgresScaleBenchmark.engineWorker(
+                    url: url, prefix: arguments.firstIndex(of: "--prefix").map { arguments[$0 + 1] } ?? "p",
+                    commands: Int(arguments[worker + 1]) ?? 400, start: Int64(value("--start", 0)))
+            } else if arguments.contains("--scale") {
+                try await PostgresBenchmark.scale(url: url, commands: value("--commands", quick ? 200 : 800), rounds: value("--rounds", quick ? 1 : 3), quick: quick)
             } else {
                 try await PostgresBenchmark.run(url: url, transactions: value("--events", quick ? 400 : 2_000), rounds: value("--rounds", quick ? 1 : 3))
             }

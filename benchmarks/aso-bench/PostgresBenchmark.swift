@@ -70,6 +70,35 @@ enum PostgresBenchmark {
         table.print()
     }
 
+    /// Engine commands from 1, 2 and 4 processes, and the daemon's tick among 10,000 to
+    /// 1,000,000 open tasks (``PostgresScaleBenchmark``).
+    static func scale(url: String, commands: Int, rounds: Int, quick: Bool) async throws {
+        let location = try PostgresLocation(url: url)
+        print("aso-bench --store postgres --scale: \(ProcessInfo.processInfo.activeProcessorCount) cores, server \(location), median of \(rounds) rounds")
+        print("")
+        print("| engine processes × 4 tasks | commands/s in all | × one process |")
+        print("|---:|---:|---:|")
+        var single = 0.0
+        for processes in [1, 2, 4] {
+            var rates: [Double] = []
+            for _ in 0..<rounds {
+                rates.append(try await PostgresScaleBenchmark.engineProcesses(url, processes: processes, commandsEach: commands))
+            }
+            let rate = Benchmark.median(rates)
+            if processes == 1 { single = rate }
+            print(String(format: "| %d | %.0f | %.2f |", processes, rate, rate / single))
+        }
+        print("")
+        print("| open tasks | records in flight | tick (1,000 due) | per reminder |")
+        print("|---:|---:|---:|---:|")
+        let sizes = quick ? [10_000, 100_000] : [10_000, 100_000, 1_000_000]
+        for inFlight in [1, 64] {
+            for result in try await PostgresScaleBenchmark.tick(url: url, sizes: sizes, due: 1_000, recordsInFlight: inFlight) {
+                print(String(format: "| %d | %d | %.0f ms | %.0f µs |", result.openTasks, inFlight, result.tick.seconds * 1000, result.perReminder.seconds * 1e6))
+            }
+        }
+    }
+
     /// The appending side of one process in the multi-process workload: prints its rate.
     static func appendWorker(url: String, transactions: Int) async throws {
         let result = try await ourAppends(url, transactions: transactions, perTransaction: 1, concurrency: 4, fresh: false)

@@ -146,16 +146,6 @@ extension MasterKeySource {
     }
 }
 
-/// What a master key rotation did.
-public struct MasterKeyRotation: Sendable, Hashable {
-    /// How many case keys were re-wrapped with the new master key.
-    public var rewrappedCaseKeys: Int
-    /// Whether the write-ahead log was emptied afterwards. When another process held the
-    /// database open it was not, and pages with the keys wrapped the old way stay in it
-    /// until the next full checkpoint.
-    public var clearedWriteAheadLog: Bool
-}
-
 /// The master key an open database wraps and unwraps case keys with, and the lock that
 /// lets a rotation swap it without racing them.
 ///

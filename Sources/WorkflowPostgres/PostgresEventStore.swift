@@ -54,7 +54,7 @@ public final class PostgresEventStore: EventStore {
         /// The time stamped on appended events, in milliseconds since 1970.
         public var now: @Sendable () -> Int64 = { Int64((Date().timeIntervalSince1970 * 1000).rounded()) }
         /// The name the store's connections give the server (`application_name`), shown in
-        /// `pg_stat_activity`.
+        /// `pg_stat_activity`; the URL's `application_name` (or `PGAPPNAME`) takes its place.
         public var applicationName = "aso-engine"
         /// Refuse to open a log whose append-only triggers were removed or disabled.
         public var refusesTamperedLog = true
@@ -117,7 +117,7 @@ public final class PostgresEventStore: EventStore {
         let parameters = [
             ("lock_timeout", "\(milliseconds(options.lockTimeout))ms"),
             ("idle_in_transaction_session_timeout", "\(milliseconds(options.idleInTransactionTimeout))ms"),
-            ("application_name", options.applicationName),
+            ("application_name", location.applicationName ?? options.applicationName),
         ]
         // One connection of its own first: it creates the tables, checks the triggers, and
         // fails at once when the server cannot be reached (the pool would keep retrying).

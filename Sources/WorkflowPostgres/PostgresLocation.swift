@@ -12,7 +12,9 @@ import WorkflowKit
 ///
 /// The password may be in the URL or in `PGPASSWORD`. `sslmode` is `disable`,
 /// `prefer` (the default, as in libpq) or `require`; `schema` (default `public`) holds the
-/// log's tables, so that one database can hold several logs.
+/// log's tables, so that one database can hold several logs; `application_name` (or
+/// `PGAPPNAME`, as in libpq) names this program's sessions in `pg_stat_activity`, so that
+/// an operator can tell a daemon's connections from a server's.
 public struct PostgresLocation: Sendable, CustomStringConvertible {
     public var host: String
     public var port: Int
@@ -23,6 +25,8 @@ public struct PostgresLocation: Sendable, CustomStringConvertible {
     public var password: String?
     public var schema: String
     public var tls: TLSMode
+    /// The name the sessions carry in `pg_stat_activity`, when the URL or `PGAPPNAME` gives one.
+    public var applicationName: String?
 
     /// Whether the connection is encrypted.
     public enum TLSMode: String, Sendable {
@@ -45,7 +49,7 @@ public struct PostgresLocation: Sendable, CustomStringConvertible {
         }
         var query: [String: String] = [:]
         for item in components.queryItems ?? [] { query[item.name] = item.value ?? "" }
-        let known: Set<String> = ["schema", "sslmode", "host", "port", "user", "password", "dbname"]
+        let known: Set<String> = ["schema", "sslmode", "host", "port", "user", "password", "dbname", "application_name"]
         if let unknown = query.keys.sorted().first(where: { !known.contains($0) }) {
             throw EventStoreError(.invalidName, "The PostgreSQL URL has an unknown parameter '\(unknown)' (known: \(known.sorted().joined(separator: ", "))).")
         }
@@ -79,6 +83,15 @@ public struct PostgresLocation: Sendable, CustomStringConvertible {
             throw EventStoreError(
                 .invalidName,
                 "The PostgreSQL URL's schema '\(schema)' is not a plain identifier (lower-case letters, digits and _, starting with a letter or _; at most 63).")
+        }
+        applicationName = query["application_name"] ?? environment["PGAPPNAME"].flatMap { $0.isEmpty ? nil : $0 }
+        if let name = applicationName {
+            // What the server keeps of it: printable ASCII, at most 63 bytes.
+            guard !name.isEmpty, name.utf8.count <= 63, name.utf8.allSatisfy({ (0x20...0x7E).contains($0) }) else {
+                throw EventStoreError(
+                    .invalidName,
+                    "The PostgreSQL application_name '\(Identifier.printable(name))' must be 1 to 63 printable ASCII characters.")
+            }
         }
         let mode = query["sslmode"] ?? "prefer"
         switch mode {

@@ -1,4 +1,5 @@
 import Foundation
+import PostgresNIO
 import Testing
 import WorkflowKit
 import WorkflowKitTesting
@@ -63,6 +64,73 @@ struct PostgresDaemonProcessTests {
         // Nothing due is left behind.
         let after = Int64(Date().timeIntervalSince1970 * 1000)
         #expect(try await store.pendingReminders().allSatisfy { $0.fireAt > after })
+        await store.close()
+    }
+
+    @Test("a daemon whose sessions the server ends reconnects and goes on: every due reminder recorded once")
+    func connectionsEnded() async throws {
+        let directory = try TemporaryDirectory()
+        let base = try PostgresTestServer.url(for: directory)
+        // A name of its own for the daemon's sessions, so that ending them ends no one else's.
+        let name = "aso-daemon-\(UUID().uuidString.prefix(8).lowercased())"
+        let url = base + "&application_name=\(name)"
+        let calendar = FinnishCalendar()
+        let now = Date()
+        let today = calendar.localDate(at: now)
+        let store = try await PostgresCaseStore.open(url: base, masterKey: .base64(Self.masterKey))
+        let opened = Int64((now.timeIntervalSince1970 - 10 * 86_400) * 1000)
+        let engine = Engine(store: store, now: { opened })
+        let library = ProcessLoader().load(paths: [Repository.root(of: #filePath).appendingPathComponent("processes/vat-generic.yaml").path])
+        let definition = try #require(library.definition(id: "vat-generic"))
+        for index in 0..<30 {
+            try await engine.open(
+                definition, caseID: StreamID(rawValue: "vat-\(index)"),
+                fields: ["releaseDate": .date(today.adding(days: 20 + index % 5))], responsibleWorker: "worker:anna",
+                by: Acting("worker:anna"))
+        }
+        let due = try await store.pendingReminders().filter { $0.fireAt <= Int64(now.timeIntervalSince1970 * 1000) }
+        try #require(!due.isEmpty)
+
+        let output = directory.path("delivered.jsonl")
+        let daemon = try ChildProcess(
+            "aso-engine", ["daemon", "--db", url, "--no-retention", "--id", "d1", "--lease", "2", "--max-interval", "1", "--sink", "jsonl:\(output)"],
+            environment: ["ASO_MASTER_KEY": Self.masterKey])
+        // End the daemon's sessions three times while it works (as an operator or a failover
+        // would), once its first deliveries are out, then let it finish.
+        for _ in 0..<400 where ((try? String(contentsOfFile: output, encoding: .utf8)) ?? "").isEmpty {
+            try await Task.sleep(for: .milliseconds(25))
+        }
+        var ended = 0
+        try await withAdmin { admin in
+            for _ in 0..<3 {
+                ended += try await admin.query(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = \(name)",
+                    logger: PostgresEventStoreTests.logger
+                ).collect().count
+                try await Task.sleep(for: .milliseconds(700))
+            }
+        }
+        // Everything due is recorded within 150 s of the last cut: an append on a session the
+        // server ended sometimes gets no answer, and fails only at its deadline (60 s).
+        let settled = ContinuousClock.now + .seconds(150)
+        while ContinuousClock.now < settled,
+            try await store.pendingReminders().contains(where: { $0.fireAt <= Int64(now.timeIntervalSince1970 * 1000) })
+        {
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        daemon.kill(SIGTERM)
+        let (status, _, errors) = daemon.finish()
+        #expect(status == 0, "\(errors.suffix(2000))")
+        #expect(ended > 0, "no session of the daemon was ended")
+        var recorded: [String] = []
+        for try await event in store.events.readAll(after: 0) where event.type == ReminderSent.typeName {
+            recorded.append(try JSONDecoder().decode(ReminderSent.self, from: event.payload).reminder)
+        }
+        #expect(recorded.count == Set(recorded).count, "a reminder was recorded twice")
+        #expect(Set(due.map(\.id)).isSubset(of: Set(recorded)), "a due reminder was never recorded; the daemon said: \(errors.suffix(4000))")
+        let delivered = ((try? String(contentsOfFile: output, encoding: .utf8)) ?? "").split(separator: "\n")
+        #expect(delivered.count >= Set(recorded).count)
+        print("daemon with its sessions ended \(ended) times: \(recorded.count) recorded, \(delivered.count) delivered")
         await store.close()
     }
 

@@ -33,6 +33,9 @@ struct PostgresEventStoreTests {
         let socket = try PostgresLocation(url: "postgresql:///cases?host=/run/postgresql", environment: ["USER": "anna"])
         #expect(socket.socketFolder == "/run/postgresql" && socket.user == "anna" && socket.database == "cases")
         #expect(try PostgresLocation(url: "postgres://x@h/d", environment: ["PGPASSWORD": "p"]).password == "p")
+        #expect(try PostgresLocation(url: "postgres://x@h/d?application_name=aso-daemon-1", environment: [:]).applicationName == "aso-daemon-1")
+        #expect(try PostgresLocation(url: "postgres://x@h/d", environment: ["PGAPPNAME": "from-env"]).applicationName == "from-env")
+        #expect(try PostgresLocation(url: "postgres://x@h/d", environment: [:]).applicationName == nil)
 
         for (url, words) in [
             ("mysql://h/d", "is not a PostgreSQL URL"),
@@ -40,6 +43,8 @@ struct PostgresEventStoreTests {
             ("postgres://h/d?schema=Robert'); DROP", "is not a plain identifier"),
             ("postgres://h/d?sslmode=sometimes", "sslmode"),
             ("postgres://h/d?colour=red", "unknown parameter 'colour'"),
+            ("postgres://h/d?application_name=tab%09name", "application_name"),
+            ("postgres://h/d?application_name=" + String(repeating: "a", count: 64), "1 to 63 printable ASCII"),
         ] {
             let error = #expect(throws: EventStoreError.self) { try PostgresLocation(url: url, environment: [:]) }
             #expect(error?.code == .invalidName)

@@ -77,7 +77,6 @@ public final class InMemoryEventStore: EventStore {
         let now = now
         let hook = log.hook.withLock { $0 }
         let result = try log.state.withLock { state in
-            let before = state
             let result = try state.append(events, to: stream, expected: expected, metadata: metadata) {
                 (recordedAt: now(), writtenAt: Self.wallClock())
             }
@@ -85,7 +84,7 @@ public final class InMemoryEventStore: EventStore {
             do {
                 try hook(Array(state.events[Int(result.firstPosition - 1)..<Int(result.lastPosition)]), alongside)
             } catch {
-                state = before
+                state.undo(result, commandID: metadata.commandID)
                 throw error
             }
             return result
@@ -261,6 +260,17 @@ extension InMemoryEventStore {
             let start = Int(clamping: max(0, after))
             guard start < positions.count else { return [] }
             return positions[start..<(start + min(limit, positions.count - start))].map { events[Int($0) - 1] }
+        }
+
+        /// Takes back the append that gave `result`, the last one (its transaction hook refused it).
+        mutating func undo(_ result: AppendResult, commandID: String?) {
+            let count = Int(result.lastPosition - result.firstPosition + 1)
+            for event in events.suffix(count) { eventIDs.remove(event.id) }
+            events.removeLast(count)
+            let name = Name(result.stream.rawValue)
+            streams[name]?.removeLast(count)
+            if streams[name]?.isEmpty == true { streams[name] = nil }
+            if let commandID { commands[Name(commandID)] = nil }
         }
 
         /// Checks the append in the order the SQLite store does (command id, expected

@@ -15,6 +15,20 @@ public enum Repository {
         return URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
     }
 
+    /// The lines of the test file at `file` between `// <marker>-BEGIN <name>` and
+    /// `// <marker>-END <name>`, unindented by the test body's eight spaces: the code a
+    /// document must show exactly as a test runs it.
+    public static func markedCode(_ name: String, marker: String = "DOCC", in file: String) throws -> String {
+        let source = try String(contentsOfFile: file, encoding: .utf8)
+        guard let begin = source.range(of: "// \(marker)-BEGIN \(name)\n"),
+            let end = source.range(of: "        // \(marker)-END \(name)", range: begin.upperBound..<source.endIndex)
+        else { throw CocoaError(.fileReadCorruptFile) }
+        return source[begin.upperBound..<end.lowerBound]
+            .split(separator: "\n", omittingEmptySubsequences: false)
+            .map { $0.hasPrefix("        ") ? String($0.dropFirst(8)) : String($0) }
+            .joined(separator: "\n")
+    }
+
     /// Splits a shell line into words, honouring single quotes and stopping at a comment.
     public static func shellWords(_ line: String) -> [String] {
         var words: [String] = []

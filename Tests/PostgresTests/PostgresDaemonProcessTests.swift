@@ -10,14 +10,10 @@ import WorkflowPostgres
 struct PostgresDaemonProcessTests {
     static let masterKey = Data(repeating: 5, count: 32).base64EncodedString()
 
-    @Test("three daemon processes on one database: every due reminder delivered once and recorded once")
-    func threeProcesses() async throws {
-        let directory = try TemporaryDirectory()
-        let url = try PostgresTestServer.url(for: directory)
-        // Cases opened ten days ago whose tasks are overdue now, on the real clock the daemons use.
-        let calendar = FinnishCalendar()
-        let now = Date()
-        let today = calendar.localDate(at: now)
+    /// Thirty cases opened ten days before `now` whose tasks are overdue then, on the real
+    /// clock the daemons use; the store they are in.
+    func openOverdueCases(url: String, now: Date) async throws -> PostgresCaseStore {
+        let today = FinnishCalendar().localDate(at: now)
         let store = try await PostgresCaseStore.open(url: url, masterKey: .base64(Self.masterKey))
         let opened = Int64((now.timeIntervalSince1970 - 10 * 86_400) * 1000)
         let engine = Engine(store: store, now: { opened })
@@ -29,6 +25,15 @@ struct PostgresDaemonProcessTests {
                 fields: ["releaseDate": .date(today.adding(days: 20 + index % 5))], responsibleWorker: "worker:anna",
                 by: Acting("worker:anna"))
         }
+        return store
+    }
+
+    @Test("three daemon processes on one database: every due reminder delivered once and recorded once")
+    func threeProcesses() async throws {
+        let directory = try TemporaryDirectory()
+        let url = try PostgresTestServer.url(for: directory)
+        let now = Date()
+        let store = try await openOverdueCases(url: url, now: now)
         let pendingBefore = try await store.pendingReminders()
         #expect(pendingBefore.contains { $0.fireAt <= Int64(now.timeIntervalSince1970 * 1000) })
 
@@ -74,20 +79,8 @@ struct PostgresDaemonProcessTests {
         // A name of its own for the daemon's sessions, so that ending them ends no one else's.
         let name = "aso-daemon-\(UUID().uuidString.prefix(8).lowercased())"
         let url = base + "&application_name=\(name)"
-        let calendar = FinnishCalendar()
         let now = Date()
-        let today = calendar.localDate(at: now)
-        let store = try await PostgresCaseStore.open(url: base, masterKey: .base64(Self.masterKey))
-        let opened = Int64((now.timeIntervalSince1970 - 10 * 86_400) * 1000)
-        let engine = Engine(store: store, now: { opened })
-        let library = ProcessLoader().load(paths: [Repository.root(of: #filePath).appendingPathComponent("processes/vat-generic.yaml").path])
-        let definition = try #require(library.definition(id: "vat-generic"))
-        for index in 0..<30 {
-            try await engine.open(
-                definition, caseID: StreamID(rawValue: "vat-\(index)"),
-                fields: ["releaseDate": .date(today.adding(days: 20 + index % 5))], responsibleWorker: "worker:anna",
-                by: Acting("worker:anna"))
-        }
+        let store = try await openOverdueCases(url: base, now: now)
         let due = try await store.pendingReminders().filter { $0.fireAt <= Int64(now.timeIntervalSince1970 * 1000) }
         try #require(!due.isEmpty)
 

@@ -138,16 +138,30 @@ enum PostgresBenchmark {
     static func engineCommands(_ url: String, commands: Int, concurrency: Int) async throws -> Double {
         let target = url + (url.contains("?") ? "&" : "?") + "schema=bench_\(UUID().uuidString.prefix(8).lowercased())"
         let store = try await PostgresCaseStore.open(url: target, masterKey: EngineBenchmark.masterKey)
+        let rate = try await engineCommands(on: store, prefix: "", cases: 40, commands: commands, concurrency: concurrency)
+        await store.close()
+        return rate
+    }
+
+    /// Opens `cases` cases (ids `<prefix>case-N`) in `store`, waits until `start`
+    /// (milliseconds since 1970) when given, then runs `commands` commands (record a field)
+    /// from `concurrency` tasks, each on its own cases: commands per second.
+    static func engineCommands(
+        on store: PostgresCaseStore, prefix: String, cases: Int, commands: Int, concurrency: Int, startingAt start: Int64? = nil
+    ) async throws -> Double {
         let library = ProcessLoader().load(sources: [.init(file: "bench.yaml", text: EngineBenchmark.process)])
         guard let definition = library.definition(id: "bench") else { throw BenchError("the benchmark process does not load") }
         var engineLogger = Logger(label: "aso-bench.engine")
         engineLogger.logLevel = .warning
         let engine = Engine(store: store, now: { 1_780_000_000_000 }, logger: engineLogger)
         let actor = Acting("worker:anna", organisation: "community-sanctions-office", role: "responsible-worker")
-        let cases = 40
         for index in 0..<cases {
             try await engine.open(
-                definition, caseID: StreamID("case-\(index)"), fields: ["releaseDate": .date(LocalDate("2026-12-23")!)], by: actor)
+                definition, caseID: StreamID("\(prefix)case-\(index)"), fields: ["releaseDate": .date(LocalDate("2026-12-23")!)], by: actor)
+        }
+        if let start {
+            let wait = Double(start) / 1000 - Date().timeIntervalSince1970
+            if wait > 0 { try await Task.sleep(for: .seconds(wait)) }
         }
         let perTask = commands / concurrency
         let clock = ContinuousClock()
@@ -157,7 +171,7 @@ enum PostgresBenchmark {
                     group.addTask {
                         for index in 0..<perTask {
                             // Task t works on the cases t, t + concurrency, …: no two tasks share a case.
-                            let id = StreamID("case-\((task + concurrency * index) % cases)")
+                            let id = StreamID("\(prefix)case-\((task + concurrency * index) % cases)")
                             let outcome = try await engine.execute(.record(values: ["note": .text("note \(index)")]), on: id, by: actor)
                             guard outcome.events.count == 1 else { throw BenchError("a command appended \(outcome.events.count) events") }
                         }
@@ -166,7 +180,6 @@ enum PostgresBenchmark {
                 try await group.waitForAll()
             }
         }
-        await store.close()
         return Double(perTask * concurrency) / elapsed.seconds
     }
 

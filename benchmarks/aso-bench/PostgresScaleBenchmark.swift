@@ -98,36 +98,10 @@ enum PostgresScaleBenchmark {
     /// then runs `commands` commands from 4 tasks and prints its commands per second.
     static func engineWorker(url: String, prefix: String, commands: Int, start: Int64) async throws {
         let store = try await PostgresCaseStore.open(url: url, masterKey: Self.masterKey)
-        let library = ProcessLoader().load(sources: [.init(file: "bench.yaml", text: EngineBenchmark.process)])
-        guard let definition = library.definition(id: "bench") else { throw BenchError("the benchmark process does not load") }
-        var engineLogger = Logger(label: "aso-bench.engine")
-        engineLogger.logLevel = .warning
-        let engine = Engine(store: store, now: { 1_780_000_000_000 }, logger: engineLogger)
-        let actor = Acting("worker:anna", organisation: "community-sanctions-office", role: "responsible-worker")
-        let cases = 16
-        for index in 0..<cases {
-            try await engine.open(
-                definition, caseID: StreamID("\(prefix)-case-\(index)"), fields: ["releaseDate": .date(LocalDate("2026-12-23")!)], by: actor)
-        }
-        let wait = Double(start) / 1000 - Date().timeIntervalSince1970
-        if wait > 0 { try await Task.sleep(for: .seconds(wait)) }
-        let concurrency = 4
-        let perTask = commands / concurrency
-        let elapsed = try await ContinuousClock().measure {
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                for task in 0..<concurrency {
-                    group.addTask {
-                        for index in 0..<perTask {
-                            let id = StreamID("\(prefix)-case-\((task + concurrency * index) % cases)")
-                            _ = try await engine.execute(.record(values: ["note": .text("note \(index)")]), on: id, by: actor)
-                        }
-                    }
-                }
-                try await group.waitForAll()
-            }
-        }
+        let rate = try await PostgresBenchmark.engineCommands(
+            on: store, prefix: "\(prefix)-", cases: 16, commands: commands, concurrency: 4, startingAt: start)
         await store.close()
-        print(Double(perTask * concurrency) / elapsed.seconds)
+        print(rate)
     }
 
     /// `processes` copies of this program running engine commands on one store at once,

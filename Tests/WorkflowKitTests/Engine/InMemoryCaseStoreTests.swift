@@ -91,13 +91,7 @@ struct InMemoryCaseStoreTests {
         time.set(milliseconds: F.at("2026-12-01"))
         #expect(try await daemon.tick().isEmpty == false)
 
-        let source = try String(contentsOfFile: #filePath, encoding: .utf8)
-        let begin = try #require(source.range(of: "// DOCC-BEGIN in-memory-case-store\n"))
-        let end = try #require(source.range(of: "        // DOCC-END in-memory-case-store"))
-        let code = source[begin.upperBound..<end.lowerBound]
-            .split(separator: "\n", omittingEmptySubsequences: false)
-            .map { $0.hasPrefix("        ") ? String($0.dropFirst(8)) : String($0) }
-            .joined(separator: "\n")
+        let code = try Repository.markedCode("in-memory-case-store", in: #filePath)
         let article = try String(
             contentsOf: Repository.root(of: #filePath).appendingPathComponent("Sources/WorkflowKit/WorkflowKit.docc/StorageBackends.md"),
             encoding: .utf8)

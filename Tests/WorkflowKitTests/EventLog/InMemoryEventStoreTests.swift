@@ -40,13 +40,7 @@ struct InMemoryEventStoreTests {
         // DOCC-END in-memory
         #expect(try await store.events(of: "case-1", fromVersion: 1).map(\.recordedAt) == [time.now - 86_400_000])
 
-        let source = try String(contentsOfFile: #filePath, encoding: .utf8)
-        let begin = try #require(source.range(of: "// DOCC-BEGIN in-memory\n"))
-        let end = try #require(source.range(of: "        // DOCC-END in-memory"))
-        let code = source[begin.upperBound..<end.lowerBound]
-            .split(separator: "\n", omittingEmptySubsequences: false)
-            .map { $0.hasPrefix("        ") ? String($0.dropFirst(8)) : String($0) }
-            .joined(separator: "\n")
+        let code = try Repository.markedCode("in-memory", in: #filePath)
         let article = try String(
             contentsOf: Repository.root(of: #filePath).appendingPathComponent("Sources/WorkflowKit/WorkflowKit.docc/StorageBackends.md"),
             encoding: .utf8)

@@ -8,7 +8,7 @@ import WorkflowSQLite
 /// SpiffWorkflow and the raw SQLite C API: one workload, one side, one OS process (so
 /// that its peak memory is its own), one JSON object on standard output.
 ///
-/// Usage: `aso-bench --workload append-batch|command|replay|vat-case [--side ours|raw]
+/// Usage: `aso-bench --workload append-batch|command|replay|read-all|vat-case [--side ours|raw]
 ///   [--events N] [--cases N] [--commands N] [--db PATH] [--setup] [--synchronous FULL|NORMAL]
 ///   [--process FILE]`
 ///
@@ -20,6 +20,9 @@ import WorkflowSQLite
 ///   and exits; without, replays every case of that log from its events (for us: folded
 ///   into `CaseState`; for raw: the rows read into Swift values; `--read-only`: ours
 ///   without decoding and folding).
+/// - `read-all`: the whole log of `--db` (as `replay --setup` writes it) read in position
+///   order (for us: `readAll(after: 0)`, every event decoded; for raw: paged reads of the
+///   same columns).
 /// - `vat-case`: `--cases` cases of the VAT six-step process, each from opening to
 ///   closing with every task completed and the reminders falling due on the way delivered.
 enum PeerWorkloads {
@@ -108,6 +111,18 @@ enum PeerWorkloads {
             result["unit"] = "events/s"
             result["count"] = events
             result["cpu_us_per_unit"] = cpu.seconds * 1e6 / Double(events)
+        case ("read-all", "ours"):
+            guard let path = options.database else { throw BenchError("read-all needs --db PATH") }
+            let cpu = CPUTime.now()
+            result["rate"] = try await Benchmark.ourRead(path)
+            result["cpu_seconds"] = (CPUTime.now() - cpu).seconds
+            result["unit"] = "events/s"
+        case ("read-all", "raw"):
+            guard let path = options.database else { throw BenchError("read-all needs --db PATH") }
+            let cpu = CPUTime.now()
+            result["rate"] = try Benchmark.rawRead(path)
+            result["cpu_seconds"] = (CPUTime.now() - cpu).seconds
+            result["unit"] = "events/s"
         case ("vat-case", "ours"):
             let (seconds, reminders, events) = try await ourVATCases(directory, options)
             result["rate"] = Double(options.cases) / seconds

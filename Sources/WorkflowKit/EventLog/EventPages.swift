@@ -56,7 +56,10 @@ public struct EventPages: AsyncSequence, Sendable {
                 if page.count < pageSize { exhausted = true }
                 guard let last = page.last else { return nil }
                 after = cursor(last)
-                page.reverse()
+                // Reversed through a buffer pointer, whose swaps move the events: the
+                // array's own `reverse()` copies each one (a retain and a release of
+                // every string and buffer it holds).
+                page.withUnsafeMutableBufferPointer { $0.reverse() }
             }
             return page.popLast()
         }

@@ -1,20 +1,32 @@
-"""SpiffWorkflow (3.2.0) running whole cases of the VAT six-step process
-(`vat-six-steps.bpmn`, the main path of processes/vat-generic.yaml drawn as BPMN).
+"""SpiffWorkflow (3.2.0) running whole cases of processes/vat-generic.yaml, drawn as BPMN in
+`vat-generic.bpmn`, doing the work our side does in aso-bench's `walkVATCase`
+(benchmarks/aso-bench/PeerWorkloads.swift).
 
     python spiff_bench.py --cases N [--in-memory]
 
-Each case starts with the due dates of its tasks as process variables, the same dates
-our run uses for its case, a year earlier: every due date has passed by the time its
-task is reached, so each task's boundary timer fires (on `refresh_waiting_tasks`) and
-runs its reminder before the worker completes the task — as in our run, where the
-clock is moved to the state's due dates and the reminder daemon delivers what is due
-before the tasks are done.
+A case completes 20 user tasks: our run's 16 tasks, and the consent and the events
+meeting-held, memo-sent and case-closed, each recorded by a worker in a user task (on our
+side each is a worker's command). The tasks of a state run in parallel, as in the YAML; the
+invitations are one task per party the consent names (an inclusive gateway).
+
+It runs 22 reminders, the ones our reminder daemon delivers in that run: each is a
+non-interrupting boundary timer on its task that runs a reminder script task. Each case
+starts with the times of its reminders as process variables (REMINDER_TIMES): our run's
+times, 08:00 in Helsinki, a year earlier, so that every one has passed by the time its
+task is reached: the timers of a state's tasks fire as soon as the tasks open (in the
+`do_engine_steps` after the user task that opens them; `refresh_waiting_tasks` would
+catch any left waiting), before the worker completes a task, as in our run, where the
+clock is moved to the state's last due date and the daemon delivers what is due before
+the tasks are done. The reminders run are stored with the next save (when the case opens
+for those of the first state, else with the user task that opened their tasks), not one
+transaction each as our daemon records them. The BPMN's header lists the YAML's reminder
+rules drawn without a timer, and why.
 
 SpiffWorkflow keeps a workflow in memory and leaves storage to the application. By
 default, as an application that must not lose a worker's step would, the workflow is
-serialised (`BpmnWorkflowSerializer`) and written to a SQLite file after every completed
-user task, in WAL mode with `synchronous=FULL` (one transaction per step, as each of
-our commands is one transaction). `--in-memory` skips the storage.
+serialised (`BpmnWorkflowSerializer`) and written to a SQLite file when the case opens and
+after every completed user task, in WAL mode with `synchronous=FULL` (one transaction per
+step, as each of our commands is one transaction). `--in-memory` skips the storage.
 """
 
 import argparse
@@ -32,17 +44,36 @@ from SpiffWorkflow.util.task import TaskState
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
-# The due dates of our benchmark's case (releaseDate 2026-12-23, opened 2026-06-01), a year
-# earlier, at 08:00 in Helsinki as our reminders fire.
-DUE_DATES = {
-    "due_map_housing": "2025-10-23T05:00:00+00:00",
-    "due_ask_consent": "2025-10-23T05:00:00+00:00",
-    "due_notify_chair": "2025-10-27T06:00:00+00:00",
-    "due_invite_parties": "2025-11-06T06:00:00+00:00",
-    "due_prepare_client": "2025-11-06T06:00:00+00:00",
-    "due_agree_actions": "2025-11-10T06:00:00+00:00",
-    "due_write_memo": "2025-11-13T06:00:00+00:00",
-    "due_follow_up_housing": "2025-12-14T06:00:00+00:00",
+# The reminders our daemon delivers in walkVATCase (release date 2026-12-23, opened 2026-06-01,
+# consent 2026-10-23, meeting 2026-11-06, memo 2026-11-13), at 08:00 in Helsinki as ours fire,
+# a year earlier. Keyed by the BPMN's timer: at_<task>_<due_soon|due|escalation>.
+REMINDER_TIMES = {
+    # mapping (our daemon's tick at 2026-10-23)
+    "at_map_housing_due_soon": "2025-10-16T05:00:00+00:00",  # also stands for the window start, 06-23
+    "at_map_housing_due": "2025-10-23T05:00:00+00:00",
+    "at_ask_consent_due_soon": "2025-10-16T05:00:00+00:00",
+    "at_ask_consent_due": "2025-10-23T05:00:00+00:00",
+    # notify (tick at 2026-11-06)
+    "at_notify_chair_due": "2025-10-27T06:00:00+00:00",
+    "at_notify_chair_escalation": "2025-11-02T06:00:00+00:00",  # to the unit-manager
+    "at_contact_wellbeing_county_due": "2025-10-30T06:00:00+00:00",
+    "at_contact_wellbeing_county_escalation": "2025-11-04T06:00:00+00:00",  # to the chair
+    "at_collect_advance_information_due": "2025-10-30T06:00:00+00:00",
+    **{f"at_invite_{party}_due_soon": "2025-11-04T06:00:00+00:00" for party in [
+        "prison", "adult_social_work", "substance_and_mental_health", "landlord",
+        "supported_housing", "parish", "kela", "debt_counselling"]},
+    "at_prepare_client_due_soon": "2025-11-04T06:00:00+00:00",
+    # meeting-done (tick at 2026-11-13)
+    "at_record_meeting_due": "2025-11-09T06:00:00+00:00",
+    "at_agree_actions_due": "2025-11-10T06:00:00+00:00",
+    "at_write_memo_due_soon": "2025-11-12T06:00:00+00:00",
+    # follow-up (tick at 2026-12-14)
+    "at_service_need_assessment_due": "2025-12-09T06:00:00+00:00",  # also stands for 12-02
+    "at_service_need_assessment_escalation": "2025-12-11T06:00:00+00:00",  # to the chair
+    "at_id_card_due": "2025-11-23T06:00:00+00:00",
+    "at_id_card_escalation": "2025-11-26T06:00:00+00:00",  # to the chair
+    "at_strong_identification_due_soon": "2025-12-09T06:00:00+00:00",
+    "at_follow_up_housing_due_soon": "2025-12-09T06:00:00+00:00",
 }
 
 # What the workers record when they complete a task (as our run's outcomes and consent).
@@ -55,8 +86,8 @@ OUTCOMES = {
 
 def load_spec():
     parser = BpmnParser()
-    parser.add_bpmn_file(os.path.join(HERE, "vat-six-steps.bpmn"))
-    return parser.get_spec("vat_six_steps")
+    parser.add_bpmn_file(os.path.join(HERE, "vat-generic.bpmn"))
+    return parser.get_spec("vat_generic")
 
 
 class Storage:
@@ -81,7 +112,7 @@ def run_case(spec, case_id, storage):
     """Runs one case from start to end; returns (user tasks completed, reminders run)."""
     workflow = BpmnWorkflow(spec)
     for task in workflow.get_tasks(state=TaskState.READY):
-        task.data.update(DUE_DATES)
+        task.data.update(REMINDER_TIMES)
     workflow.do_engine_steps()
     if storage:
         storage.save(case_id, workflow)

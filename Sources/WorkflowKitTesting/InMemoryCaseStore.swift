@@ -353,7 +353,7 @@ extension InMemoryCaseStore {
         private mutating func applyToReminders(_ event: RecordedEvent, _ caseEvent: CaseEvent?, planner: ReminderPlanner) throws {
             let caseID = event.stream
             if event.type == ReminderSent.typeName {
-                let sent = try JSONDecoder().decode(ReminderSent.self, from: event.payload)
+                let sent = try ReminderSent.decoded(from: event.payload)
                 delivered.insert(sent.reminder)
                 guard let removed = reminders.removeValue(forKey: sent.reminder)?.reminder,
                     let (definition, calendar) = definitionAndCalendar(of: caseID)

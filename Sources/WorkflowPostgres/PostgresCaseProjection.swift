@@ -193,7 +193,7 @@ struct PostgresCaseProjection: PostgresTransactionHook {
     ) async throws {
         let caseID = event.stream.rawValue
         if event.type == ReminderSent.typeName {
-            let sent = try JSONDecoder().decode(ReminderSent.self, from: event.payload)
+            let sent = try ReminderSent.decoded(from: event.payload)
             let rows = try await connection.query(
                 """
                 WITH recorded AS (INSERT INTO \(unescaped: delivered) (id) VALUES (\(sent.reminder)) ON CONFLICT (id) DO NOTHING),
@@ -304,15 +304,12 @@ struct PostgresCaseProjection: PostgresTransactionHook {
         guard let kind = ReminderKind(rawValue: try cells[7].decode(String.self)),
             let fireOn = LocalDate(try cells[9].decode(String.self))
         else { return nil }
-        var reminder = Reminder(
-            caseID: StreamID(rawValue: try cells[1].decode(String.self)), process: try cells[2].decode(String.self),
-            task: try cells[3].decode(String.self), title: try cells[4].decode(String.self),
+        return Reminder(
+            id: try cells[0].decode(String.self), caseID: StreamID(rawValue: try cells[1].decode(String.self)),
+            process: try cells[2].decode(String.self), task: try cells[3].decode(String.self), title: try cells[4].decode(String.self),
             occurrence: Int(try cells[5].decode(Int64.self)), role: try cells[6].decode(String.self), kind: kind,
             due: try cells[8].decode(String?.self).flatMap(LocalDate.init), fireOn: fireOn, fireAt: try cells[10].decode(Int64.self),
-            rung: try cells[11].decode(Int64?.self).map { Int($0) })
-        reminder.id = try cells[0].decode(String.self)
-        reminder.superseded = Int(try cells[12].decode(Int64.self))
-        return reminder
+            rung: try cells[11].decode(Int64?.self).map { Int($0) }, superseded: Int(try cells[12].decode(Int64.self)))
     }
 }
 

@@ -138,7 +138,7 @@ public struct APIServer: Sendable {
 
     /// A strong `ETag` for a response body.
     static func etag(ofBody data: Data) -> String {
-        "\"" + SHA256.hash(data: data).prefix(12).map { String(format: "%02x", $0) }.joined() + "\""
+        "\"" + SHA256.hash(data: data).prefix(12).lowercaseHex + "\""
     }
 
     /// A JSON response.

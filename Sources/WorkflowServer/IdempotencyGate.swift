@@ -37,7 +37,7 @@ actor IdempotencyGate {
             hasher.update(data: Data([0]))
         }
         hasher.update(data: body)
-        let fingerprint = hasher.finalize().prefix(12).map { String(format: "%02x", $0) }.joined()
+        let fingerprint = hasher.finalize().prefix(12).lowercaseHex
         return "\(key)#\(fingerprint)"
     }
 

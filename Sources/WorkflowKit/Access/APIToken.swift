@@ -47,7 +47,7 @@ public struct APIToken: Sendable, Hashable, Codable {
 
     /// The hash the log keeps of a token's text.
     public static func hash(ofText text: String) -> String {
-        SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
+        SHA256.hash(data: Data(text.utf8)).lowercaseHex
     }
 
     /// A new token's text: `aso_<id>_<secret>`.

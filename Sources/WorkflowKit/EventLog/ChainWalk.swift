@@ -108,5 +108,5 @@ public struct LogAnchor: Sendable, Hashable, CustomStringConvertible {
         self.init(position: position, hash: Data(bytes))
     }
 
-    public var description: String { "\(position):" + hash.map { String(format: "%02x", $0) }.joined() }
+    public var description: String { "\(position):" + hash.lowercaseHex }
 }

@@ -63,11 +63,32 @@ public struct Reminder: Sendable, Hashable, Codable {
         id = Self.makeID(caseID: caseID, task: task, occurrence: occurrence, kind: kind, rung: rung, fireAt: fireAt)
     }
 
+    /// A reminder read back from a schedule that stored its id (computed when it was
+    /// planned): the id is taken as stored, not hashed again.
+    package init(
+        id: String, caseID: StreamID, process: String, task: String, title: String, occurrence: Int, role: String,
+        kind: ReminderKind, due: LocalDate?, fireOn: LocalDate, fireAt: Int64, rung: Int?, superseded: Int
+    ) {
+        self.id = id
+        self.caseID = caseID
+        self.process = process
+        self.task = task
+        self.title = title
+        self.occurrence = occurrence
+        self.role = role
+        self.kind = kind
+        self.due = due
+        self.fireOn = fireOn
+        self.fireAt = fireAt
+        self.rung = rung
+        self.superseded = superseded
+    }
+
     static func makeID(caseID: StreamID, task: String, occurrence: Int, kind: ReminderKind, rung: Int?, fireAt: Int64) -> String {
         let key = [caseID.rawValue, task, String(occurrence), kind.rawValue, rung.map(String.init) ?? "-", String(fireAt)]
             .joined(separator: "\u{1F}")
         let digest = SHA256.hash(data: Data(key.utf8))
-        return "rem-" + digest.prefix(12).map { String(format: "%02x", $0) }.joined()
+        return "rem-" + digest.prefix(12).lowercaseHex
     }
 }
 

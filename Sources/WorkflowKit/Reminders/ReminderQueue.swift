@@ -54,9 +54,7 @@ extension ReminderQueue {
     /// - Returns: False when it had been recorded already.
     @discardableResult
     public func recordDelivery(_ delivery: Delivery, by actor: String) async throws -> Bool {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        let event = NewEvent(type: ReminderSent.typeName, payload: try encoder.encode(ReminderSent(delivery)))
+        let event = NewEvent(type: ReminderSent.typeName, payload: try ReminderSent(delivery).payload())
         let result = try await eventLog.append(
             [event], to: delivery.reminder.caseID, expected: .any,
             metadata: EventMetadata(actor: actor, role: "reminder-daemon", commandID: "reminder:\(delivery.reminder.id)"))

@@ -22,7 +22,7 @@ extension ReminderProjection {
         let rows = try Row.fetchAll(
             db,
             sql: """
-                SELECT * FROM reminders WHERE fire_at < ? AND (claimed_until IS NULL OR claimed_until < ?)
+                SELECT \(Self.columns) FROM reminders WHERE fire_at < ? AND (claimed_until IS NULL OR claimed_until < ?)
                 ORDER BY case_id, task, occurrence, fire_at, id
                 """, arguments: [now - lateAfter, now])
         var dropped = 0

@@ -46,9 +46,9 @@ final class ReminderProjection: Sendable {
     func apply(_ event: RecordedEvent, _ caseEvent: CaseEvent?, in db: Database) throws {
         let caseID = event.stream.rawValue
         if event.type == ReminderSent.typeName {
-            let sent = try JSONDecoder().decode(ReminderSent.self, from: event.payload)
+            let sent = try ReminderSent.decoded(from: event.payload)
             try db.executeCached(sql: "INSERT OR IGNORE INTO reminders_delivered (id) VALUES (?)", arguments: [sent.reminder])
-            let row = try Row.fetchOne(cached: db, sql: "SELECT * FROM reminders WHERE id = ?", arguments: [sent.reminder])
+            let row = try Row.fetchOne(cached: db, sql: "SELECT \(Self.columns) FROM reminders WHERE id = ?", arguments: [sent.reminder])
             try db.executeCached(sql: "DELETE FROM reminders WHERE id = ?", arguments: [sent.reminder])
             if let row, let reminder = Self.reminder(from: row), let (definition, calendar) = try definition(of: caseID, in: db),
                 try Row.fetchOne(cached: db, sql: "SELECT 1 FROM open_tasks WHERE case_id = ? AND task = ? AND occurrence = ?",
@@ -121,14 +121,17 @@ final class ReminderProjection: Sendable {
         return (definition, calendar)
     }
 
+    /// The columns ``reminder(from:)`` reads, in its order.
+    static let columns = "id, case_id, process, task, title, occurrence, role, kind, due, fire_on, fire_at, rung, superseded"
+
+    /// A reminder from a row of ``columns`` (read by index: a lookup by name and a dynamic
+    /// cast per column showed in every tick); nil when its kind or day is not one this
+    /// version knows.
     static func reminder(from row: Row) -> Reminder? {
-        guard let kind = ReminderKind(rawValue: row["kind"]), let fireOn = LocalDate(row["fire_on"] as String) else { return nil }
-        var reminder = Reminder(
-            caseID: StreamID(row["case_id"] as String), process: row["process"], task: row["task"], title: row["title"],
-            occurrence: row["occurrence"], role: row["role"], kind: kind, due: (row["due"] as String?).flatMap(LocalDate.init),
-            fireOn: fireOn, fireAt: row["fire_at"], rung: row["rung"])
-        reminder.id = row["id"]
-        reminder.superseded = row["superseded"] ?? 0
-        return reminder
+        guard let kind = ReminderKind(rawValue: row[7]), let fireOn = LocalDate(row[9] as String) else { return nil }
+        return Reminder(
+            id: row[0], caseID: StreamID(row[1] as String), process: row[2], task: row[3], title: row[4],
+            occurrence: row[5], role: row[6], kind: kind, due: (row[8] as String?).flatMap(LocalDate.init),
+            fireOn: fireOn, fireAt: row[10], rung: row[11], superseded: row[12] ?? 0)
     }
 }

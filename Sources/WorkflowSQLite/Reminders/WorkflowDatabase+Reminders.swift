@@ -13,7 +13,7 @@ extension WorkflowDatabase: ReminderQueue {
                 let rows = try Row.fetchAll(
                     db,
                     sql: """
-                        SELECT * FROM reminders WHERE fire_at <= ? AND (claimed_until IS NULL OR claimed_until < ?)
+                        SELECT \(ReminderProjection.columns) FROM reminders WHERE fire_at <= ? AND (claimed_until IS NULL OR claimed_until < ?)
                         ORDER BY fire_at, id LIMIT ?
                         """, arguments: [now, now, limit])
                 let reminders = rows.compactMap(ReminderProjection.reminder(from:))
@@ -58,9 +58,9 @@ extension WorkflowDatabase: ReminderQueue {
                 let rows: [Row]
                 if let caseID {
                     rows = try Row.fetchAll(
-                        db, sql: "SELECT * FROM reminders WHERE case_id = ? ORDER BY fire_at, id", arguments: [caseID.rawValue])
+                        db, sql: "SELECT \(ReminderProjection.columns) FROM reminders WHERE case_id = ? ORDER BY fire_at, id", arguments: [caseID.rawValue])
                 } else {
-                    rows = try Row.fetchAll(db, sql: "SELECT * FROM reminders ORDER BY fire_at, id")
+                    rows = try Row.fetchAll(db, sql: "SELECT \(ReminderProjection.columns) FROM reminders ORDER BY fire_at, id")
                 }
                 return rows.compactMap(ReminderProjection.reminder(from:))
             }

@@ -27,7 +27,7 @@ struct Benchmark {
               the same process with its fields personal (sealed) and plain
           aso-bench --language
               loading and validating a generated process file of 200 states and 1,000 tasks
-          aso-bench --workload append-batch|command|replay|read-all|vat-case [--side ours|raw] [--events N]
+          aso-bench --workload append-batch|command|replay|read-all|group-commit|vat-case [--side ours|raw] [--events N]
                     [--cases N] [--commands N] [--db PATH] [--setup] [--synchronous FULL|NORMAL] [--process FILE]
               one workload of benchmarks/run (against the eventsourcing library and SpiffWorkflow),
               one side, one JSON object on standard output

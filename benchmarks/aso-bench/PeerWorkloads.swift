@@ -8,7 +8,7 @@ import WorkflowSQLite
 /// SpiffWorkflow and the raw SQLite C API: one workload, one side, one OS process (so
 /// that its peak memory is its own), one JSON object on standard output.
 ///
-/// Usage: `aso-bench --workload append-batch|command|replay|read-all|vat-case [--side ours|raw]
+/// Usage: `aso-bench --workload append-batch|command|replay|read-all|group-commit|vat-case [--side ours|raw]
 ///   [--events N] [--cases N] [--commands N] [--db PATH] [--setup] [--synchronous FULL|NORMAL]
 ///   [--process FILE]`
 ///
@@ -20,6 +20,8 @@ import WorkflowSQLite
 ///   and exits; without, replays every case of that log from its events (for us: folded
 ///   into `CaseState`; for raw: the rows read into Swift values; `--read-only`: ours
 ///   without decoding and folding).
+/// - `group-commit`: `--events` single-event appends at FULL from 8 concurrent tasks
+///   through one store (for raw: single-row transactions at FULL, one after another).
 /// - `read-all`: the whole log of `--db` (as `replay --setup` writes it) read in position
 ///   order (for us: `readAll(after: 0)`, every event decoded; for raw: paged reads of the
 ///   same columns).
@@ -111,6 +113,16 @@ enum PeerWorkloads {
             result["unit"] = "events/s"
             result["count"] = events
             result["cpu_us_per_unit"] = cpu.seconds * 1e6 / Double(events)
+        case ("group-commit", "ours"):
+            let cpu = CPUTime.now()
+            let (rate, groupSize) = try await Benchmark.concurrentAppends(directory, appenders: 8, total: options.events)
+            result["rate"] = rate
+            result["cpu_us_per_unit"] = (CPUTime.now() - cpu).seconds * 1e6 / Double(options.events)
+            result["appends_per_transaction"] = groupSize
+            result["unit"] = "events/s"
+        case ("group-commit", "raw"):
+            result["rate"] = try Benchmark.rawAppends(directory, synchronous: "FULL", transactions: options.events, perTransaction: 1)
+            result["unit"] = "events/s"
         case ("read-all", "ours"):
             guard let path = options.database else { throw BenchError("read-all needs --db PATH") }
             let cpu = CPUTime.now()

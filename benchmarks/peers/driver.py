@@ -90,6 +90,12 @@ def main():
         "eventsourcing": es + ["--workload", "command", "--cases", c, "--commands", k],
         "raw": [bench, "--workload", "command", "--side", "raw", "--cases", c, "--commands", k],
     })
+    # The same at synchronous=NORMAL, where the flush no longer hides what each side's code costs.
+    rounds_of("2b. command, synchronous=NORMAL", "commands/s", {
+        "ours": [bench, "--workload", "command", "--side", "ours", "--cases", c, "--commands", k, "--synchronous", "NORMAL"],
+        "eventsourcing": es + ["--workload", "command", "--cases", c, "--commands", k, "--synchronous", "NORMAL"],
+        "raw": [bench, "--workload", "command", "--side", "raw", "--cases", c, "--commands", k, "--synchronous", "NORMAL"],
+    })
 
     with tempfile.TemporaryDirectory(prefix="aso-replay-") as directory:
         def replay(events, sides):

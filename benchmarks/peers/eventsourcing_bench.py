@@ -9,7 +9,7 @@ One workload per OS process, one JSON object on standard output, as `aso-bench` 
 
 Persistence is the library's SQLite module (`PERSISTENCE_MODULE=eventsourcing.sqlite`)
 on a file, in WAL mode, with SQLite's default `synchronous=FULL` (the library sets no
-other level); snapshotting and the aggregate cache are off (their defaults). A case is
+other level; `--synchronous NORMAL` sets it on every connection the library opens); snapshotting and the aggregate cache are off (their defaults). A case is
 an aggregate whose events mirror ours: a creation event and `TaskCompleted` events with
 the same ~90-byte payload the Swift side writes.
 """
@@ -58,6 +58,22 @@ def new_case(events: int) -> Case:
     for step in range(events - 1):
         case.complete(completedOn="2026-11-25", outcome="done", step=step, task="map-housing-situation")
     return case
+
+
+def use_synchronous_normal() -> None:
+    """Every SQLite connection the library opens from now on runs at `synchronous=NORMAL`.
+
+    The library has no setting for it, and the level belongs to each connection, so the
+    module's `connect` is wrapped: the library calls `sqlite3.connect` for each connection.
+    """
+    connect = sqlite3.connect
+
+    def connect_normal(*args, **kwargs):
+        connection = connect(*args, **kwargs)
+        connection.execute("PRAGMA synchronous=NORMAL")
+        return connection
+
+    sqlite3.connect = connect_normal
 
 
 def synchronous_level(path: str) -> int:
@@ -134,7 +150,10 @@ def main() -> None:
     parser.add_argument("--commands", type=int, default=2_000)
     parser.add_argument("--db")
     parser.add_argument("--setup", action="store_true")
+    parser.add_argument("--synchronous", choices=["FULL", "NORMAL"], default="FULL")
     args = parser.parse_args()
+    if args.synchronous == "NORMAL":
+        use_synchronous_normal()
     result = {"workload": args.workload, "side": "eventsourcing"}
     with tempfile.TemporaryDirectory(prefix="es-bench-") as directory:
         if args.workload == "append-batch":
@@ -142,6 +161,7 @@ def main() -> None:
             result["synchronous"] = synchronous_level(os.path.join(directory, "append.sqlite"))
         elif args.workload == "command":
             result.update(command(directory, args.cases, args.commands))
+            result["synchronous"] = args.synchronous
         elif args.setup:
             result.update(replay_setup(args.db, args.events))
         else:

@@ -78,7 +78,7 @@ final class PostgresAppender: Sendable {
     private let now: @Sendable () -> Int64
     private let beforeCommit: (@Sendable ([AppendResult]) async -> Void)?
     private let hook: Mutex<(any PostgresTransactionHook)?> = Mutex(nil)
-    private let chainKey: Mutex<SymmetricKey?> = Mutex(nil)
+    private let chainKey: Mutex<EventAuthenticator?> = Mutex(nil)
     private let deadline: Duration
     private let logger: Logger
     private let state = Mutex(State())
@@ -105,7 +105,8 @@ final class PostgresAppender: Sendable {
     /// ``EventHasher/authentication(of:key:)``); without one, a log whose head is
     /// authenticated refuses appends.
     func setChainKey(_ key: SymmetricKey?) {
-        chainKey.withLock { $0 = key }
+        let authenticator = key.map(EventAuthenticator.init(key:))
+        chainKey.withLock { $0 = authenticator }
     }
 
     var statistics: CommitStatistics {
@@ -169,8 +170,8 @@ final class PostgresAppender: Sendable {
     private struct Head {
         var position: Int64
         var hash: Data
-        /// The key that authenticates the next events, when the log is authenticated.
-        var key: SymmetricKey?
+        /// Authenticates the next events, when the log is authenticated.
+        var key: EventAuthenticator?
     }
 
     /// Commits, or gives up after ``deadline``: a transaction whose connection hangs
@@ -339,7 +340,7 @@ final class PostgresAppender: Sendable {
             recorded.append(stored)
             recorded[recorded.count - 1].hash = hash
             if let key = head.key {
-                let mac = EventHasher.authentication(of: hash, key: key)
+                let mac = key.authentication(of: hash)
                 recorded[recorded.count - 1].authentication = mac
                 macs.append(ByteBuffer(bytes: mac))
             } else {

@@ -60,9 +60,18 @@ extension CaseEvent {
     }
 
     private static func decoded(_ event: RecordedEvent) throws -> CaseEvent? {
+        // Other events (a reminder's record, the access log's) are not parsed at all.
+        guard typeNames.contains(event.type) else { return nil }
         if let fast = fastDecoded(type: event.type, payload: event.payload) { return fast }
         return try foundationDecoded(type: event.type, payload: event.payload)
     }
+
+    /// The stored types of case events: those ``foundationDecoded(type:payload:)`` reads.
+    static let typeNames: Set<String> = [
+        "CaseOpened", "FieldsRecorded", "StateEntered", "TaskOpened", "TaskRescheduled", "TaskCompleted", "TaskCancelled",
+        "TaskSuspended", "TaskResumed", "TaskClaimed", "TaskUnclaimed", "EventOccurred", "ConsentGiven", "ConsentWithdrawn",
+        "InformationDisclosed", "ResponsibilityHandedOver", "CaseClosed", "CaseMigrated", "CaseErased", "CaseReopened",
+    ]
 
     /// The event `JSONDecoder` reads from `data` (``fastDecoded(type:payload:)`` reads the
     /// same for the shapes it takes); nil for a type that is not a case event.

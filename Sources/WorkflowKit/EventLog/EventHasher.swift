@@ -86,3 +86,22 @@ public enum EventHasher {
         }
     }
 }
+
+/// ``EventHasher/authentication(of:key:)`` under one key, keyed once: HMAC's key setup
+/// (two hash blocks and three allocations) was an eighth of the work of recording a
+/// reminder when it ran for every event. Each authentication starts from a copy of the
+/// keyed state.
+package struct EventAuthenticator: Sendable {
+    private let keyed: HMAC<SHA256>
+
+    package init(key: SymmetricKey) {
+        keyed = HMAC<SHA256>(key: key)
+    }
+
+    /// The same bytes as ``EventHasher/authentication(of:key:)`` with this key.
+    package func authentication(of hash: Data) -> Data {
+        var mac = keyed
+        mac.update(data: hash)
+        return Data(mac.finalize())
+    }
+}

@@ -78,6 +78,7 @@ final class GroupCommitter: Sendable {
         var hooks: [any SQLiteTransactionHook] = []
         var statistics = CommitStatistics()
         var chainKey: SymmetricKey?
+        var authenticator: EventAuthenticator?
     }
 
     private let pool: DatabasePool
@@ -110,7 +111,13 @@ final class GroupCommitter: Sendable {
     /// The key that authenticates each appended event (see ``RecordedEvent/authentication``).
     var chainKey: SymmetricKey? {
         get { state.withLock { $0.chainKey } }
-        set { state.withLock { $0.chainKey = newValue } }
+        set {
+            let authenticator = newValue.map(EventAuthenticator.init(key:))
+            state.withLock {
+                $0.chainKey = newValue
+                $0.authenticator = authenticator
+            }
+        }
     }
 
     /// The real time, whatever clock `now` simulates.
@@ -186,10 +193,10 @@ final class GroupCommitter: Sendable {
     ) -> [Result<AppendResult, any Error>] {
         var outcomes: [Result<AppendResult, any Error>] = []
         let times = Times(recordedAt: now(), writtenAt: Self.wallClock())
-        let chainKey = state.withLock { state -> SymmetricKey? in
+        let authenticator = state.withLock { state -> EventAuthenticator? in
             state.statistics.transactions += 1
             state.statistics.appends += requests.count
-            return state.chainKey
+            return state.authenticator
         }
         do {
             // Transaction control through cached statements: GRDB's transaction helper
@@ -198,12 +205,12 @@ final class GroupCommitter: Sendable {
             try statements.begin.execute()
             do {
                 let stored = try EventLogSchema.head(in: db)
-                if stored.authenticated && chainKey == nil {
+                if stored.authenticated && authenticator == nil {
                     throw EventStoreError(
                         .unauthenticated,
                         "This event log authenticates its events with a key kept under the master key: open it with the master key (as WorkflowDatabase does) to append.")
                 }
-                var head = Head(position: stored.position, hash: stored.hash, key: chainKey)
+                var head = Head(position: stored.position, hash: stored.hash, authenticator: authenticator)
                 if requests.count == 1 {
                     // Alone in its transaction: a failure rolls the transaction back, no savepoint needed.
                     let result = try append(requests[0], at: times, head: &head, statements: statements, hooks: hooks, db: db)
@@ -284,7 +291,7 @@ final class GroupCommitter: Sendable {
     private struct Head {
         var position: Int64
         var hash: Data
-        var key: SymmetricKey?
+        var authenticator: EventAuthenticator?
     }
 
     private func append(
@@ -318,7 +325,7 @@ final class GroupCommitter: Sendable {
                 schemaVersion: event.schemaVersion, payload: event.payload, metadata: request.metadata,
                 recordedAt: times.recordedAt, hash: Data(), writtenAt: times.writtenAt)
             stored.hash = EventHasher.hash(of: stored, previous: head.hash)
-            if let key = head.key { stored.authentication = EventHasher.authentication(of: stored.hash, key: key) }
+            if let authenticator = head.authenticator { stored.authentication = authenticator.authentication(of: stored.hash) }
             head.hash = stored.hash
             try EventLogSchema.insert(stored, with: statements.insert, in: db)
             recorded.append(stored)

@@ -48,8 +48,9 @@ final class ReminderProjection: Sendable {
         if event.type == ReminderSent.typeName {
             let sent = try ReminderSent.decoded(from: event.payload)
             try db.executeCached(sql: "INSERT OR IGNORE INTO reminders_delivered (id) VALUES (?)", arguments: [sent.reminder])
-            let row = try Row.fetchOne(cached: db, sql: "SELECT \(Self.columns) FROM reminders WHERE id = ?", arguments: [sent.reminder])
-            try db.executeCached(sql: "DELETE FROM reminders WHERE id = ?", arguments: [sent.reminder])
+            // Removed and read back in one statement.
+            let row = try Row.fetchOne(
+                cached: db, sql: "DELETE FROM reminders WHERE id = ? RETURNING \(Self.columns)", arguments: [sent.reminder])
             if let row, let reminder = Self.reminder(from: row), let (definition, calendar) = try definition(of: caseID, in: db),
                 try Row.fetchOne(cached: db, sql: "SELECT 1 FROM open_tasks WHERE case_id = ? AND task = ? AND occurrence = ?",
                                  arguments: [caseID, reminder.task, reminder.occurrence]) != nil,

@@ -101,6 +101,20 @@ struct FastEncodingTests {
         }
     }
 
+    /// Events of other types are not parsed at all: the list of case event types must be
+    /// exactly what the decoder reads, or a case event would be skipped.
+    @Test("the case event types skipped before parsing are exactly the ones the decoder does not read")
+    func typeNames() throws {
+        for name in CaseEvent.typeNames {
+            #expect(throws: (any Error).self, "\(name)") { try CaseEvent.foundationDecoded(type: name, payload: Data("{}".utf8)) }
+        }
+        for other in ["ReminderSent", "CaseRead", "caseopened", ""] {
+            #expect(try CaseEvent.foundationDecoded(type: other, payload: Data("{}".utf8)) == nil)
+        }
+        #expect(Set(Self.events().map(\.typeName)).isSubset(of: CaseEvent.typeNames))
+        #expect(CaseEvent.typeNames.count == 20)
+    }
+
     @Test("every payload read without JSONDecoder reads as JSONDecoder reads it; odd shapes are left to it")
     func sameReading() throws {
         var direct = 0

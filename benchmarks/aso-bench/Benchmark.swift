@@ -299,15 +299,17 @@ struct Benchmark {
     static func concurrentAppends(_ directory: URL, appenders: Int, total: Int) async throws -> (Double, Double) {
         let store = try openStore(directory, synchronous: "FULL")
         let perAppender = total / appenders
+        // Events, ids and metadata made before timing, as the other append workloads do.
+        let prepared = (0..<appenders).map { appender in
+            (0..<perAppender).map { index in (newEvents(1), StreamID("case-\(appender)-\(index)"), metadata()) }
+        }
         let clock = ContinuousClock()
         let elapsed = try await clock.measure {
             try await withThrowingTaskGroup(of: Void.self) { group in
-                for appender in 0..<appenders {
+                for appends in prepared {
                     group.addTask {
-                        for index in 0..<perAppender {
-                            try await store.append(
-                                newEvents(1), to: StreamID("case-\(appender)-\(index)"), expected: .noStream,
-                                metadata: metadata())
+                        for (events, stream, metadata) in appends {
+                            try await store.append(events, to: stream, expected: .noStream, metadata: metadata)
                         }
                     }
                 }

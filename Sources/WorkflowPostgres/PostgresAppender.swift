@@ -78,7 +78,7 @@ final class PostgresAppender: Sendable {
     private let now: @Sendable () -> Int64
     private let beforeCommit: (@Sendable ([AppendResult]) async -> Void)?
     private let hook: Mutex<(any PostgresTransactionHook)?> = Mutex(nil)
-    private let chainKey: Mutex<EventAuthenticator?> = Mutex(nil)
+    private let authenticator: Mutex<EventAuthenticator?> = Mutex(nil)
     private let deadline: Duration
     private let logger: Logger
     private let state = Mutex(State())
@@ -105,8 +105,8 @@ final class PostgresAppender: Sendable {
     /// ``EventHasher/authentication(of:key:)``); without one, a log whose head is
     /// authenticated refuses appends.
     func setChainKey(_ key: SymmetricKey?) {
-        let authenticator = key.map(EventAuthenticator.init(key:))
-        chainKey.withLock { $0 = authenticator }
+        let keyed = key.map(EventAuthenticator.init(key:))
+        authenticator.withLock { $0 = keyed }
     }
 
     var statistics: CommitStatistics {
@@ -223,7 +223,7 @@ final class PostgresAppender: Sendable {
                         throw EventStoreError(.tampered, "The PostgreSQL event log's head row is missing: the log was changed outside the engine.")
                     }
                     let (position, hash, authenticated) = try headRow.decode((Int64, Data, Bool).self)
-                    let key = chainKey.withLock { $0 }
+                    let key = authenticator.withLock { $0 }
                     if authenticated && key == nil {
                         throw EventStoreError(
                             .unauthenticated,

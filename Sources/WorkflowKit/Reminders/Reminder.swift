@@ -49,18 +49,10 @@ public struct Reminder: Sendable, Hashable, Codable {
         caseID: StreamID, process: String, task: String, title: String, occurrence: Int, role: String,
         kind: ReminderKind, due: LocalDate?, fireOn: LocalDate, fireAt: Int64, rung: Int? = nil
     ) {
-        self.caseID = caseID
-        self.process = process
-        self.task = task
-        self.title = title
-        self.occurrence = occurrence
-        self.role = role
-        self.kind = kind
-        self.due = due
-        self.fireOn = fireOn
-        self.fireAt = fireAt
-        self.rung = rung
-        id = Self.makeID(caseID: caseID, task: task, occurrence: occurrence, kind: kind, rung: rung, fireAt: fireAt)
+        self.init(
+            id: Self.makeID(caseID: caseID, task: task, occurrence: occurrence, kind: kind, rung: rung, fireAt: fireAt),
+            caseID: caseID, process: process, task: task, title: title, occurrence: occurrence, role: role, kind: kind,
+            due: due, fireOn: fireOn, fireAt: fireAt, rung: rung, superseded: 0)
     }
 
     /// A reminder read back from a schedule that stored its id (computed when it was

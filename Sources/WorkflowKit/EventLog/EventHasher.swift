@@ -88,9 +88,9 @@ public enum EventHasher {
 }
 
 /// ``EventHasher/authentication(of:key:)`` under one key, keyed once: HMAC's key setup
-/// (two hash blocks and several allocations) was 8% of the daemon's work per reminder in
-/// a profile when it ran for every event. Each authentication starts from a copy of the
-/// keyed state (copy-on-write: the keyed state itself is never changed).
+/// (two hash blocks and several allocations) no longer runs for every event. Each
+/// authentication starts from a copy of the keyed state (copy-on-write: the keyed state
+/// itself is never changed).
 package struct EventAuthenticator: Sendable {
     private let keyed: HMAC<SHA256>
 

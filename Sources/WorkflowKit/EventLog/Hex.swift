@@ -1,5 +1,5 @@
 /// Lowercase hexadecimal text of bytes, two digits per byte: what `String(format: "%02x")`
-/// per byte gives, without formatting each byte through Foundation (about a microsecond each).
+/// per byte gives, without formatting each byte through Foundation.
 extension Sequence where Element == UInt8 {
     package var lowercaseHex: String {
         let digits: StaticString = "0123456789abcdef"

@@ -57,8 +57,8 @@ extension ReminderSent {
 
     /// The event's payload: what `JSONEncoder` with sorted keys (and slashes unescaped, as
     /// the engine's case events are written) writes, byte for byte.
-    /// Written directly when every text is plain (Foundation's encoder was a sixth of a
-    /// daemon's work per reminder); otherwise by `JSONEncoder`.
+    /// Written directly when every text is plain (Foundation's encoder was a tenth of a
+    /// daemon's tick in a profile, BENCHMARKS.md); otherwise by `JSONEncoder`.
     package func payload() throws -> Data {
         var object = FastJSONObjectWriter()
         object.integer("deliveredAt", Int(deliveredAt))

@@ -11,13 +11,17 @@ struct VerifyCommand: AsyncParsableCommand {
         commandName: "verify",
         abstract: "Check that the event log is intact: positions, versions, the hash chain and its authentication.",
         discussion: """
-            With the master key at hand (as every other command finds it), each event's authentication is checked \
-            with the log's key, so that a chain rewritten and recomputed without the key is found. The head it \
+            Every event from the position where the log began authenticating must carry an authentication, and \
+            no case may have lost its key without a recorded erasure. With the master key at hand (as every other \
+            command finds it), each event's authentication is checked with the log's key, so that a chain rewritten \
+            and recomputed without the key is found, and every case key must unwrap. Nothing is written. The head it \
             prints (POSITION:HASH) is worth keeping outside the database: 'verify --expect HEAD' later finds \
             events removed from the end, which no check inside the file can.
             """)
 
-    @Flag(name: .long, help: "Also check that every case key unwraps with the master key, and that no case lost its key.")
+    @Flag(
+        name: .long,
+        help: "Require the master key, so that every authentication and every case key is checked with it (it is used whenever it is at hand).")
     var keys = false
 
     @Option(
@@ -42,27 +46,26 @@ struct VerifyCommand: AsyncParsableCommand {
         guard FileManager.default.fileExists(atPath: global.db) else {
             throw fail("There is no event log at '\(global.db)'.")
         }
-        let anchor = expect.flatMap(LogAnchor.init)
-        let report: VerificationReport
-        var keyCheck: CaseKeyCheck?
-        if keys || global.masterKeyAvailable {
-            let database = try global.openDatabase(verifying: true, changesData: false)
-            report = try await database.verify(expecting: anchor)
-            if keys { keyCheck = try await database.verifyCaseKeys() }
-        } else {
-            var options = SQLiteEventStore.Options()
-            options.refusesTamperedFile = false
-            report = try await SQLiteEventStore(path: global.db, options: options).verify(expecting: anchor)
+        // Read only: nothing is migrated, created or recorded, not even a master key file.
+        let source: MasterKeySource? =
+            keys || global.masterKeyAvailable ? global.masterKeyFile.map { .file($0) } ?? .automatic() : nil
+        let check: DatabaseCheck
+        do {
+            check = try WorkflowDatabase.verifyFile(at: global.db, masterKey: source, expecting: expect.flatMap(LogAnchor.init))
+        } catch let error as PrivacyError {
+            throw fail(error.message)
+        } catch let error as EventStoreError {
+            throw fail(error.description)
         }
-        let keysIntact = keyCheck?.isIntact ?? true
+        let report = check.log
         if global.json {
-            try printJSON(json(report, keyCheck), compact: true)
+            try printJSON(json(report, check), compact: true)
         } else {
             print(report)
             if report.isIntact { printDetails(report) }
-            if let keyCheck { printKeys(keyCheck) }
+            printKeys(check)
         }
-        if !report.isIntact || !keysIntact { throw ExitCode(1) }
+        if !check.isIntact { throw ExitCode(1) }
     }
 
     /// The log in PostgreSQL: positions, versions, the hash chain, the triggers and the
@@ -96,19 +99,20 @@ struct VerifyCommand: AsyncParsableCommand {
         if !report.isIntact { throw ExitCode(1) }
     }
 
-    private func json(_ report: VerificationReport, _ keyCheck: CaseKeyCheck?) -> [String: Any] {
+    private func json(_ report: VerificationReport, _ check: DatabaseCheck?) -> [String: Any] {
         var object: [String: Any] = [
-            "intact": report.isIntact && (keyCheck?.isIntact ?? true), "eventsChecked": report.eventsChecked,
+            "intact": check?.isIntact ?? report.isIntact, "eventsChecked": report.eventsChecked,
             "authenticationChecked": report.authenticationChecked,
         ]
         if let position = report.firstBrokenPosition { object["firstBrokenPosition"] = position }
         if let problem = report.problem { object["problem"] = problem }
         if let head = report.headAnchor { object["head"] = head.description }
         if let from = report.authenticatedFrom { object["authenticatedFrom"] = from }
-        if let keyCheck {
-            object["caseKeysChecked"] = keyCheck.checked
-            object["unreadableCaseKeys"] = keyCheck.unreadable.map(\.rawValue)
-            object["missingCaseKeys"] = keyCheck.missing.map(\.rawValue)
+        if let from = report.authenticationRequiredFrom { object["authenticationRequiredFrom"] = from }
+        if let check {
+            object["caseKeysChecked"] = check.masterKeyUsed ? check.caseKeys.checked : 0
+            object["unreadableCaseKeys"] = check.caseKeys.unreadable.map(\.rawValue)
+            object["missingCaseKeys"] = check.caseKeys.missing.map(\.rawValue)
         }
         return object
     }
@@ -118,30 +122,38 @@ struct VerifyCommand: AsyncParsableCommand {
             print("Head: \(head) — keep it outside the database; 'verify --expect \(head)' finds events removed since.")
         }
         guard report.eventsChecked > 0 else { return }
-        switch (report.authenticatedFrom, report.authenticationChecked) {
+        let from = report.authenticationRequiredFrom ?? report.authenticatedFrom
+        switch (from, report.authenticationChecked) {
         case (1?, true):
             print("Every event is authenticated with the log's key.")
+        case (let from?, true) where from > report.eventsChecked:
+            print(
+                "No event is authenticated yet: they were written before the log authenticated its events; every event from position \(from) on will be.")
         case (let from?, true):
             print("Events from position \(from) on are authenticated with the log's key; those before were written before the log authenticated its events.")
-        case (_?, false):
-            print("The events carry authentications, but they were not checked: no master key was found (give --master-key-file).")
+        case (let from?, false):
+            print(
+                "Every event from position \(from) on must carry an authentication, and does; they were not checked with the log's key: no master key was found (give --master-key-file).")
         case (nil, _):
             print("No event is authenticated: the log was written without a master key, or before the log authenticated its events.")
         }
     }
 
-    private func printKeys(_ keyCheck: CaseKeyCheck) {
-        if keyCheck.unreadable.isEmpty {
-            print("All \(counted(keyCheck.checked, "case key")) unwrap with the master key.")
-        } else {
-            print(
-                "\(counted(keyCheck.unreadable.count, "case key")) of \(keyCheck.checked) do not unwrap with the master key "
-                    + "(damaged, or wrapped with another key): \(keyCheck.unreadable.map { Identifier.printable($0.rawValue) }.joined(separator: ", ")).")
+    private func printKeys(_ check: DatabaseCheck) {
+        let keys = check.caseKeys
+        if check.masterKeyUsed {
+            if keys.unreadable.isEmpty {
+                print("All \(counted(keys.checked, "case key")) unwrap with the master key.")
+            } else {
+                print(
+                    "\(counted(keys.unreadable.count, "case key")) of \(keys.checked) do not unwrap with the master key "
+                        + "(damaged, or wrapped with another key): \(keys.unreadable.map { Identifier.printable($0.rawValue) }.joined(separator: ", ")).")
+            }
         }
-        if !keyCheck.missing.isEmpty {
+        if !keys.missing.isEmpty {
             print(
-                "\(counted(keyCheck.missing.count, "case")) hold encrypted values whose key is gone with no erasure recorded "
-                    + "(deleted outside the engine): \(keyCheck.missing.map { Identifier.printable($0.rawValue) }.joined(separator: ", ")).")
+                "\(counted(keys.missing.count, "case")) hold encrypted values whose key is gone with no erasure recorded "
+                    + "(deleted outside the engine): \(keys.missing.map { Identifier.printable($0.rawValue) }.joined(separator: ", ")).")
         }
     }
 }

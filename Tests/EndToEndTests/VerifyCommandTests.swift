@@ -12,9 +12,10 @@ struct VerifyCommandTests {
     func verify() async throws {
         let directory = try TemporaryDirectory()
         let path = directory.path("cases.sqlite")
-        let store = try SQLiteEventStore(path: path)
+        // The master key file is made beside the log, where verify finds it.
+        let database = try WorkflowDatabase(path: path)
         for index in 0..<5 {
-            try await store.append(
+            try await database.events.append(
                 [try NewEvent(type: "Step", encoding: ["index": index])], to: "case-1", expected: .any)
         }
 
@@ -22,8 +23,8 @@ struct VerifyCommandTests {
         #expect(intact.status == 0)
         let lines = intact.stdout.split(separator: "\n")
         #expect(lines.first == "The event log is intact: 5 events checked.")
-        // Written without a master key (the store alone): the chain, and no authentication.
-        #expect(lines.last == "No event is authenticated: the log was written without a master key, or before the log authenticated its events.")
+        #expect(lines.contains("Every event is authenticated with the log's key."), "\(intact.stdout)")
+        #expect(lines.last == "All 0 case keys unwrap with the master key.")
 
         let json = try BuiltProduct.run("aso-engine", ["verify", "--db", path, "--json"])
         let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
@@ -40,6 +41,13 @@ struct VerifyCommandTests {
         let broken = try BuiltProduct.run("aso-engine", ["verify", "--db", path])
         #expect(broken.status == 1)
         #expect(broken.stdout.hasPrefix("The event log is broken at position 3:"))
+
+        // A log the event store wrote alone has no chain key: nothing in it can be authenticated.
+        let bare = try SQLiteEventStore(path: directory.path("bare.sqlite"))
+        try await bare.append([try NewEvent(type: "Step", encoding: ["index": 0])], to: "case-1", expected: .any)
+        let unauthenticated = try BuiltProduct.run("aso-engine", ["verify", "--db", directory.path("bare.sqlite")])
+        #expect(unauthenticated.status == 1)
+        #expect(unauthenticated.stdout.hasPrefix("The event log is broken at position 1: the log holds 1 event but no chain key"), "\(unauthenticated.stdout)")
 
         let missing = try BuiltProduct.run("aso-engine", ["verify", "--db", directory.path("nothing.sqlite")])
         #expect(missing.status == 1)
@@ -74,7 +82,7 @@ struct VerifyCommandTests {
         #expect(object["intact"] as? Bool == false)
         #expect(object["caseKeysChecked"] as? Int == 2)
         #expect(object["unreadableCaseKeys"] as? [String] == ["vat-2"])
-        // Without --keys the hash chain alone is checked, and needs no key.
+        // Without the master key (nor --keys, which requires it) the case keys are not unwrapped.
         #expect(try BuiltProduct.run("aso-engine", ["verify", "--db", path]).status == 0)
     }
 }

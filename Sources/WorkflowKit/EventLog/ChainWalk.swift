@@ -1,4 +1,4 @@
-package import Crypto
+public import Crypto
 public import Foundation
 
 /// Checks a log's events in position order: no missing position, contiguous stream
@@ -15,10 +15,14 @@ package struct ChainWalk {
 
     /// A head recorded by an earlier check, which the log must still hold.
     package let expected: LogAnchor?
+    /// Where the log records that its authentication begins: every event from there on
+    /// must carry an authentication.
+    package let start: AuthenticationStart?
 
-    package init(chainKey: SymmetricKey?, expected: LogAnchor? = nil) {
+    package init(chainKey: SymmetricKey?, expected: LogAnchor? = nil, start: AuthenticationStart? = nil) {
         self.chainKey = chainKey
         self.expected = expected
+        self.start = start
     }
 
     /// Checks the next event; returns the broken report when it breaks the log.
@@ -37,6 +41,14 @@ package struct ChainWalk {
         let hash = EventHasher.hash(of: event, previous: previousHash)
         if hash != event.hash {
             return broken(at: event.position, "the stored hash does not match the event's content and its predecessor's hash.")
+        }
+        if let start, start.position == event.position, let problem = startProblem(previousHash: previousHash) {
+            return broken(at: event.position, problem)
+        }
+        if let start, event.position >= start.position, event.authentication == nil {
+            return broken(
+                at: event.position,
+                "the event carries no authentication, though the log authenticates every event from position \(start.position) on: its authentication was removed, or it was written without the log's key.")
         }
         if let authentication = event.authentication {
             if authenticatedFrom == nil { authenticatedFrom = event.position }
@@ -68,7 +80,16 @@ package struct ChainWalk {
                 at: checked + 1,
                 "the log ends at position \(checked), but an earlier check saw it reach position \(expected.position): events at the end were removed.")
         }
+        if let start, start.position > checked + 1 {
+            return broken(
+                at: checked + 1,
+                "the log ends at position \(checked), but it records that its events are authenticated from position \(start.position) on: events at the end were removed.")
+        }
+        if let start, start.position == checked + 1, let problem = startProblem(previousHash: previousHash) {
+            return broken(at: start.position, problem)
+        }
         var report = VerificationReport(eventsChecked: checked)
+        report.authenticationRequiredFrom = start?.position
         report.headPosition = checked == 0 ? nil : checked
         report.headHash = checked == 0 ? nil : previousHash
         report.authenticatedFrom = authenticatedFrom
@@ -76,10 +97,48 @@ package struct ChainWalk {
         return report
     }
 
+    /// What is wrong with the recorded start of the authentication, given the hash of the
+    /// event before it; nil when it is right (or cannot be checked without the key).
+    private func startProblem(previousHash: Data) -> String? {
+        guard let start, let chainKey else { return nil }
+        if start.isAuthentic(previousHash: previousHash, key: chainKey) { return nil }
+        return "the record that the log authenticates its events from position \(start.position) on does not match the log: it, or the events before it, were rewritten without the log's key."
+    }
+
     private func broken(at position: Int64, _ problem: String) -> VerificationReport {
         var report = VerificationReport(eventsChecked: checked, firstBrokenPosition: position, problem: problem)
         report.authenticationChecked = chainKey != nil
         return report
+    }
+}
+
+/// Where a log's authentication begins: every event from `position` on carries an
+/// authentication under the chain key. Recorded once, when the log starts authenticating
+/// (position 1 for a log made so; the next position for a log written before), and itself
+/// authenticated under the chain key, bound to the hash of the event before it (or the
+/// genesis hash), so that it can neither be moved nor taken from another log.
+public struct AuthenticationStart: Sendable, Hashable {
+    public var position: Int64
+    /// ``authentication(from:previousHash:key:)`` of `position` and the hash before it.
+    public var authentication: Data
+
+    public init(position: Int64, authentication: Data) {
+        self.position = position
+        self.authentication = authentication
+    }
+
+    /// HMAC-SHA256 under the chain key of a fixed label, `position` (8 bytes little-endian)
+    /// and `previousHash` (the hash of the event at `position - 1`, or the genesis hash).
+    public static func authentication(from position: Int64, previousHash: Data, key: SymmetricKey) -> Data {
+        var bytes = Array("aso-engine authenticated-from".utf8)
+        withUnsafeBytes(of: position.littleEndian) { bytes.append(contentsOf: $0) }
+        bytes.append(contentsOf: previousHash)
+        return Data(HMAC<SHA256>.authenticationCode(for: bytes, using: key))
+    }
+
+    /// Whether `authentication` is right for a log whose event before `position` has `previousHash`.
+    public func isAuthentic(previousHash: Data, key: SymmetricKey) -> Bool {
+        Self.authentication(from: position, previousHash: previousHash, key: key) == authentication
     }
 }
 

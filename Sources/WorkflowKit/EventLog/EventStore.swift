@@ -107,6 +107,9 @@ public struct VerificationReport: Sendable, Hashable, CustomStringConvertible {
     public var authenticatedFrom: Int64?
     /// Whether the authentications were checked with the log's key (not only their presence).
     public var authenticationChecked = false
+    /// The position from which the log records that every event is authenticated (it may
+    /// be one past the last event: the log began authenticating after its last event).
+    public var authenticationRequiredFrom: Int64?
 
     public init(eventsChecked: Int64, firstBrokenPosition: Int64? = nil, problem: String? = nil) {
         self.eventsChecked = eventsChecked

@@ -56,13 +56,85 @@ enum EventLogSchema {
         }
     }
 
-    /// The triggers that keep the log append-only.
-    static let appendOnlyTriggers = ["events_are_never_updated", "events_are_never_deleted"]
+    /// The triggers that keep the log append-only, as the engine defines them (the text
+    /// SQLite keeps for each).
+    static let appendOnlyTriggers: [(name: String, sql: String)] = [
+        (
+            "events_are_never_updated",
+            """
+            CREATE TRIGGER events_are_never_updated BEFORE UPDATE ON events
+            BEGIN SELECT RAISE(ABORT, 'the event log is append-only: events are never updated'); END
+            """
+        ),
+        (
+            "events_are_never_deleted",
+            """
+            CREATE TRIGGER events_are_never_deleted BEFORE DELETE ON events
+            BEGIN SELECT RAISE(ABORT, 'the event log is append-only: events are never deleted'); END
+            """
+        ),
+    ]
 
-    /// The append-only triggers that are not in place (a tampered file).
-    static func missingTriggers(in db: Database) throws -> [String] {
-        let present = Set(try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'events'"))
-        return appendOnlyTriggers.filter { !present.contains($0) }
+    /// What is wrong with the triggers on the events table (a tampered file): each
+    /// append-only trigger must be there with the engine's definition, and no other
+    /// trigger may be on the table. Empty when they are right.
+    static func triggerProblems(in db: Database) throws -> TriggerProblems {
+        var present: [String: String] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'events'") {
+            present[row[0]] = row[1] ?? ""
+        }
+        var problems = TriggerProblems()
+        for trigger in appendOnlyTriggers {
+            guard let sql = present.removeValue(forKey: trigger.name) else {
+                problems.missing.append(trigger.name)
+                continue
+            }
+            // Compared word by word: the layout of the text is not the definition.
+            if sql.split(whereSeparator: \.isWhitespace) != trigger.sql.split(whereSeparator: \.isWhitespace) {
+                problems.changed.append(trigger.name)
+            }
+        }
+        problems.unexpected = present.keys.sorted()
+        return problems
+    }
+
+    /// The append-only triggers that are missing, changed, or joined by others.
+    struct TriggerProblems {
+        var missing: [String] = []
+        var changed: [String] = []
+        var unexpected: [String] = []
+
+        var isEmpty: Bool { missing.isEmpty && changed.isEmpty && unexpected.isEmpty }
+
+        /// The problems, each naming its triggers.
+        var details: String {
+            var parts: [String] = []
+            if !missing.isEmpty { parts.append("missing: \(missing.joined(separator: ", "))") }
+            if !changed.isEmpty {
+                parts.append("defined otherwise than the engine defines them: \(changed.joined(separator: ", "))")
+            }
+            if !unexpected.isEmpty {
+                parts.append("triggers the engine never made: \(unexpected.map { Identifier.escaped($0, limit: 80) }.joined(separator: ", "))")
+            }
+            return parts.joined(separator: "; ")
+        }
+
+        /// The problem, as `verify` states it.
+        var problem: String {
+            if changed.isEmpty && unexpected.isEmpty {
+                return "the append-only triggers are missing (\(missing.joined(separator: ", "))): the file was changed outside the engine."
+            }
+            return "the append-only triggers are not the engine's (\(details)): the file was changed outside the engine."
+        }
+    }
+
+    /// The position from which the log records that every event is authenticated (kept
+    /// with the chain key by ``WorkflowDatabase``); nil for a log that records none.
+    static func authenticationStart(in db: Database) throws -> Int64? {
+        guard try db.tableExists("chain_key"), try db.columns(in: "chain_key").contains(where: { $0.name == "authenticated_from" }) else {
+            return nil
+        }
+        return try Int64.fetchOne(db, sql: "SELECT authenticated_from FROM chain_key WHERE id = 1")
     }
 
     static let columns = """

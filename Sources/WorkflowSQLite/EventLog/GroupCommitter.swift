@@ -205,7 +205,8 @@ final class GroupCommitter: Sendable {
             try statements.begin.execute()
             do {
                 let stored = try EventLogSchema.head(in: db)
-                if stored.authenticated && authenticator == nil {
+                let requiresAuthentication = try stored.authenticated || EventLogSchema.authenticationStart(in: db) != nil
+                if authenticator == nil && requiresAuthentication {
                     throw EventStoreError(
                         .unauthenticated,
                         "This event log authenticates its events with a key kept under the master key: open it with the master key (as WorkflowDatabase does) to append.")

@@ -99,14 +99,20 @@ public final class SQLiteEventStore: EventStore {
             for migration in migrations {
                 migrator.registerMigration(migration.id, migrate: migration.migrate)
             }
+            let appliedBefore = try pool.read { db in try migrator.appliedIdentifiers(db) }
             try migrator.migrate(pool)
-            let missing = try pool.read { db in try EventLogSchema.missingTriggers(in: db) }
-            if options.refusesTamperedFile && !missing.isEmpty {
-                // Someone with the file removed what keeps the log append-only: writing on
-                // would hide whatever was changed meanwhile.
+            migrationsAppliedAtOpen = try pool.read { db in try migrator.appliedIdentifiers(db) }.subtracting(appliedBefore)
+            let triggers = try pool.read { db in try EventLogSchema.triggerProblems(in: db) }
+            if options.refusesTamperedFile && !triggers.isEmpty {
+                // Someone with the file removed or changed what keeps the log append-only:
+                // writing on would hide whatever was changed meanwhile.
+                let what =
+                    triggers.changed.isEmpty && triggers.unexpected.isEmpty
+                    ? "has lost its append-only triggers (\(triggers.missing.joined(separator: ", ")))"
+                    : "has had its append-only triggers changed (\(triggers.details))"
                 throw EventStoreError(
                     .tampered,
-                    "The event log at '\(path)' has lost its append-only triggers (\(missing.joined(separator: ", "))): the file was changed outside the engine. Run 'aso-engine verify' and restore the log from a backup.")
+                    "The event log at '\(path)' \(what): the file was changed outside the engine. Run 'aso-engine verify' and restore the log from a backup.")
             }
         } catch let error as EventStoreError {
             throw error
@@ -125,6 +131,10 @@ public final class SQLiteEventStore: EventStore {
             throw EventStoreError(.storage, "Cannot open the event log at '\(path)'.", underlying: error)
         }
     }
+
+    /// The migrations this store applied when it opened the file (all of them for a new
+    /// file; those added since for a file an earlier version wrote; none otherwise).
+    let migrationsAppliedAtOpen: Set<String>
 
     /// Transactions and appends committed by this store object so far.
     public var commitStatistics: CommitStatistics { committer.statistics }
@@ -292,8 +302,8 @@ public final class SQLiteEventStore: EventStore {
     ///   - chainKey: The log's chain key; without it, authentications are only checked for presence.
     ///   - expected: A head recorded by an earlier check, which the log must still hold.
     func verify(chainKey: SymmetricKey?, expected: LogAnchor?) async throws -> VerificationReport {
-        let missing = try await storage("checking the triggers") {
-            try await pool.read { db in try EventLogSchema.missingTriggers(in: db) }
+        let triggers = try await storage("checking the triggers") {
+            try await pool.read { db in try EventLogSchema.triggerProblems(in: db) }
         }
         var walk = ChainWalk(chainKey: chainKey, expected: expected)
         for try await event in EventPages(
@@ -302,9 +312,9 @@ public final class SQLiteEventStore: EventStore {
             if let broken = walk.check(event) { return broken }
         }
         var report = walk.report
-        if !missing.isEmpty {
+        if !triggers.isEmpty {
             report.firstBrokenPosition = report.firstBrokenPosition ?? walk.checked
-            report.problem = "the append-only triggers are missing (\(missing.joined(separator: ", "))): the file was changed outside the engine."
+            report.problem = triggers.problem
         }
         return report
     }

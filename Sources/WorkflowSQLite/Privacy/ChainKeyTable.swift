@@ -26,18 +26,96 @@ enum ChainKeyTable {
                 """)
     }
 
-    /// The database's chain key, made and stored (wrapped) the first time.
-    static func loadOrCreate(in pool: DatabasePool, master: MasterKey) throws -> SymmetricKey {
+    /// Records where the log's authentication begins (see ``AuthenticationStart``), beside the key.
+    static let startMigrationID = "2026-12-08-chain-key-authenticated-from"
+
+    static func migrateStart(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                ALTER TABLE chain_key ADD COLUMN authenticated_from INTEGER;
+                ALTER TABLE chain_key ADD COLUMN authenticated_from_mac BLOB;
+                """)
+    }
+
+    /// The chain key row as stored: the wrapped key and where the authentication begins.
+    struct Stored {
+        var wrapped: Data
+        /// Nil when the row does not record it (the columns are absent or empty).
+        var start: AuthenticationStart?
+        /// Whether the table has the columns that record the start.
+        var recordsStart: Bool
+    }
+
+    /// The stored row; nil when the table or its row is absent.
+    static func stored(in db: Database) throws -> Stored? {
+        guard try db.tableExists("chain_key") else { return nil }
+        let recordsStart = try db.columns(in: "chain_key").contains { $0.name == "authenticated_from" }
+        let sql =
+            recordsStart
+            ? "SELECT wrapped, authenticated_from, authenticated_from_mac FROM chain_key WHERE id = 1"
+            : "SELECT wrapped, NULL, NULL FROM chain_key WHERE id = 1"
+        guard let row = try Row.fetchOne(db, sql: sql), let wrapped = row[0] as Data? else { return nil }
+        let position: Int64? = row[1]
+        let authentication: Data? = row[2]
+        return Stored(
+            wrapped: wrapped,
+            start: position.flatMap { position in
+                authentication.map { AuthenticationStart(position: position, authentication: $0) }
+            },
+            recordsStart: recordsStart)
+    }
+
+    /// The database's chain key, made and stored (wrapped) the first time, with where the
+    /// log's authentication begins: the first event for a new log, the next one for a log
+    /// written before the engine authenticated its events.
+    ///
+    /// The key is made only for a log that has no events yet, or whose chain key table this
+    /// open created (a log an earlier version wrote): a log whose key or start record was
+    /// removed since is refused, since a new key would pass its rewritten history as authentic.
+    ///
+    /// - Parameter appliedAtOpen: The migrations the store applied when it opened the file.
+    static func loadOrCreate(in pool: DatabasePool, master: MasterKey, appliedAtOpen: Set<String>, path: String) throws -> SymmetricKey {
         try pool.write { db in
-            if let wrapped = try Data.fetchOne(db, sql: "SELECT wrapped FROM chain_key WHERE id = 1") {
-                return try CaseKeys.unwrap(wrapped, for: wrappingID, with: master.key, origin: master.origin)
+            let head = try EventLogSchema.head(in: db)
+            if let stored = try stored(in: db) {
+                let key = try CaseKeys.unwrap(stored.wrapped, for: wrappingID, with: master.key, origin: master.origin)
+                if stored.start == nil {
+                    guard appliedAtOpen.contains(startMigrationID) else {
+                        throw EventStoreError(
+                            .tampered,
+                            "The event log at '\(path)' no longer records from which position its events are authenticated (the chain_key row lost it): the file was changed outside the engine. Run 'aso-engine verify' and restore the log from a backup.")
+                    }
+                    // Written by a version that did not record it: the authentication began
+                    // with the first authenticated event, or begins after the last event.
+                    let first = try Int64.fetchOne(db, sql: "SELECT MIN(position) FROM events WHERE mac IS NOT NULL")
+                    try record(from: first ?? head.position + 1, key: key, in: db)
+                }
+                return key
+            }
+            if head.position > 0 && !appliedAtOpen.contains(migrationID) {
+                throw EventStoreError(
+                    .tampered,
+                    "The event log at '\(path)' holds \(head.position) events but its chain key is gone (the chain_key row was deleted outside the engine): a new key would pass a rewritten history as authentic. Run 'aso-engine verify' and restore the log from a backup.")
             }
             let key = SymmetricKey(size: .bits256)
             try db.execute(
                 sql: "INSERT INTO chain_key (id, wrapped, created_at) VALUES (1, ?, ?)",
                 arguments: [try CaseKeys.wrap(key, for: wrappingID, with: master.key), GroupCommitter.wallClock()])
+            try record(from: head.position + 1, key: key, in: db)
             return key
         }
+    }
+
+    /// Records that every event from `position` on is authenticated, bound to the hash of
+    /// the event before it.
+    static func record(from position: Int64, key: SymmetricKey, in db: Database) throws {
+        let previous =
+            position <= 1
+            ? EventHasher.genesis
+            : try Data.fetchOne(db, sql: "SELECT hash FROM events WHERE position = ?", arguments: [position - 1]) ?? EventHasher.genesis
+        try db.execute(
+            sql: "UPDATE chain_key SET authenticated_from = ?, authenticated_from_mac = ? WHERE id = 1",
+            arguments: [position, AuthenticationStart.authentication(from: position, previousHash: previous, key: key)])
     }
 
     /// Re-wraps the chain key from `current` to `new` inside the caller's transaction.

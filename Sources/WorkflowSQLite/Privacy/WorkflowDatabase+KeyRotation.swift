@@ -62,37 +62,43 @@ extension WorkflowDatabase {
 
     /// Checks that every stored case key unwraps with this database's master key (opening
     /// checks only one), and that every case holding sealed values still has its key or a
-    /// recorded erasure: what `aso-engine verify --keys` reports.
+    /// recorded erasure: what `aso-engine verify` reports.
     public func verifyCaseKeys() async throws -> CaseKeyCheck {
         let master = await masterKeys.acquire()
         defer { masterKeys.release() }
         return try await SQLiteEventStore.storage("checking the case keys") {
-            try await events.pool.read { db in
-                var check = CaseKeyCheck()
-                var keyed: Set<String> = []
-                let rows = try Row.fetchCursor(db, sql: "SELECT case_id, wrapped FROM case_keys ORDER BY case_id")
-                while let row = try rows.next() {
-                    let id = StreamID(rawValue: row["case_id"])
-                    keyed.insert(id.rawValue)
-                    check.checked += 1
-                    let wrapped: Data? = row["wrapped"]
-                    if wrapped.flatMap({ try? CaseKeys.unwrap($0, for: id, with: master.key, origin: master.origin) }) == nil {
-                        check.unreadable.append(id)
-                    }
-                }
-                // Sealed values are stored under a "sealed" member of the payload.
-                let sealed = try String.fetchAll(
-                    db,
-                    sql: """
-                        SELECT DISTINCT stream FROM events
-                        WHERE type IN ('CaseOpened', 'FieldsRecorded', 'TaskCompleted') AND instr(payload, '"sealed"') > 0
-                        ORDER BY stream
-                        """)
-                let erased = Set(try String.fetchAll(db, sql: "SELECT DISTINCT stream FROM events WHERE type = 'CaseErased'"))
-                check.missing = sealed.filter { !keyed.contains($0) && !erased.contains($0) }.map { StreamID(rawValue: $0) }
-                return check
+            try await events.pool.read { db in try Self.checkCaseKeys(db, master: master) }
+        }
+    }
+
+    /// The case keys' check of ``verifyCaseKeys()``; without the master key, only for
+    /// keys gone without an erasure (the key rows are not unwrapped).
+    static func checkCaseKeys(_ db: Database, master: MasterKey?) throws -> CaseKeyCheck {
+        var check = CaseKeyCheck()
+        var keyed: Set<String> = []
+        guard try db.tableExists("case_keys") else { return check }
+        let rows = try Row.fetchCursor(db, sql: "SELECT case_id, wrapped FROM case_keys ORDER BY case_id")
+        while let row = try rows.next() {
+            let id = StreamID(rawValue: row["case_id"])
+            keyed.insert(id.rawValue)
+            check.checked += 1
+            guard let master else { continue }
+            let wrapped: Data? = row["wrapped"]
+            if wrapped.flatMap({ try? CaseKeys.unwrap($0, for: id, with: master.key, origin: master.origin) }) == nil {
+                check.unreadable.append(id)
             }
         }
+        // Sealed values are stored under a "sealed" member of the payload.
+        let sealed = try String.fetchAll(
+            db,
+            sql: """
+                SELECT DISTINCT stream FROM events
+                WHERE type IN ('CaseOpened', 'FieldsRecorded', 'TaskCompleted') AND instr(payload, '"sealed"') > 0
+                ORDER BY stream
+                """)
+        let erased = Set(try String.fetchAll(db, sql: "SELECT DISTINCT stream FROM events WHERE type = 'CaseErased'"))
+        check.missing = sealed.filter { !keyed.contains($0) && !erased.contains($0) }.map { StreamID(rawValue: $0) }
+        return check
     }
 
     /// Re-wraps every row of `case_keys` from `current` to `new`, inside the caller's

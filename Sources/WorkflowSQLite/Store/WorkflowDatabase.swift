@@ -48,6 +48,7 @@ public final class WorkflowDatabase: CaseStore {
                 (ChainKeyTable.migrationID, { @Sendable db in try ChainKeyTable.migrate(db) }),
                 (ReminderProjection.supersededMigrationID, { @Sendable db in try ReminderProjection.migrateSuperseded(db) }),
                 (CaseProjection.claimedByMigrationID, { @Sendable db in try CaseProjection.migrateClaimedBy(db) }),
+                (ChainKeyTable.startMigrationID, { @Sendable db in try ChainKeyTable.migrateStart(db) }),
             ])
         events.transactionHooks = [CaseProjections(reminders: reminders, appending: appendingCaseEvents)]
         for file in events.tightenedFiles {
@@ -71,16 +72,8 @@ public final class WorkflowDatabase: CaseStore {
                 metadata: ["key.file": "\(created)"])
         }
         self.masterKeys = MasterKeyLock(key)
-        events.chainKey = try ChainKeyTable.loadOrCreate(in: events.pool, master: key)
-    }
-
-    /// Walks the log (see ``SQLiteEventStore/verify()``), checking each event's
-    /// authentication with the log's chain key.
-    ///
-    /// - Parameter expected: A head recorded by an earlier check (`verify` prints it), which
-    ///   the log must still hold: events removed from the end are found this way.
-    public func verify(expecting expected: LogAnchor? = nil) async throws -> VerificationReport {
-        try await events.verify(chainKey: events.chainKey, expected: expected)
+        events.chainKey = try ChainKeyTable.loadOrCreate(
+            in: events.pool, master: key, appliedAtOpen: events.migrationsAppliedAtOpen, path: path)
     }
 
     /// The path of the master key file this object created when it opened, if it did.

@@ -166,7 +166,8 @@ struct TamperEvidenceTests {
             recent,
             """
             ALTER TABLE chain_key DROP COLUMN authenticated_from; ALTER TABLE chain_key DROP COLUMN authenticated_from_mac;
-            DELETE FROM grdb_migrations WHERE identifier = '2026-12-08-chain-key-authenticated-from'
+            ALTER TABLE chain_key DROP COLUMN simulation;
+            DELETE FROM grdb_migrations WHERE identifier IN ('2026-12-08-chain-key-authenticated-from', '2026-12-08-chain-key-simulation')
             """)
         #expect(try Hardening.run(["verify"], in: recent).stdout.contains("Every event is authenticated"))
         #expect(try Hardening.run(["cases"], in: recent).status == 0)
@@ -180,7 +181,8 @@ struct TamperEvidenceTests {
             old,
             """
             DROP TABLE chain_key;
-            DELETE FROM grdb_migrations WHERE identifier IN ('2026-11-30-chain-key', '2026-12-08-chain-key-authenticated-from')
+            DELETE FROM grdb_migrations
+            WHERE identifier IN ('2026-11-30-chain-key', '2026-12-08-chain-key-authenticated-from', '2026-12-08-chain-key-simulation')
             """)
         let events = try DatabaseQueue(path: old.path("cases.sqlite")).read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM events") ?? 0 }
         let unopened = try Hardening.run(["verify"], in: old)
@@ -189,5 +191,50 @@ struct TamperEvidenceTests {
         let upgraded = try Hardening.run(["verify"], in: old)
         #expect(upgraded.status == 0, "\(upgraded.stdout)")
         #expect(upgraded.stdout.contains("Events from position \(events + 1) on are authenticated with the log's key"), "\(upgraded.stdout)")
+    }
+
+    @Test("real casework cannot be turned into a simulation: neither the old settings row nor the chain key row lets --now write")
+    func simulationFlag() throws {
+        let directory = try TemporaryDirectory()
+        #expect(try Hardening.open("c-1", now: nil, in: directory).status == 0)
+        try Hardening.tamper(directory, "INSERT OR REPLACE INTO log_settings VALUES ('simulation', 'yes')")
+        let close = try Hardening.run(["close", "c-1", "--reason", "Done."], now: "2020-01-01", in: directory)
+        #expect(close.status == 1 && close.stderr.contains("holds real casework"), "\(close.stderr)")
+        try Hardening.tamper(directory, "UPDATE chain_key SET simulation = 1")
+        let again = try Hardening.run(["close", "c-1", "--reason", "Done."], now: "2020-01-01", in: directory)
+        #expect(again.status == 1 && again.stderr.contains("holds real casework"), "\(again.stderr)")
+        let verify = try Hardening.run(["verify"], now: nil, in: directory)
+        #expect(verify.status == 1 && verify.stdout.contains("does not match the log"), "\(verify.stdout)")
+    }
+
+    @Test("verify reports an event of real casework recorded at another time than it was written")
+    func misdatedEvent() async throws {
+        let directory = try TemporaryDirectory()
+        #expect(try Hardening.open("c-1", now: nil, in: directory).status == 0)
+        // A program writing with a clock set back, as the simulation flag once allowed.
+        var options = SQLiteEventStore.Options()
+        options.now = { Int64(SimulatedDay.noon("2020-01-01")) }
+        let database = try WorkflowDatabase(path: directory.path("cases.sqlite"), options: options)
+        #expect(try database.isSimulation == false)
+        try await database.events.append([try NewEvent(type: "Noted", encoding: ["note": "back-dated"])], to: "c-1", expected: .any)
+        let position = try await database.events.lastPosition()
+        let verify = try Hardening.run(["verify"], now: nil, in: directory)
+        #expect(verify.status == 1, "\(verify.stdout)")
+        #expect(
+            verify.stdout.hasPrefix("The event log is broken at position \(position): the event (Noted of 'c-1') is recorded as of 2020-01-01T10:00:00Z but was written at"),
+            "\(verify.stdout)")
+        // A simulation's times are set by hand, and verify expects so.
+        let simulation = try TemporaryDirectory()
+        #expect(try Hardening.open("c-1", now: "2020-01-01", in: simulation).status == 0)
+        #expect(try Hardening.run(["verify"], now: nil, in: simulation).status == 0)
+    }
+
+    @Test("a case cannot be closed before the day it was opened")
+    func closedBeforeOpened() throws {
+        let directory = try TemporaryDirectory()
+        #expect(try Hardening.open("c-1", now: "2026-06-01", in: directory).status == 0)
+        let close = try Hardening.run(["close", "c-1", "--reason", "Done."], now: "2020-01-01", in: directory)
+        #expect(close.status == 1 && close.stderr.contains("was opened on 2026-06-01; it cannot be closed on 2020-01-01, before it was opened"), "\(close.stderr)")
+        #expect(try Hardening.run(["close", "c-1", "--reason", "Done."], now: "2026-06-01", in: directory).status == 0)
     }
 }

@@ -92,6 +92,10 @@ public enum CaseDecider {
             case .handOver(let worker):
                 try handOver(to: worker)
             case .close(let reason):
+                if let openedOn = state.openedOn, today < openedOn {
+                    throw CommandRefused(
+                        .invalidValue, "Case '\(state.id)' was opened on \(openedOn); it cannot be closed on \(today), before it was opened.")
+                }
                 closeCase(reason: reason)
             case .reopen:
                 break

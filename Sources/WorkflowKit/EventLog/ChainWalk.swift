@@ -117,28 +117,36 @@ package struct ChainWalk {
 /// (position 1 for a log made so; the next position for a log written before), and itself
 /// authenticated under the chain key, bound to the hash of the event before it (or the
 /// genesis hash), so that it can neither be moved nor taken from another log.
+///
+/// It also records whether the log was made as a simulation (its times set by hand, e.g.
+/// the demo's): only a log that authenticates from its first event can be one.
 public struct AuthenticationStart: Sendable, Hashable {
     public var position: Int64
-    /// ``authentication(from:previousHash:key:)`` of `position` and the hash before it.
+    /// Whether the log was made as a simulation.
+    public var simulation: Bool
+    /// ``authentication(from:previousHash:simulation:key:)`` of the fields and the hash before `position`.
     public var authentication: Data
 
-    public init(position: Int64, authentication: Data) {
+    public init(position: Int64, simulation: Bool = false, authentication: Data) {
         self.position = position
+        self.simulation = simulation
         self.authentication = authentication
     }
 
-    /// HMAC-SHA256 under the chain key of a fixed label, `position` (8 bytes little-endian)
-    /// and `previousHash` (the hash of the event at `position - 1`, or the genesis hash).
-    public static func authentication(from position: Int64, previousHash: Data, key: SymmetricKey) -> Data {
+    /// HMAC-SHA256 under the chain key of a fixed label, `position` (8 bytes little-endian),
+    /// `previousHash` (the hash of the event at `position - 1`, or the genesis hash) and a
+    /// byte 1 for a simulation, 0 otherwise.
+    public static func authentication(from position: Int64, previousHash: Data, simulation: Bool, key: SymmetricKey) -> Data {
         var bytes = Array("aso-engine authenticated-from".utf8)
         withUnsafeBytes(of: position.littleEndian) { bytes.append(contentsOf: $0) }
         bytes.append(contentsOf: previousHash)
+        bytes.append(simulation ? 1 : 0)
         return Data(HMAC<SHA256>.authenticationCode(for: bytes, using: key))
     }
 
     /// Whether `authentication` is right for a log whose event before `position` has `previousHash`.
     public func isAuthentic(previousHash: Data, key: SymmetricKey) -> Bool {
-        Self.authentication(from: position, previousHash: previousHash, key: key) == authentication
+        Self.authentication(from: position, previousHash: previousHash, simulation: simulation, key: key) == authentication
     }
 }
 

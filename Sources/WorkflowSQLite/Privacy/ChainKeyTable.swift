@@ -37,6 +37,14 @@ enum ChainKeyTable {
                 """)
     }
 
+    /// Records, with the start (and under its authentication), whether the log was made
+    /// as a simulation (see ``WorkflowDatabase/isSimulation``).
+    static let simulationMigrationID = "2026-12-08-chain-key-simulation"
+
+    static func migrateSimulation(_ db: Database) throws {
+        try db.execute(sql: "ALTER TABLE chain_key ADD COLUMN simulation INTEGER NOT NULL DEFAULT 0")
+    }
+
     /// The chain key row as stored: the wrapped key and where the authentication begins.
     struct Stored {
         var wrapped: Data
@@ -49,18 +57,20 @@ enum ChainKeyTable {
     /// The stored row; nil when the table or its row is absent.
     static func stored(in db: Database) throws -> Stored? {
         guard try db.tableExists("chain_key") else { return nil }
-        let recordsStart = try db.columns(in: "chain_key").contains { $0.name == "authenticated_from" }
+        let columns = Set(try db.columns(in: "chain_key").map(\.name))
+        let recordsStart = columns.contains("authenticated_from")
         let sql =
             recordsStart
-            ? "SELECT wrapped, authenticated_from, authenticated_from_mac FROM chain_key WHERE id = 1"
-            : "SELECT wrapped, NULL, NULL FROM chain_key WHERE id = 1"
+            ? "SELECT wrapped, authenticated_from, authenticated_from_mac, \(columns.contains("simulation") ? "simulation" : "0") FROM chain_key WHERE id = 1"
+            : "SELECT wrapped, NULL, NULL, 0 FROM chain_key WHERE id = 1"
         guard let row = try Row.fetchOne(db, sql: sql), let wrapped = row[0] as Data? else { return nil }
         let position: Int64? = row[1]
         let authentication: Data? = row[2]
+        let simulation: Bool = row[3] ?? false
         return Stored(
             wrapped: wrapped,
             start: position.flatMap { position in
-                authentication.map { AuthenticationStart(position: position, authentication: $0) }
+                authentication.map { AuthenticationStart(position: position, simulation: simulation, authentication: $0) }
             },
             recordsStart: recordsStart)
     }
@@ -107,15 +117,18 @@ enum ChainKeyTable {
     }
 
     /// Records that every event from `position` on is authenticated, bound to the hash of
-    /// the event before it.
-    static func record(from position: Int64, key: SymmetricKey, in db: Database) throws {
+    /// the event before it, and whether the log is a simulation.
+    static func record(from position: Int64, simulation: Bool = false, key: SymmetricKey, in db: Database) throws {
         let previous =
             position <= 1
             ? EventHasher.genesis
             : try Data.fetchOne(db, sql: "SELECT hash FROM events WHERE position = ?", arguments: [position - 1]) ?? EventHasher.genesis
         try db.execute(
-            sql: "UPDATE chain_key SET authenticated_from = ?, authenticated_from_mac = ? WHERE id = 1",
-            arguments: [position, AuthenticationStart.authentication(from: position, previousHash: previous, key: key)])
+            sql: "UPDATE chain_key SET authenticated_from = ?, authenticated_from_mac = ?, simulation = ? WHERE id = 1",
+            arguments: [
+                position, AuthenticationStart.authentication(from: position, previousHash: previous, simulation: simulation, key: key),
+                simulation,
+            ])
     }
 
     /// Re-wraps the chain key from `current` to `new` inside the caller's transaction.

@@ -26,7 +26,7 @@ extension WorkflowDatabase {
     public func verify(expecting expected: LogAnchor? = nil) async throws -> VerificationReport {
         let master = masterKey
         return try await SQLiteEventStore.storage("verifying the log") {
-            try await events.pool.read { db in try Self.check(db, master: master, expected: expected).log }
+            try await events.pool.read { db in try Self.check(db, master: master, expected: expected, checksTimes: false).log }
         }
     }
 
@@ -53,12 +53,19 @@ extension WorkflowDatabase {
             configuration.busyMode = .timeout(30)
             configuration.label = "verify"
             let queue = try DatabaseQueue(path: path, configuration: configuration)
-            return try queue.read { db in try check(db, master: master, expected: expected) }
+            return try queue.read { db in try check(db, master: master, expected: expected, checksTimes: true) }
         }
     }
 
+    /// How far an event's recorded time may be from the time it was written, in a log that
+    /// is not a simulation (both are taken in one moment by the process that writes it).
+    static let recordedTimeTolerance: Int64 = 5 * 60 * 1000
+
     /// The checks of ``verifyFile(at:masterKey:expecting:)``, in one read transaction.
-    static func check(_ db: Database, master: MasterKey?, expected: LogAnchor?) throws -> DatabaseCheck {
+    ///
+    /// - Parameter checksTimes: Also report the first event of a log not made as a
+    ///   simulation whose recorded time is far from the time it was written.
+    static func check(_ db: Database, master: MasterKey?, expected: LogAnchor?, checksTimes: Bool) throws -> DatabaseCheck {
         let caseKeys = try checkCaseKeys(db, master: master)
         let events = try EventLogSchema.lastPosition(in: db)
         let stored = try ChainKeyTable.stored(in: db)
@@ -85,6 +92,9 @@ extension WorkflowDatabase {
                 "the log no longer records from which position its events are authenticated (the chain_key row lost it): the file was changed outside the engine.")
         }
         var walk = ChainWalk(chainKey: chainKey, expected: expected, start: stored?.start)
+        // The walk checks the record's authentication, and so whether this is a simulation.
+        let simulation = stored?.start.map { $0.simulation && $0.position == 1 } ?? false
+        var misdated: RecordedEvent?
         var after: Int64 = 0
         while true {
             let page = try EventLogSchema.fetch(db, where: "position > ?", orderBy: "position", arguments: [after], limit: 2048)
@@ -92,6 +102,11 @@ extension WorkflowDatabase {
             for event in page {
                 if let report = walk.check(event) {
                     return DatabaseCheck(log: report, caseKeys: caseKeys, masterKeyUsed: master != nil)
+                }
+                if checksTimes, !simulation, misdated == nil, let written = event.writtenAt,
+                    abs(event.recordedAt - written) > recordedTimeTolerance
+                {
+                    misdated = event
                 }
             }
             after = last.position
@@ -104,11 +119,25 @@ extension WorkflowDatabase {
             return broken(
                 "the log has a chain key, but none of its \(events) events is authenticated, and it does not record from which position they are: the authentications were removed outside the engine. (A log written by a version before 2026-12-08 that never appended to it since it made the key gets that record the first time a command opens it.)")
         }
+        if report.isIntact, let misdated, let written = misdated.writtenAt {
+            report = VerificationReport(
+                eventsChecked: walk.checked, firstBrokenPosition: misdated.position,
+                problem:
+                    "the event (\(misdated.type) of \(Identifier.escaped(misdated.stream.rawValue))) is recorded as of \(timestamp(misdated.recordedAt)) but was written at \(timestamp(written)): this log was not made as a simulation, so its events are recorded when they are written; its time was set by hand.")
+            report.authenticationChecked = chainKey != nil
+        }
         let triggers = try EventLogSchema.triggerProblems(in: db)
         if report.isIntact && !triggers.isEmpty {
             report.firstBrokenPosition = max(1, walk.checked)
             report.problem = triggers.problem
         }
         return DatabaseCheck(log: report, caseKeys: caseKeys, masterKeyUsed: master != nil)
+    }
+
+    /// A time in milliseconds since 1970 as ISO 8601 in UTC.
+    private static func timestamp(_ milliseconds: Int64) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        return formatter.string(from: Date(timeIntervalSince1970: Double(milliseconds) / 1000))
     }
 }

@@ -49,6 +49,7 @@ public final class WorkflowDatabase: CaseStore {
                 (ReminderProjection.supersededMigrationID, { @Sendable db in try ReminderProjection.migrateSuperseded(db) }),
                 (CaseProjection.claimedByMigrationID, { @Sendable db in try CaseProjection.migrateClaimedBy(db) }),
                 (ChainKeyTable.startMigrationID, { @Sendable db in try ChainKeyTable.migrateStart(db) }),
+                (ChainKeyTable.simulationMigrationID, { @Sendable db in try ChainKeyTable.migrateSimulation(db) }),
             ])
         events.transactionHooks = [CaseProjections(reminders: reminders, appending: appendingCaseEvents)]
         for file in events.tightenedFiles {

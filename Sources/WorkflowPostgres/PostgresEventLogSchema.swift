@@ -138,16 +138,57 @@ struct PostgresEventLogSchema: Sendable {
         }
     }
 
-    /// The append-only triggers that are not in place (the log was changed outside the engine).
-    func missingTriggers(_ connection: PostgresConnection, logger: Logger) async throws -> [String] {
+    /// Each append-only trigger as the engine defines it: its `pg_trigger.tgtype` bits
+    /// (row 1, before 2, delete 8, update 16, truncate 32).
+    static let triggerTypes: [String: Int32] = [
+        "events_are_never_updated": 1 | 2 | 16, "events_are_never_deleted": 1 | 2 | 8, "events_are_never_truncated": 2 | 32,
+    ]
+
+    /// The body of the function every append-only trigger executes, as the engine defines it.
+    static let refusingFunctionBody = """
+        BEGIN
+            RAISE EXCEPTION 'the event log is append-only: events are never %', lower(TG_OP) || 'd'
+                USING ERRCODE = 'restrict_violation';
+        END
+        """
+
+    /// What is wrong with the triggers on the events table (the log was changed outside
+    /// the engine): each append-only trigger must be there, enabled, for every row (or the
+    /// statement, for TRUNCATE) with no condition and no column list, executing the
+    /// engine's function with its body; no other trigger may be on the table. Empty when
+    /// they are right; otherwise one text per problem, naming its trigger.
+    func triggerProblems(_ connection: PostgresConnection, logger: Logger) async throws -> [String] {
         let rows = try await connection.query(
             """
-            SELECT tgname::text FROM pg_trigger
-            WHERE tgrelid = \(events)::regclass AND NOT tgisinternal AND tgenabled <> 'D'
+            SELECT t.tgname::text, t.tgtype::integer, t.tgenabled::text, t.tgqual IS NULL AND cardinality(t.tgattr::int2[]) = 0,
+                   n.nspname::text, p.proname::text, p.prosrc
+            FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid JOIN pg_namespace n ON n.oid = p.pronamespace
+            WHERE t.tgrelid = \(events)::regclass AND NOT t.tgisinternal
             """, logger: logger
         ).collect()
-        let present = Set(try rows.map { try $0.decode(String.self) })
-        return Self.appendOnlyTriggers.filter { !present.contains($0) }
+        var problems: [String] = []
+        var present: Set<String> = []
+        let body = Self.refusingFunctionBody.split(whereSeparator: \.isWhitespace)
+        for row in rows {
+            let (name, type, enabled, unconditional, namespace, function, source) =
+                try row.decode((String, Int32, String, Bool, String, String, String).self)
+            guard let expectedType = Self.triggerTypes[name] else {
+                problems.append("the engine never made the trigger \(Identifier.escaped(name, limit: 80))")
+                continue
+            }
+            present.insert(name)
+            if type != expectedType || !unconditional {
+                problems.append("\(name) does not fire on every change it must refuse")
+            } else if enabled != "O" && enabled != "A" {
+                problems.append("\(name) is disabled")
+            } else if namespace != schema || function != "refuse_changing_events" || source.split(whereSeparator: \.isWhitespace) != body {
+                problems.append("\(name) does not execute the engine's function as the engine defines it")
+            }
+        }
+        for name in Self.appendOnlyTriggers where !present.contains(name) {
+            problems.append("\(name) is missing")
+        }
+        return problems.sorted()
     }
 
     /// Decodes one row of ``columns``.

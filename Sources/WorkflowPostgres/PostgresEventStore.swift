@@ -127,11 +127,11 @@ public final class PostgresEventStore: EventStore {
                 configuration: location.connectionConfiguration(startupParameters: parameters), id: 0, logger: logger)
             do {
                 try await schema.migrate(connection, logger: logger)
-                let missing = try await schema.missingTriggers(connection, logger: logger)
-                if options.refusesTamperedLog && !missing.isEmpty {
+                let problems = try await schema.triggerProblems(connection, logger: logger)
+                if options.refusesTamperedLog && !problems.isEmpty {
                     throw EventStoreError(
                         .tampered,
-                        "The event log at '\(location)' has lost its append-only triggers (\(missing.joined(separator: ", "))): it was changed outside the engine. Run 'aso-engine verify' and restore the log from a backup.")
+                        "The event log at '\(location)' has lost or changed its append-only triggers (\(problems.joined(separator: "; "))): it was changed outside the engine. Run 'aso-engine verify' and restore the log from a backup.")
                 }
             } catch {
                 try? await connection.close()
@@ -325,8 +325,8 @@ public final class PostgresEventStore: EventStore {
     /// Walks the log as ``verify(expecting:)`` does and, given the chain key, checks each
     /// event's authentication too.
     func verify(chainKey: SymmetricKey?, expecting expected: LogAnchor?) async throws -> VerificationReport {
-        let missing = try await storage("checking the triggers") {
-            try await client.withConnection { try await schema.missingTriggers($0, logger: logger) }
+        let triggers = try await storage("checking the triggers") {
+            try await client.withConnection { try await schema.triggerProblems($0, logger: logger) }
         }
         var walk = ChainWalk(chainKey: chainKey, expected: expected)
         var last: RecordedEvent?
@@ -346,9 +346,9 @@ public final class PostgresEventStore: EventStore {
                     "the log head records position \(position), but the last event is at \(last?.position ?? 0): events were removed or added outside the engine."
             }
         }
-        if !missing.isEmpty {
+        if !triggers.isEmpty {
             report.firstBrokenPosition = report.firstBrokenPosition ?? walk.checked
-            report.problem = "the append-only triggers are missing (\(missing.joined(separator: ", "))): the log was changed outside the engine."
+            report.problem = "the append-only triggers are not the engine's (\(triggers.joined(separator: "; "))): the log was changed outside the engine."
         }
         return report
     }

@@ -147,6 +147,18 @@ struct TamperEvidenceTests {
         #expect(record.status == 1 && record.stderr.contains("has had its append-only triggers changed"), "\(record.stderr)")
     }
 
+    @Test("a program without the master key cannot append to a log that authenticates its events, even before its first event")
+    func appendWithoutKey() async throws {
+        let directory = try TemporaryDirectory()
+        _ = try WorkflowDatabase(path: directory.path("cases.sqlite"))
+        let store = try SQLiteEventStore(path: directory.path("cases.sqlite"))
+        let refused = await #expect(throws: EventStoreError.self) {
+            try await store.append([try NewEvent(type: "Step", encoding: ["index": 1])], to: "c-1", expected: .any)
+        }
+        #expect(refused?.code == .unauthenticated)
+        #expect(try await store.lastPosition() == 0)
+    }
+
     @Test("a deleted case key fails plain verify, with or without the master key")
     func deletedCaseKey() throws {
         let directory = try Self.log()

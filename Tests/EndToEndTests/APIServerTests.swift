@@ -505,16 +505,22 @@ struct APIServerTests {
         let position = all.json["position"] as? Int ?? 0
         let quiet = try server.request("GET", "/v1/tasks/changes?after=\(position)&wait=1", token: anna)
         #expect(quiet.status == 200 && (quiet.json["changedCases"] as? [Any])?.isEmpty == true)
-        // A change from another process (the command line) wakes it.
-        let task = tasks.first { $0["case"] as? String == "vat-2" }?["task"] as? String ?? ""
+        // A change from another process (the command line) wakes it: the answer comes
+        // soon after the write, not when its 30-second wait runs out (which would name the
+        // change all the same).
+        let task = try #require(tasks.first { $0["case"] as? String == "vat-2" }?["task"] as? String)
         let done = ResponseBox()
         let poller = Thread {
-            done.set(try? server.request("GET", "/v1/tasks/changes?after=\(position)&wait=20", token: anna))
+            done.set(try? server.request("GET", "/v1/tasks/changes?after=\(position)&wait=30", token: anna))
         }
         poller.start()
         Thread.sleep(forTimeInterval: 0.5)
+        #expect(!done.isSet, "the long poll answered before anything changed")
         #expect(try setup.cli(["complete", "vat-2", task], as: "anna").status == 0)
+        let written = ContinuousClock.now
         let woke = done.wait()
+        let answeredAfter = ContinuousClock.now - written
+        #expect(answeredAfter < .seconds(10), "the long poll answered \(answeredAfter) after the write")
         #expect(woke?.status == 200 && (woke?.json["changedCases"] as? [String]) == ["vat-2"], "\(woke?.text ?? "none")")
         #expect((woke?.json["position"] as? Int ?? 0) > position)
     }
@@ -572,6 +578,12 @@ private final class ResponseBox: @unchecked Sendable {
         self.response = .some(response)
         condition.broadcast()
         condition.unlock()
+    }
+
+    var isSet: Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        return response != nil
     }
 
     func wait() -> RunningServer.Response? {

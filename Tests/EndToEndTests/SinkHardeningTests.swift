@@ -93,10 +93,17 @@ struct SinkHardeningTests {
         #expect(run.status == 0, "\(run.stderr)")
         #expect(run.stderr.contains("did not finish within 1 s and was killed"))
         #expect(try await DaemonTests.recorded(path).isEmpty)
-        // The whole group went: nothing of it is left writing to the marker.
-        let size = try FileManager.default.attributesOfItem(atPath: marker)[.size] as? Int
-        usleep(600_000)
-        #expect(try FileManager.default.attributesOfItem(atPath: marker)[.size] as? Int == size)
+        // The whole group went: no process of it (each names the marker in its command line) is left.
+        #expect(FileManager.default.fileExists(atPath: marker))
+        func survivors() -> [String] {
+            let pids = (try? FileManager.default.contentsOfDirectory(atPath: "/proc"))?.filter { Int($0) != nil } ?? []
+            return pids.filter { pid in
+                let line = (try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/cmdline"))) ?? Data()
+                return String(decoding: line, as: UTF8.self).contains(marker)
+            }
+        }
+        for _ in 0..<500 where !survivors().isEmpty { usleep(10_000) }
+        #expect(survivors() == [], "left running")
     }
 
     @Test("SIGTERM stops a daemon whose sink command hangs, at the delivery's deadline; no core dumps")

@@ -380,7 +380,8 @@ class WebJourneys(unittest.TestCase):
         self.wait_text("Omat tehtävät")
         self.wait_url("/tasks")
         self.assertIn("vat-1", self.text(), "the provider's anna sees her cases")
-        # The provider's callback cannot be replayed, nor forged with another state.
+        # A callback with a state this browser was not given is refused (a replayed
+        # callback is refused too: EndToEndTests/OIDCSignInTests.swift).
         self.go("/sign-in/oidc/callback?code=forged&state=forged")
         self.assertIn("vanheni", self.text())
 

@@ -24,11 +24,12 @@ struct APIServerTests {
                 ["lisa", "--organisation", "landlord", "--role", "housing-worker"],
                 ["bob", "--organisation", "adult-social-work", "--role", "responsible-worker"],
                 ["olga", "--organisation", "child-welfare", "--role", "statutory-override"],
+                ["pia", "--organisation", "prison", "--role", "coordinator"],
             ] {
                 let added = try cli(["principals", "add"] + arguments, as: "cora")
                 #expect(added.status == 0, "\(added.stderr)")
             }
-            for actor in ["cora", "anna", "carl", "lisa", "bob", "olga"] {
+            for actor in ["cora", "anna", "carl", "lisa", "bob", "olga", "pia"] {
                 tokens[actor] = try token(for: actor)
             }
             server = try RunningServer(
@@ -51,7 +52,7 @@ struct APIServerTests {
 
         /// How many events changed the case (`history` leaves out the reads its access log lists).
         func history(_ caseID: String) throws -> Int {
-            let output = try cli(["history", caseID, "--json"], as: "cora")
+            let output = try cli(["history", caseID, "--json"], as: "pia")
             try #require(output.status == 0, "\(output.stderr)")
             let events = try #require(try JSONSerialization.jsonObject(with: Data(output.stdout.utf8)) as? [[String: Any]])
             try #require(!events.isEmpty && events.allSatisfy { $0["type"] as? String != "PersonalDataRead" }, "\(output.stdout)")
@@ -59,16 +60,17 @@ struct APIServerTests {
         }
 
         /// What refusals on a case must leave behind: nothing but their security events
-        /// (its access log read as the coordinator).
+        /// (its access log read as the lead organisation's coordinator).
         func trace(_ caseID: String = "vat-1") -> RefusalTrace {
             RefusalTrace(database: directory.path("cases.sqlite"), caseID: caseID) { [self] in
-                try cli(["access-log", caseID, "--json"], as: "cora")
+                try cli(["access-log", caseID, "--json"], as: "pia")
             }
         }
 
-        /// The case's revision, as its ETag names it (reading it as the coordinator).
+        /// The case's revision, as its ETag names it (reading it as the lead organisation's
+        /// coordinator: the cases here are led by the prison).
         func revision(_ caseID: String) throws -> String {
-            try server.request("GET", "/v1/cases/\(caseID)", token: tokens["cora"]).headers["etag"] ?? "none"
+            try server.request("GET", "/v1/cases/\(caseID)", token: tokens["pia"]).headers["etag"] ?? "none"
         }
 
         /// Opens vat-1 through the API as anna, with the planted value.
@@ -314,8 +316,15 @@ struct APIServerTests {
                 json: ["reason": "x"])
             return Self.isProblem(erase, 403) && (erase.json["detail"] as? String)?.contains("coordinator") == true
         }
+        // A coordinator of a party the consent names sees the case, but erases only their own organisation's.
+        try trace.expectRefused("cora erasing another organisation's case", since: try trace.mark()) {
+            let erase = try server.request(
+                "POST", "/v1/cases/vat-1/erasure", token: token["cora"], headers: ["Idempotency-Key": "x4c", "If-Match": "\"\(version)\""],
+                json: ["reason": "x"])
+            return Self.isProblem(erase, 403) && (erase.json["detail"] as? String)?.contains("of its lead organisation 'prison'") == true
+        }
         #expect(try setup.history("vat-1") == history + ((consent.json["appended"] as? [Any])?.count ?? 0))
-        let readsNow = try setup.cli(["access-log", "vat-1", "--json"], as: "cora").stdout
+        let readsNow = try setup.cli(["access-log", "vat-1", "--json"], as: "pia").stdout
 
         // After withdrawal the consent's parties see nothing again.
         #expect(try setup.revision("vat-1") == "\"\(version)\"")
@@ -342,12 +351,19 @@ struct APIServerTests {
         }
         let marked = try server.request("GET", "/v1/cases/vat-1/access-log", token: token["anna"])
         #expect(marked.text.contains("olga"))
-        #expect(try setup.cli(["access-log", "vat-1", "--json"], as: "cora").stdout.contains("child protection assessment"))
+        #expect(try setup.cli(["access-log", "vat-1", "--json"], as: "pia").stdout.contains("child protection assessment"))
 
-        // The coordinator erases; the planted value is gone from every answer.
+        // With the consent withdrawn, another organisation's coordinator does not even see the case.
         let current = try setup.revision("vat-1")
+        try trace.expectRefused("cora erasing a case she does not see", since: try trace.mark()) {
+            let erase = try server.request(
+                "POST", "/v1/cases/vat-1/erasure", token: token["cora"], headers: ["Idempotency-Key": "x6c", "If-Match": current],
+                json: ["reason": "x"])
+            return Self.isProblem(erase, 404)
+        }
+        // The lead organisation's coordinator erases; the planted value is gone from every answer.
         let erased = try server.request(
-            "POST", "/v1/cases/vat-1/erasure", token: token["cora"], headers: ["Idempotency-Key": "x6", "If-Match": current],
+            "POST", "/v1/cases/vat-1/erasure", token: token["pia"], headers: ["Idempotency-Key": "x6", "If-Match": current],
             json: ["reason": "retention period ended"])
         #expect(erased.status == 200, "\(erased.text)")
         #expect(!(try server.request("GET", "/v1/cases/vat-1", token: token["anna"]).text.contains(Self.planted)))

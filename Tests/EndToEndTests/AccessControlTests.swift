@@ -21,7 +21,8 @@ struct AccessControlTests {
         }
     }
 
-    /// A directory: a coordinator, a prison worker, a chair, a landlord and a social worker.
+    /// A directory: a coordinator of the community sanctions office, a prison worker, a
+    /// chair, a landlord, a social worker and the prison's coordinator.
     static func directory(in directory: TemporaryDirectory) throws {
         let first = try run(["principals", "add", "anna", "--organisation", "prison", "--role", "responsible-worker"], as: "cora", in: directory)
         #expect(first.status == 1 && first.stderr.contains("The first principal must hold the 'coordinator' role"))
@@ -31,6 +32,7 @@ struct AccessControlTests {
             ["carl", "--organisation", "community-sanctions-office", "--role", "chair"],
             ["lisa", "--organisation", "landlord", "--role", "housing-worker"],
             ["bob", "--organisation", "adult-social-work", "--role", "responsible-worker"],
+            ["pia", "--organisation", "prison", "--role", "coordinator"],
         ] {
             let added = try run(["principals", "add"] + arguments, as: "cora", in: directory)
             #expect(added.status == 0, "\(added.stderr)")
@@ -113,7 +115,15 @@ struct AccessControlTests {
         #expect(try Self.run(["complete", "vat-1", "notify-chair"], as: "anna", now: "2026-06-11", in: directory).status == 0)
         let chair = try Self.run(["complete", "vat-1", "invite-prison"], as: "carl", now: "2026-06-12", in: directory)
         #expect(chair.status == 0, "\(chair.stderr)")
-        #expect(try Self.run(["erase", "vat-1", "--reason", "Test of the rules."], as: "cora", now: "2026-06-13", in: directory).status == 0)
+        // A coordinator erases only their own organisation's cases: cora's office is a party the
+        // consent names, so she sees the case but may not erase it; the prison's coordinator may.
+        #expect(try Self.run(["show", "vat-1"], as: "cora", now: "2026-06-13", in: directory).status == 0)
+        try trace.expectRefused("cora erasing another organisation's case", since: try trace.mark()) {
+            let other = try Self.run(["erase", "vat-1", "--reason", "x"], as: "cora", now: "2026-06-13", in: directory)
+            return other.status == 1
+                && other.stderr.contains("is for a holder of 'coordinator' of its lead organisation 'prison'; 'cora' acts for 'community-sanctions-office'")
+        }
+        #expect(try Self.run(["erase", "vat-1", "--reason", "Test of the rules."], as: "pia", now: "2026-06-13", in: directory).status == 0)
         let list = try Self.run(["principals", "list"], as: "anna", in: directory).stdout
         #expect(list.contains("cora") && list.contains("community-sanctions-office") && list.contains("coordinator"))
     }

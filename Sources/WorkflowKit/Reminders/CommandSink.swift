@@ -200,33 +200,24 @@ struct ChildProcess: Sendable {
         }
     }
 
-    /// The blocking part of ``run(writing:timeout:)``, on two of Dispatch's threads: one
-    /// writes the input, the other waits for the supervisor and reads its report.
+    /// The blocking part of ``run(writing:timeout:)``, on one of Dispatch's threads: writes
+    /// the input while the supervisor runs, then waits for its report.
     private func finish(writing data: Data, reaped: ReapedFlag) -> @Sendable () async -> Outcome? {
         let (supervisor, input, unreadInput, report) = (supervisor, input, unreadInput, report)
         return {
             await withCheckedContinuation { (continuation: CheckedContinuation<Outcome?, Never>) in
-                let written = DispatchGroup()
-                let inputError = Mutex<String?>(nil)
-                written.enter()
                 DispatchQueue.global().async {
-                    let error = Self.writeAll(data, to: input)
+                    let inputError = Self.feed(data, to: input, untilReadable: report)
                     close(input)
-                    inputError.withLock { $0 = error }
-                    written.leave()
-                }
-                DispatchQueue.global().async {
                     let received = Self.readReport(from: report)
                     close(report)
                     var status: Int32 = 0
                     while waitpid(supervisor, &status, 0) < 0 && errno == EINTR {}
                     reaped.set()
                     // The command and everything it started are gone: what is still in
-                    // the pipe was never read. Closing the last read end also ends a
-                    // write that is still waiting for room (EPIPE).
+                    // the pipe was never read.
                     let unread = aso_unread_bytes(unreadInput)
                     close(unreadInput)
-                    written.wait()
                     guard let received else {
                         continuation.resume(returning: .lost("the command's supervising process ended without a report"))
                         return
@@ -235,10 +226,38 @@ struct ChildProcess: Sendable {
                         continuation.resume(returning: .timedOut)
                         return
                     }
-                    let error = inputError.withLock { $0 } ?? (unread > 0 ? "\(unread) bytes of it were left unread" : nil)
+                    let error = inputError ?? (unread > 0 ? "\(unread) bytes of it were left unread" : nil)
                     continuation.resume(returning: .finished(ExitStatus(raw: received.wait_status), inputError: error))
                 }
             }
+        }
+    }
+
+    /// Writes `data` to `descriptor` without blocking on a full pipe past the end of the
+    /// command: it waits for room or for `report` (the supervisor's report pipe) to become
+    /// readable, which means the command is over. Returns a description of what kept the
+    /// input from being written whole, or nil.
+    private static func feed(_ data: Data, to descriptor: Int32, untilReadable report: Int32) -> String? {
+        _ = fcntl(descriptor, F_SETFL, fcntl(descriptor, F_GETFL) | O_NONBLOCK)
+        return data.withUnsafeBytes { buffer -> String? in
+            var offset = 0
+            while offset < buffer.count {
+                let written = write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
+                if written >= 0 {
+                    offset += written
+                    continue
+                }
+                switch errno {
+                case EINTR: continue
+                case EPIPE: return "broken pipe"
+                case EAGAIN:
+                    var watched = [pollfd(fd: descriptor, events: Int16(POLLOUT), revents: 0), pollfd(fd: report, events: Int16(POLLIN), revents: 0)]
+                    while poll(&watched, 2, -1) < 0 && errno == EINTR {}
+                    if watched[1].revents != 0 { return "the command ended with \(buffer.count - offset) bytes of it not taken" }
+                default: return String(cString: strerror(errno))
+                }
+            }
+            return nil
         }
     }
 
@@ -257,22 +276,5 @@ struct ChildProcess: Sendable {
             return true
         }
         return complete ? report : nil
-    }
-
-    /// Writes everything, returning a description of the failure instead of raising
-    /// SIGPIPE (ignored) when the reader has gone.
-    private static func writeAll(_ data: Data, to descriptor: Int32) -> String? {
-        data.withUnsafeBytes { buffer -> String? in
-            var offset = 0
-            while offset < buffer.count {
-                let written = write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    return errno == EPIPE ? "broken pipe" : String(cString: strerror(errno))
-                }
-                offset += written
-            }
-            return nil
-        }
     }
 }

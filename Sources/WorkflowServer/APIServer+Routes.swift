@@ -70,9 +70,8 @@ extension APIServer {
 
         v1.get("cases/:case") { request, context in
             let guardian = try await signIn(request)
-            let id = try context.parameters.require("case")
-            let query = try ListQuery(request)
-            let purpose = try query.text("purpose") ?? "api: read"
+            let id = try context.pathParameter("case")
+            let purpose = try Self.purpose(try ListQuery(request), default: "api: read")
             let (state, _) = try await visibleCase(id, for: "show", by: guardian)
             if let match = request.headers[.ifNoneMatch], match == Self.etag(state.revision) {
                 // Nothing new to read: no personal value leaves, so no read is recorded.
@@ -85,7 +84,7 @@ extension APIServer {
 
         v1.get("cases/:case/history") { request, context in
             let guardian = try await signIn(request)
-            let id = try context.parameters.require("case")
+            let id = try context.pathParameter("case")
             _ = try await visibleCase(id, for: "history", by: guardian)
             var rows: [[String: Any]] = []
             for try await event in database.eventLog.read(stream: StreamID(rawValue: id)) {
@@ -100,7 +99,7 @@ extension APIServer {
 
         v1.get("cases/:case/access-log") { request, context in
             let guardian = try await signIn(request)
-            let id = try context.parameters.require("case")
+            let id = try context.pathParameter("case")
             _ = try await visibleCase(id, for: "access-log", by: guardian)
             let log = try await database.accessLog(case: StreamID(rawValue: id))
             return try Self.json([
@@ -121,10 +120,12 @@ extension APIServer {
 
         v1.get("cases/:case/tasks/:task/explanation") { request, context in
             let guardian = try await signIn(request)
-            let id = try context.parameters.require("case")
-            let task = try context.parameters.require("task")
-            _ = try await visibleCase(id, for: "explain", by: guardian)
-            let schedule = try await engine.explain(task: task, of: StreamID(rawValue: id))
+            let id = try context.pathParameter("case")
+            let task = try context.pathParameter("task")
+            let purpose = try Self.purpose(try ListQuery(request), default: "api: explain")
+            let (state, _) = try await visibleCase(id, for: "explain", by: guardian)
+            let schedule = try await engine.explain(
+                task: task, of: state.id, purpose: purpose, by: guardian.actor, underOverride: guardian.override(for: state))
             return try Self.json([
                 "case": id, "task": schedule.taskID, "earliest": schedule.earliest?.description ?? NSNull(),
                 "due": schedule.due?.description ?? NSNull(), "reminders": schedule.reminders.map(\.description),
@@ -132,6 +133,26 @@ extension APIServer {
                 "explanation": schedule.explanation,
             ] as [String: Any])
         }
+    }
+
+    /// The longest `purpose` of a read or a disclosure, in characters: a purpose is a
+    /// short reason, kept whole in the case's access log.
+    static let maximumPurposeLength = 200
+
+    /// The `purpose` query parameter, checked: at most ``maximumPurposeLength`` characters.
+    static func purpose(_ query: ListQuery, default fallback: String) throws -> String {
+        guard let purpose = try query.text("purpose") else { return fallback }
+        return try checkedPurpose(purpose, field: "purpose")
+    }
+
+    /// A purpose as given, or `422` naming `field` when it is too long.
+    static func checkedPurpose(_ purpose: String, field: String) throws -> String {
+        guard purpose.count <= maximumPurposeLength else {
+            throw Problem.invalid(
+                "'\(field)' must be at most \(maximumPurposeLength) characters long (it has \(purpose.count)): say why in a short sentence.",
+                field: field)
+        }
+        return purpose
     }
 
     // MARK: Tasks
@@ -250,7 +271,7 @@ extension APIServer {
 
         v1.get("processes/:process") { request, context in
             _ = try await signIn(request)
-            let id = try context.parameters.require("process")
+            let id = try context.pathParameter("process")
             guard let loaded = catalog.process(id: id) else { throw Problem.notFound("There is no process '\(id)'.") }
             let definition = loaded.definition
             return try Self.cachedJSON([

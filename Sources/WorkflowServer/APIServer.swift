@@ -221,4 +221,18 @@ public struct APIContext: RequestContext {
     }
 
     public var maxUploadSize: Int { APIServer.maximumBodySize }
+
+    /// The path parameter `name` as the id it names: percent-decoded once (the router
+    /// matches the path as sent, so a case `käsi-1` arrives as `k%C3%A4si-1`) and in
+    /// Unicode normal form C, the form ``Identifier`` stores ids in. Every route reads its
+    /// path parameters through this, so that the API and the web page find the same case.
+    ///
+    /// - Throws: ``Problem`` `400` naming the parameter when its escapes are not UTF-8.
+    func pathParameter(_ name: String) throws -> String {
+        let raw = try parameters.require(name)
+        guard let decoded = raw.removingPercentEncoding else {
+            throw Problem.badRequest("The path segment '\(name)' is not percent-encoded UTF-8.", field: name)
+        }
+        return Identifier.normalized(decoded)
+    }
 }

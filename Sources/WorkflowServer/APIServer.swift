@@ -37,6 +37,14 @@ public struct APIServer: Sendable {
         /// Where people send feedback on the web page's accessibility (an e-mail address
         /// or a web form), shown on its accessibility statement.
         public var accessibilityContact: String?
+        /// How long a connection may take to send a whole request head (or the next part
+        /// of a request body), and stay idle between requests, before it is closed. A
+        /// request being answered (a long poll) is not idle.
+        public var idleTimeout: Duration = .seconds(30)
+        /// The most connections one client address holds open at once (nil: no cap).
+        /// Behind a reverse proxy every connection comes from the proxy's address: raise
+        /// it to what the proxy opens, or cap connections at the proxy.
+        public var maximumConnectionsPerAddress: Int? = 128
 
         public init() {}
     }
@@ -113,14 +121,21 @@ public struct APIServer: Sendable {
         router.add(middleware: ProblemMiddleware())
         addRoutes(to: router)
         addWebRoutes(to: router)
+        // Slow and idle connections are closed after the idle timeout; one address holds
+        // at most so many at once (ConnectionCount).
+        let count = configuration.maximumConnectionsPerAddress.map(ConnectionCount.init(maximum:))
+        let timeout = configuration.idleTimeout.components
+        let http = HTTP1Channel.Configuration(
+            additionalChannelHandlers: count.map { [$0.handler()] } ?? [],
+            idleTimeout: .nanoseconds(timeout.seconds * 1_000_000_000 + timeout.attoseconds / 1_000_000_000))
         let server: HTTPServerBuilder
         if let certificate = configuration.tlsCertificate, let key = configuration.tlsKey {
             let tls = TLSConfiguration.makeServerConfiguration(
                 certificateChain: try NIOSSLCertificate.fromPEMFile(certificate).map { .certificate($0) },
                 privateKey: .privateKey(try NIOSSLPrivateKey(file: key, format: .pem)))
-            server = try .tls(.http1(), tlsConfiguration: tls)
+            server = try .tls(.http1(configuration: http), tlsConfiguration: tls)
         } else {
-            server = .http1()
+            server = .http1(configuration: http)
         }
         let app = Application(
             router: router, server: server,

@@ -151,7 +151,7 @@ struct ChildProcess: Sendable {
             arguments.forEach { free($0) }
             variables.forEach { free($0) }
         }
-        // The supervisor's own deadline is a second after ours: it ends the command even
+        // The supervisor's own deadline is two seconds after ours: it ends the command even
         // when this process is gone; while this process lives, it sends SIGTERM first.
         let seconds = UInt32(clamping: deadline.components.seconds + 2)
         let pid = aso_sink_spawn("/bin/sh", arguments, variables, inputPipe[0], reportPipe[1], seconds)

@@ -50,9 +50,13 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 // The daemon and the retention sweep as services an application runs in its ServiceGroup.
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                "CSinkSpawn",
             ],
             swiftSettings: settings
         ),
+        // exec: sink commands run under a supervising process (a child subreaper) that ends
+        // everything they started; the code between fork and exec has to be C.
+        .target(name: "CSinkSpawn"),
         // The SQLite backend: every SQL statement and every use of GRDB for SQLite.
         .target(
             name: "WorkflowSQLite",

@@ -22,11 +22,14 @@ public final class LoopbackHTTPServer: Sendable {
         public var status: Int
         public var headers: [String: String]
         public var stallsBody: Bool
+        /// Sent after the head (unless the body stalls).
+        public var body: Data
 
-        public init(status: Int, headers: [String: String] = [:], stallsBody: Bool = false) {
+        public init(status: Int, headers: [String: String] = [:], stallsBody: Bool = false, body: Data = Data()) {
             self.status = status
             self.headers = headers
             self.stallsBody = stallsBody
+            self.body = body
         }
     }
 
@@ -128,8 +131,11 @@ public final class LoopbackHTTPServer: Sendable {
         let status = answer.status
         var answerHead = "HTTP/1.1 \(status) \(status < 300 ? "OK" : "Failure")\r\n"
         for (name, value) in answer.headers.sorted(by: { $0.key < $1.key }) { answerHead += "\(name): \(value)\r\n" }
-        answerHead += "Content-Length: \(answer.stallsBody ? 100 : 0)\r\nConnection: close\r\n\r\n"
+        answerHead += "Content-Length: \(answer.stallsBody ? 100 : answer.body.count)\r\nConnection: close\r\n\r\n"
         _ = answerHead.withCString { write(connection, $0, strlen($0)) }
+        if !answer.stallsBody && !answer.body.isEmpty {
+            _ = answer.body.withUnsafeBytes { write(connection, $0.baseAddress!, $0.count) }
+        }
         if answer.stallsBody {
             // Holds the connection with the body unsent until the client gives up.
             _ = read(connection, &chunk, chunk.count)

@@ -13,17 +13,17 @@ extension APIServer {
             try await openCase(request, context)
         }
         v1.post("cases/:case/tasks/:task/completion") { request, context in
-            let task = try context.parameters.require("task")
+            let task = try context.pathParameter("task")
             return try await command(request, context, members: ["outcomes"]) { body in
                 .complete(task: task, outcomes: try body.values("outcomes"))
             }
         }
         v1.post("cases/:case/tasks/:task/claim") { request, context in
-            let task = try context.parameters.require("task")
+            let task = try context.pathParameter("task")
             return try await command(request, context, members: []) { _ in .claim(task: task) }
         }
         v1.post("cases/:case/tasks/:task/unclaim") { request, context in
-            let task = try context.parameters.require("task")
+            let task = try context.pathParameter("task")
             return try await command(request, context, members: []) { _ in .unclaim(task: task) }
         }
         v1.post("cases/:case/fields") { request, context in
@@ -47,7 +47,7 @@ extension APIServer {
         }
         v1.post("cases/:case/disclosures") { request, context in
             try await command(request, context, members: ["party", "purpose"]) { body in
-                .disclose(party: try body.text("party")!, purpose: try body.text("purpose")!)
+                .disclose(party: try body.text("party")!, purpose: try Self.checkedPurpose(try body.text("purpose")!, field: "purpose"))
             }
         }
         v1.post("cases/:case/handover") { request, context in
@@ -78,12 +78,13 @@ extension APIServer {
         _ request: Request, _ context: APIContext, members: Set<String>, _ make: @Sendable (JSONBody) throws -> CaseCommand
     ) async throws -> Response {
         let guardian = try await signIn(request)
-        let id = try context.parameters.require("case")
+        let id = try context.pathParameter("case")
         let key = try IdempotencyGate.key(of: request)
         let body = try await JSONBody.read(request, context: context)
         let commandID = IdempotencyGate.commandID(key: key, actor: guardian.actor.id, request: request, body: body.data)
-        return try await idempotency.exclusively(key) {
-            if let replay = try await replay(commandID, key: key, status: .ok) { return replay }
+        let scoped = IdempotencyGate.scope(key: key, actor: guardian.actor.id)
+        return try await idempotency.exclusively(scoped) {
+            if let replay = try await replay(commandID, key: scoped, status: .ok) { return replay }
             try body.allowOnly(members)
             let version = try Self.ifMatch(request)
             let command = try make(body)
@@ -112,8 +113,9 @@ extension APIServer {
         let key = try IdempotencyGate.key(of: request)
         let body = try await JSONBody.read(request, context: context)
         let commandID = IdempotencyGate.commandID(key: key, actor: guardian.actor.id, request: request, body: body.data)
-        return try await idempotency.exclusively(key) {
-            if let replay = try await replay(commandID, key: key, status: .created) { return replay }
+        let scoped = IdempotencyGate.scope(key: key, actor: guardian.actor.id)
+        return try await idempotency.exclusively(scoped) {
+            if let replay = try await replay(commandID, key: scoped, status: .created) { return replay }
             try body.allowOnly(["process", "case", "fields", "responsibleWorker", "legalBasis"])
             let processID = try body.text("process")!
             guard let definition = catalog.definition(id: processID) else {
@@ -145,10 +147,17 @@ extension APIServer {
                     Self.commandJSON(caseID.rawValue, version: outcome.state.revision, appended: outcome.events.map(\.typeName)),
                     status: .created, headers: [.eTag: Self.etag(outcome.state.revision), .location: "/v1/cases/\(caseID.rawValue)"])
             } catch is VersionConflict {
+                // The id is taken: by a case the caller sees, one they do not, or one erased.
+                // The answer is the same for all three (and says nothing more than that the
+                // id is taken), and the attempt is a security event, as a refused read is:
+                // probing ids of other organisations' cases shows in the review.
                 metrics.commandRefused("alreadyOpen")
+                try await database.recordRefusal(
+                    AccessRefused(action: "open", caseID: caseID.rawValue, code: AccessRefused.caseIDTaken), by: guardian.actor)
                 throw Problem(
-                    .conflict, "case-exists", title: "The case exists",
-                    detail: "Case \(Identifier.escaped(caseID.rawValue)) already exists; choose another id.", field: "case")
+                    .conflict, "case-exists", title: "The case id is taken",
+                    detail: "The case id \(Identifier.escaped(caseID.rawValue)) is taken; choose another, or leave out 'case' and the server makes one.",
+                    field: "case")
             } catch let refused as CommandRefused {
                 metrics.commandRefused(refused.code.description)
                 throw refused
@@ -159,12 +168,13 @@ extension APIServer {
     /// `POST /v1/cases/{case}/erasure`: shreds the case's personal data (a coordinator's).
     private func erase(_ request: Request, _ context: APIContext) async throws -> Response {
         let guardian = try await signIn(request)
-        let id = try context.parameters.require("case")
+        let id = try context.pathParameter("case")
         let key = try IdempotencyGate.key(of: request)
         let body = try await JSONBody.read(request, context: context)
         let commandID = IdempotencyGate.commandID(key: key, actor: guardian.actor.id, request: request, body: body.data)
-        return try await idempotency.exclusively(key) {
-            if let replay = try await replay(commandID, key: key, status: .ok) { return replay }
+        let scoped = IdempotencyGate.scope(key: key, actor: guardian.actor.id)
+        return try await idempotency.exclusively(scoped) {
+            if let replay = try await replay(commandID, key: scoped, status: .ok) { return replay }
             try body.allowOnly(["reason"])
             let reason = try body.text("reason")!
             let version = try Self.ifMatch(request)
@@ -178,8 +188,9 @@ extension APIServer {
         }
     }
 
-    /// The first answer to a repeated request, rebuilt from the log; `422` when the key
-    /// was used for a different request; nil when the key is new.
+    /// The first answer to a repeated request, rebuilt from the log; `422` when the caller
+    /// used the key for a different request; nil when the key is new to the caller
+    /// (`key` is the key in the caller's scope).
     private func replay(_ commandID: String, key: String, status: HTTPResponse.Status) async throws -> Response? {
         let used = try await database.appliedCommandResults(prefixedBy: key + "#", limit: 2)
         if let applied = used[commandID] {
@@ -196,7 +207,7 @@ extension APIServer {
         if !used.isEmpty {
             throw Problem(
                 .unprocessableContent, "idempotency-key-reused", title: "The key was used for another request",
-                detail: "This Idempotency-Key was already used for a different request (another body, path or caller); use a new key for a new command.",
+                detail: "You already used this Idempotency-Key for a different request (another body or path); use a new key for a new command.",
                 field: "Idempotency-Key")
         }
         return nil
@@ -211,7 +222,13 @@ extension APIServer {
                 field: "If-Match")
         }
         var text = header.trimmingCharacters(in: .whitespaces)
-        if text.hasPrefix("W/") { text.removeFirst(2) }
+        if text.hasPrefix("W/") {
+            // RFC 9110 §13.1.1: If-Match compares strongly, and a weak tag never matches.
+            throw Problem(
+                .preconditionFailed, "weak-etag", title: "If-Match needs a strong tag",
+                detail: "'If-Match' compares strong tags (RFC 9110): a weak tag (W/\"…\") never matches. Send the case's ETag as it came, e.g. \"3\".",
+                field: "If-Match")
+        }
         if text.hasPrefix("\"") && text.hasSuffix("\"") && text.count >= 2 { text = String(text.dropFirst().dropLast()) }
         guard let version = Int64(text), version > 0 else {
             throw Problem.badRequest("'If-Match' must be the case's ETag, e.g. \"3\".", field: "If-Match")

@@ -20,20 +20,29 @@ extension APIServer {
 
     /// The agendas of the processes with meetings (of `process` only, when given) for the
     /// meeting on `date` or the next one, holding only what `guardian` may see.
+    ///
+    /// The meeting is planned over every open case of the process (it is one meeting for
+    /// all organisations), but nothing of a case the caller cannot see shows: a process is
+    /// listed only when the caller sees one of its open cases, and the agenda's note (how
+    /// many clients are ready) only when the caller sees every case the plan weighed.
+    /// `process` naming a process without such a case is "no open case", as for one with
+    /// no open case at all.
     func meetingAgendas(guardian: AccessGuard, process: String?, date: LocalDate?, purpose: String) async throws -> [VisibleAgenda] {
         let registry = PluginRegistry.builtIn
         var byProcess: [String: [CaseState]] = [:]
         var definitions: [String: ProcessDefinition] = [:]
+        var seen: Set<String> = []
         for row in try await database.cases(process: process, includeClosed: false) {
             let (state, definition) = try await engine.load(row.id)
             byProcess[state.process, default: []].append(state)
             definitions[state.process] = definitions[state.process] ?? definition
+            if guardian.canSee(state) { seen.insert(state.process) }
         }
         var agendas: [VisibleAgenda] = []
-        for (id, definition) in definitions.sorted(by: { $0.key < $1.key }) {
+        for (id, definition) in definitions.sorted(by: { $0.key < $1.key }) where seen.contains(id) {
             guard let plugin = registry.agendaPlugin(for: definition), let calendar = definition.makeCalendar() else { continue }
             let meeting = date ?? plugin.nextMeeting(onOrAfter: Self.today(now()), calendar: calendar)
-            let agenda = plugin.agenda(for: byProcess[id] ?? [], definition: definition, meeting: meeting)
+            var agenda = plugin.agenda(for: byProcess[id] ?? [], definition: definition, meeting: meeting)
             let states = Dictionary((byProcess[id] ?? []).map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
             var clients: [Agenda.Client] = []
             for client in agenda.clients {
@@ -43,14 +52,15 @@ extension APIServer {
                     underOverride: guardian.override(for: state))
                 clients.append(client)
             }
+            if !(byProcess[id] ?? []).allSatisfy(guardian.canSee) { agenda.note = nil }
             let visible = { (ids: [StreamID]) in ids.filter { states[$0].map(guardian.canSee) ?? false } }
             agendas.append(
                 VisibleAgenda(
                     process: id, definition: definition, agenda: agenda, clients: clients,
                     leftForNextMeeting: visible(agenda.leftForNextMeeting), alreadyReleased: visible(agenda.alreadyReleased)))
         }
-        if let process, definitions[process] == nil {
-            throw Problem.notFound("No open case follows process '\(process)'.")
+        if let process, !seen.contains(process) {
+            throw Problem.notFound("No open case you may see follows process '\(process)'.")
         }
         return agendas
     }

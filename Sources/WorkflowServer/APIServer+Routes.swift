@@ -70,9 +70,8 @@ extension APIServer {
 
         v1.get("cases/:case") { request, context in
             let guardian = try await signIn(request)
-            let id = try context.parameters.require("case")
-            let query = try ListQuery(request)
-            let purpose = try query.text("purpose") ?? "api: read"
+            let id = try context.pathParameter("case")
+            let purpose = try Self.purpose(try ListQuery(request), default: "api: read")
             let (state, _) = try await visibleCase(id, for: "show", by: guardian)
             if let match = request.headers[.ifNoneMatch], match == Self.etag(state.revision) {
                 // Nothing new to read: no personal value leaves, so no read is recorded.
@@ -85,7 +84,7 @@ extension APIServer {
 
         v1.get("cases/:case/history") { request, context in
             let guardian = try await signIn(request)
-            let id = try context.parameters.require("case")
+            let id = try context.pathParameter("case")
             _ = try await visibleCase(id, for: "history", by: guardian)
             var rows: [[String: Any]] = []
             for try await event in database.eventLog.read(stream: StreamID(rawValue: id)) {
@@ -100,7 +99,7 @@ extension APIServer {
 
         v1.get("cases/:case/access-log") { request, context in
             let guardian = try await signIn(request)
-            let id = try context.parameters.require("case")
+            let id = try context.pathParameter("case")
             _ = try await visibleCase(id, for: "access-log", by: guardian)
             let log = try await database.accessLog(case: StreamID(rawValue: id))
             return try Self.json([
@@ -121,10 +120,12 @@ extension APIServer {
 
         v1.get("cases/:case/tasks/:task/explanation") { request, context in
             let guardian = try await signIn(request)
-            let id = try context.parameters.require("case")
-            let task = try context.parameters.require("task")
-            _ = try await visibleCase(id, for: "explain", by: guardian)
-            let schedule = try await engine.explain(task: task, of: StreamID(rawValue: id))
+            let id = try context.pathParameter("case")
+            let task = try context.pathParameter("task")
+            let purpose = try Self.purpose(try ListQuery(request), default: "api: explain")
+            let (state, _) = try await visibleCase(id, for: "explain", by: guardian)
+            let schedule = try await engine.explain(
+                task: task, of: state.id, purpose: purpose, by: guardian.actor, underOverride: guardian.override(for: state))
             return try Self.json([
                 "case": id, "task": schedule.taskID, "earliest": schedule.earliest?.description ?? NSNull(),
                 "due": schedule.due?.description ?? NSNull(), "reminders": schedule.reminders.map(\.description),
@@ -132,6 +133,26 @@ extension APIServer {
                 "explanation": schedule.explanation,
             ] as [String: Any])
         }
+    }
+
+    /// The longest `purpose` of a read or a disclosure, in characters: a purpose is a
+    /// short reason, kept whole in the case's access log.
+    static let maximumPurposeLength = 200
+
+    /// The `purpose` query parameter, checked: at most ``maximumPurposeLength`` characters.
+    static func purpose(_ query: ListQuery, default fallback: String) throws -> String {
+        guard let purpose = try query.text("purpose") else { return fallback }
+        return try checkedPurpose(purpose, field: "purpose")
+    }
+
+    /// A purpose as given, or `422` naming `field` when it is too long.
+    static func checkedPurpose(_ purpose: String, field: String) throws -> String {
+        guard purpose.count <= maximumPurposeLength else {
+            throw Problem.invalid(
+                "'\(field)' must be at most \(maximumPurposeLength) characters long (it has \(purpose.count)): say why in a short sentence.",
+                field: field)
+        }
+        return purpose
     }
 
     // MARK: Tasks
@@ -156,8 +177,8 @@ extension APIServer {
                 request: request)
         }
 
-        // Long poll: answers as soon as any case changed after `after` (a log position),
-        // or after `wait` seconds (at most 60) with no changes.
+        // Long poll: answers as soon as a case the caller may see changed after `after` (a
+        // log position), or after `wait` seconds (at most 60) with no changes.
         v1.get("tasks/changes") { request, _ in
             let guardian = try await signIn(request)
             let query = try ListQuery(request)
@@ -165,33 +186,70 @@ extension APIServer {
                 throw Problem.invalid("'after' is needed: the 'position' of the last task list or change you read.", field: "after")
             }
             let wait = min(try query.integer("wait") ?? 30, 60)
-            let deadline = ContinuousClock.now + .seconds(wait)
-            while true {
-                let head = try await database.eventLog.lastPosition()
-                if head > after {
-                    var changed: Set<StreamID> = []
-                    for try await event in database.eventLog.readAll(after: after)
-                    where !event.stream.rawValue.hasPrefix("$") && event.type != PersonalDataRead.typeName {
-                        changed.insert(event.stream)
-                    }
-                    var tasks: [OpenTaskSummary] = []
-                    var cases: [String] = []
-                    for id in changed.sorted(by: { $0.rawValue < $1.rawValue }) {
-                        let caseTasks = try await visibleTasks(try await database.tasks(TaskQuery(caseID: id)), guardian: guardian, mine: false)
-                        let seen = (try? await engine.load(id)).map { guardian.canSee($0.0) } ?? false
-                        if seen || !caseTasks.isEmpty { cases.append(id.rawValue) }
-                        tasks.append(contentsOf: caseTasks)
-                    }
-                    if !cases.isEmpty || ContinuousClock.now >= deadline {
-                        return try Self.json(["position": head, "changedCases": cases, "tasks": tasks.map(Self.taskJSON)] as [String: Any])
-                    }
-                }
-                if ContinuousClock.now >= deadline {
-                    return try Self.json(["position": max(head, after), "changedCases": [String](), "tasks": [Any]()] as [String: Any])
-                }
-                try await Task.sleep(for: .milliseconds(200))
-            }
+            let changes = try await firstVisibleChange(after: after, within: .seconds(wait), guardian: guardian)
+            return try Self.json(
+                ["position": changes.position, "changedCases": changes.cases, "tasks": changes.tasks.map(Self.taskJSON)] as [String: Any])
         }
+    }
+
+    /// What changed after `after` that `guardian` may see: the cases, their tasks, and the
+    /// log position read up to.
+    struct VisibleChanges: Sendable {
+        var position: Int64
+        var cases: [String] = []
+        var tasks: [OpenTaskSummary] = []
+    }
+
+    /// Waits, at most `limit`, for the first change after `after` that `guardian` may see,
+    /// and answers every such change up to the log's end then.
+    ///
+    /// It follows the log (``EventStore/follow(after:)``): an append of this process wakes
+    /// it at once (PostgreSQL's `LISTEN`/`NOTIFY` wakes it for other processes too; on
+    /// SQLite another process's append is found at the store's poll interval), and each
+    /// wake-up reads only the events after the last one read, never the log from the start.
+    func firstVisibleChange(after: Int64, within limit: Duration, guardian: AccessGuard) async throws -> VisibleChanges {
+        let log = database.eventLog
+        let changed: Bool = try await withThrowingTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                for try await event in log.follow(after: after) where Self.isCaseChange(event) {
+                    if try await self.visibleChange(of: event.stream, guardian: guardian) != nil { return true }
+                }
+                return false
+            }
+            group.addTask {
+                try await Task.sleep(for: limit)
+                return false
+            }
+            defer { group.cancelAll() }
+            return try await group.next() ?? false
+        }
+        let head = try await log.lastPosition()
+        guard changed, head > after else { return VisibleChanges(position: max(head, after)) }
+        var streams: Set<StreamID> = []
+        for try await event in log.readAll(after: after) where Self.isCaseChange(event) {
+            if event.position > head { break }
+            streams.insert(event.stream)
+        }
+        var changes = VisibleChanges(position: head)
+        for id in streams.sorted(by: { $0.rawValue < $1.rawValue }) {
+            guard let tasks = try await visibleChange(of: id, guardian: guardian) else { continue }
+            changes.cases.append(id.rawValue)
+            changes.tasks.append(contentsOf: tasks)
+        }
+        return changes
+    }
+
+    /// Whether `event` changed a case (a read recorded in its access log did not).
+    static func isCaseChange(_ event: RecordedEvent) -> Bool {
+        !event.stream.isSystemStream && event.type != PersonalDataRead.typeName
+    }
+
+    /// The tasks of case `id` the caller may see, when the caller sees the case or one of
+    /// its tasks; else nil.
+    func visibleChange(of id: StreamID, guardian: AccessGuard) async throws -> [OpenTaskSummary]? {
+        let tasks = try await visibleTasks(try await database.tasks(TaskQuery(caseID: id)), guardian: guardian, mine: false)
+        let seen = (try? await engine.load(id)).map { guardian.canSee($0.0) } ?? false
+        return seen || !tasks.isEmpty ? tasks : nil
     }
 
     /// The tasks the caller may see: of cases they see, and of roles they hold.
@@ -250,7 +308,7 @@ extension APIServer {
 
         v1.get("processes/:process") { request, context in
             _ = try await signIn(request)
-            let id = try context.parameters.require("process")
+            let id = try context.pathParameter("process")
             guard let loaded = catalog.process(id: id) else { throw Problem.notFound("There is no process '\(id)'.") }
             let definition = loaded.definition
             return try Self.cachedJSON([

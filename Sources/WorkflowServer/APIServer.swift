@@ -37,6 +37,14 @@ public struct APIServer: Sendable {
         /// Where people send feedback on the web page's accessibility (an e-mail address
         /// or a web form), shown on its accessibility statement.
         public var accessibilityContact: String?
+        /// How long a connection may take to send a whole request head (or the next part
+        /// of a request body), and stay idle between requests, before it is closed. A
+        /// request being answered (a long poll) is not idle.
+        public var idleTimeout: Duration = .seconds(30)
+        /// The most connections one client address holds open at once (nil: no cap).
+        /// Behind a reverse proxy every connection comes from the proxy's address: raise
+        /// it to what the proxy opens, or cap connections at the proxy.
+        public var maximumConnectionsPerAddress: Int? = 128
 
         public init() {}
     }
@@ -113,14 +121,21 @@ public struct APIServer: Sendable {
         router.add(middleware: ProblemMiddleware())
         addRoutes(to: router)
         addWebRoutes(to: router)
+        // Slow and idle connections are closed after the idle timeout; one address holds
+        // at most so many at once (ConnectionCount).
+        let count = configuration.maximumConnectionsPerAddress.map(ConnectionCount.init(maximum:))
+        let timeout = configuration.idleTimeout.components
+        let http = HTTP1Channel.Configuration(
+            additionalChannelHandlers: count.map { [$0.handler()] } ?? [],
+            idleTimeout: .nanoseconds(timeout.seconds * 1_000_000_000 + timeout.attoseconds / 1_000_000_000))
         let server: HTTPServerBuilder
         if let certificate = configuration.tlsCertificate, let key = configuration.tlsKey {
             let tls = TLSConfiguration.makeServerConfiguration(
                 certificateChain: try NIOSSLCertificate.fromPEMFile(certificate).map { .certificate($0) },
                 privateKey: .privateKey(try NIOSSLPrivateKey(file: key, format: .pem)))
-            server = try .tls(.http1(), tlsConfiguration: tls)
+            server = try .tls(.http1(configuration: http), tlsConfiguration: tls)
         } else {
-            server = .http1()
+            server = .http1(configuration: http)
         }
         let app = Application(
             router: router, server: server,
@@ -221,4 +236,18 @@ public struct APIContext: RequestContext {
     }
 
     public var maxUploadSize: Int { APIServer.maximumBodySize }
+
+    /// The path parameter `name` as the id it names: percent-decoded once (the router
+    /// matches the path as sent, so a case `käsi-1` arrives as `k%C3%A4si-1`) and in
+    /// Unicode normal form C, the form ``Identifier`` stores ids in. Every route reads its
+    /// path parameters through this, so that the API and the web page find the same case.
+    ///
+    /// - Throws: ``Problem`` `400` naming the parameter when its escapes are not UTF-8.
+    func pathParameter(_ name: String) throws -> String {
+        let raw = try parameters.require(name)
+        guard let decoded = raw.removingPercentEncoding else {
+            throw Problem.badRequest("The path segment '\(name)' is not percent-encoded UTF-8.", field: name)
+        }
+        return Identifier.normalized(decoded)
+    }
 }

@@ -29,7 +29,16 @@ actor IdempotencyGate {
         return key
     }
 
-    /// The command id of a request: its key and the fingerprint of what it asks.
+    /// `key` in the caller's own namespace: a key another caller used is new to this one
+    /// (never "already used", which would tell that someone sent it). The caller's part
+    /// comes first and has a fixed length, so that no key of one caller can spell
+    /// another's.
+    static func scope(key: String, actor: String) -> String {
+        SHA256.hash(data: Data(actor.utf8)).prefix(8).lowercaseHex + ":" + key
+    }
+
+    /// The command id of a request: its key in the caller's scope and the fingerprint
+    /// of what it asks.
     static func commandID(key: String, actor: String, request: Request, body: Data) -> String {
         var hasher = SHA256()
         for part in [actor, request.method.rawValue, request.uri.path] {
@@ -38,10 +47,10 @@ actor IdempotencyGate {
         }
         hasher.update(data: body)
         let fingerprint = hasher.finalize().prefix(12).lowercaseHex
-        return "\(key)#\(fingerprint)"
+        return "\(scope(key: key, actor: actor))#\(fingerprint)"
     }
 
-    /// Runs `body` unless a request with the same key is running; then `409`.
+    /// Runs `body` unless a request with the same scoped key is running; then `409`.
     func exclusively<T: Sendable>(_ key: String, _ body: @Sendable () async throws -> T) async throws -> T {
         guard inFlight.insert(key).inserted else {
             throw Problem(

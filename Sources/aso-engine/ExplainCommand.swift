@@ -18,17 +18,12 @@ struct ExplainCommand: AsyncParsableCommand {
     func run() async throws {
         let (engine, database) = try await global.openCaseEngine(changesData: false)
         let reader = try await AccessGate.read(caseStream(caseID), for: "explain", database: database, global: global)
+        // The anchor dates shown can be personal (a release date): the read is recorded.
         let (schedule, state) = try await refusingWithExit {
-            let schedule = try await engine.explain(task: task, of: caseStream(caseID))
+            let schedule = try await engine.explain(
+                task: task, of: caseStream(caseID), purpose: "explain", by: reader.actor, underOverride: reader.override)
             return (schedule, try await engine.load(caseStream(caseID)).0)
         }
-        // The anchor dates shown can be personal (a release date): a read of those fields.
-        let definition = try await engine.definition(hash: state.definition)
-        let rule = definition.task(task)?.task
-        let anchors = [rule?.earliest, rule?.due].compactMap { $0?.referencedFields }.reduce(into: Set<String>()) { $0.formUnion($1) }
-        try await database.recordAccess(
-            case: state.id, purpose: "explain", fields: anchors.filter { state.fields[$0] != nil }, by: reader.actor,
-            underOverride: reader.override)
         let open = state.openTask(task)
         if global.json {
             try printJSON([

@@ -47,6 +47,20 @@ struct ServeCommand: AsyncParsableCommand {
         help: ArgumentHelp("Where people send feedback on the web page's accessibility (shown on its statement).", valueName: "contact"))
     var accessibilityContact: String?
 
+    @Option(
+        name: .customLong("idle-timeout"),
+        help: ArgumentHelp(
+            "Close a connection that takes longer than this to send a request head (or the next part of a body), or that stays idle between requests.",
+            valueName: "seconds"))
+    var idleTimeout = 30.0
+
+    @Option(
+        name: .customLong("connections-per-address"),
+        help: ArgumentHelp(
+            "The most connections one client address may hold open (0: no cap; behind a reverse proxy, every connection is the proxy's).",
+            valueName: "count"))
+    var connectionsPerAddress = 128
+
     @Flag(name: .long, help: "Also run the reminder daemon in this process (its sinks with --sink).")
     var daemon = false
 
@@ -59,6 +73,8 @@ struct ServeCommand: AsyncParsableCommand {
         for path in [tlsCertificate, tlsKey].compactMap({ $0 }) where !FileManager.default.isReadableFile(atPath: path) {
             throw ValidationError("Cannot read '\(path)'.")
         }
+        guard idleTimeout > 0, idleTimeout <= 3600 else { throw ValidationError("--idle-timeout must be more than 0 and at most 3600 seconds.") }
+        guard connectionsPerAddress >= 0 else { throw ValidationError("--connections-per-address must be 0 or more.") }
         if !sink.isEmpty && !daemon { throw ValidationError("--sink is for the daemon: add --daemon.") }
         _ = try DaemonCommand.sinks(sink, environment: [], timeout: 30)
     }
@@ -81,6 +97,8 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.tlsKey = tlsKey
         configuration.secureCookies = secureCookies
         configuration.accessibilityContact = accessibilityContact
+        configuration.idleTimeout = .milliseconds(Int64((idleTimeout * 1000).rounded()))
+        configuration.maximumConnectionsPerAddress = connectionsPerAddress == 0 ? nil : connectionsPerAddress
         if let oidcConfiguration {
             do {
                 configuration.oidc = try await OIDCVerifier(configurationFile: oidcConfiguration)

@@ -24,11 +24,12 @@ struct APIServerTests {
                 ["lisa", "--organisation", "landlord", "--role", "housing-worker"],
                 ["bob", "--organisation", "adult-social-work", "--role", "responsible-worker"],
                 ["olga", "--organisation", "child-welfare", "--role", "statutory-override"],
+                ["pia", "--organisation", "prison", "--role", "coordinator"],
             ] {
                 let added = try cli(["principals", "add"] + arguments, as: "cora")
                 #expect(added.status == 0, "\(added.stderr)")
             }
-            for actor in ["cora", "anna", "carl", "lisa", "bob", "olga"] {
+            for actor in ["cora", "anna", "carl", "lisa", "bob", "olga", "pia"] {
                 tokens[actor] = try token(for: actor)
             }
             server = try RunningServer(
@@ -49,16 +50,27 @@ struct APIServerTests {
             return object?["token"] as? String ?? ""
         }
 
-        /// How many events changed the case (reads recorded in its access log aside).
+        /// How many events changed the case (`history` leaves out the reads its access log lists).
         func history(_ caseID: String) throws -> Int {
-            let rows = try cli(["history", caseID, "--json"], as: "cora").stdout
-            let events = ((try? JSONSerialization.jsonObject(with: Data(rows.utf8))) as? [[String: Any]]) ?? []
-            return events.filter { $0["type"] as? String != "PersonalDataRead" }.count
+            let output = try cli(["history", caseID, "--json"], as: "pia")
+            try #require(output.status == 0, "\(output.stderr)")
+            let events = try #require(try JSONSerialization.jsonObject(with: Data(output.stdout.utf8)) as? [[String: Any]])
+            try #require(!events.isEmpty && events.allSatisfy { $0["type"] as? String != "PersonalDataRead" }, "\(output.stdout)")
+            return events.count
         }
 
-        /// The case's revision, as its ETag names it (reading it as the coordinator).
+        /// What refusals on a case must leave behind: nothing but their security events
+        /// (its access log read as the lead organisation's coordinator).
+        func trace(_ caseID: String = "vat-1") -> RefusalTrace {
+            RefusalTrace(database: directory.path("cases.sqlite"), caseID: caseID) { [self] in
+                try cli(["access-log", caseID, "--json"], as: "pia")
+            }
+        }
+
+        /// The case's revision, as its ETag names it (reading it as the lead organisation's
+        /// coordinator: the cases here are led by the prison).
         func revision(_ caseID: String) throws -> String {
-            try server.request("GET", "/v1/cases/\(caseID)", token: tokens["cora"]).headers["etag"] ?? "none"
+            try server.request("GET", "/v1/cases/\(caseID)", token: tokens["pia"]).headers["etag"] ?? "none"
         }
 
         /// Opens vat-1 through the API as anna, with the planted value.
@@ -180,13 +192,21 @@ struct APIServerTests {
         let tag = "\"\(openedAt)\""
 
         let before = try setup.history("vat-1")
+        let trace = setup.trace()
         let path = "/v1/cases/vat-1/tasks/\(task)/completion"
-        #expect(Self.isProblem(try server.request("POST", path, token: anna, headers: ["Idempotency-Key": "c1"], json: [:]), 428))
-        let stale = try server.request("POST", path, token: anna, headers: ["Idempotency-Key": "c1", "If-Match": "\"999\""], json: [:])
-        #expect(Self.isProblem(stale, 412, kind: "stale-version") && stale.json["version"] as? String == String(openedAt))
-        let unknownTask = try server.request(
-            "POST", "/v1/cases/vat-1/tasks/no-such-task/completion", token: anna, headers: ["Idempotency-Key": "c0", "If-Match": tag], json: [:])
-        #expect(Self.isProblem(unknownTask, 409, kind: "command-refused"), "\(unknownTask.text)")
+        var mark = try trace.mark()
+        mark = try trace.expectRefused("a completion without If-Match", since: mark) {
+            Self.isProblem(try server.request("POST", path, token: anna, headers: ["Idempotency-Key": "c1"], json: [:]), 428)
+        }
+        mark = try trace.expectRefused("a completion with a stale If-Match", since: mark) {
+            let stale = try server.request("POST", path, token: anna, headers: ["Idempotency-Key": "c1", "If-Match": "\"999\""], json: [:])
+            return Self.isProblem(stale, 412, kind: "stale-version") && stale.json["version"] as? String == String(openedAt)
+        }
+        try trace.expectRefused("the completion of a task the process does not have", since: mark) {
+            let unknownTask = try server.request(
+                "POST", "/v1/cases/vat-1/tasks/no-such-task/completion", token: anna, headers: ["Idempotency-Key": "c0", "If-Match": tag], json: [:])
+            return Self.isProblem(unknownTask, 409, kind: "command-refused")
+        }
         #expect(try setup.history("vat-1") == before)
 
         let done = try server.request("POST", path, token: anna, headers: ["Idempotency-Key": "c1", "If-Match": tag], json: [:])
@@ -196,8 +216,10 @@ struct APIServerTests {
         // The same request again (its If-Match now stale): the first answer, nothing appended.
         let afterCompletion = try setup.history("vat-1")
         #expect(afterCompletion > before)
-        let replayed = try server.request("POST", path, token: anna, headers: ["Idempotency-Key": "c1", "If-Match": tag], json: [:])
-        #expect(replayed.status == 200 && replayed.body == done.body)
+        try trace.expectRefused("the completion replayed", since: try trace.mark()) {
+            let replayed = try server.request("POST", path, token: anna, headers: ["Idempotency-Key": "c1", "If-Match": tag], json: [:])
+            return replayed.status == 200 && replayed.body == done.body
+        }
         #expect(try setup.history("vat-1") == afterCompletion)
     }
 
@@ -227,7 +249,7 @@ struct APIServerTests {
         let date = try server.request("GET", "/v1/tasks?dueBefore=tomorrow", token: anna)
         #expect(Self.isProblem(date, 422) && date.json["field"] as? String == "dueBefore")
         let cursor = try server.request("GET", "/v1/cases?cursor=%%%", token: anna)
-        #expect(cursor.status == 422 || cursor.status == 400)
+        #expect(Self.isProblem(cursor, 422, kind: "invalid-value") && cursor.json["field"] as? String == "cursor", "\(cursor.status) \(cursor.text)")
         let large = try server.request(
             "POST", "/v1/processes/validation", token: anna, headers: ["Content-Type": "application/yaml"],
             body: Data(repeating: 0x61, count: 600 * 1024))
@@ -243,16 +265,25 @@ struct APIServerTests {
         let token = setup.tokens
         #expect(try setup.openCase().status == 201)
         let routes = ["/v1/cases/vat-1", "/v1/cases/vat-1/history", "/v1/cases/vat-1/access-log"]
+        let trace = setup.trace()
 
         // Before consent: the lead organisation (prison) sees; landlord, adult social work and the chair's office do not.
         for path in routes {
             #expect(try server.request("GET", path, token: token["anna"]).status == 200, "\(path)")
+            var mark = try trace.mark()
             for outsider in ["lisa", "bob", "carl"] {
-                let hidden = try server.request("GET", path, token: token[outsider])
-                let unknown = try server.request("GET", path.replacingOccurrences(of: "vat-1", with: "vat-9"), token: token[outsider])
-                #expect(Self.isProblem(hidden, 404), "\(outsider) \(path)")
-                #expect(hidden.text == unknown.text.replacingOccurrences(of: "vat-9", with: "vat-1"))
-                #expect(!hidden.text.contains(Self.planted))
+                var hidden: RunningServer.Response?
+                mark = try trace.expectRefused("\(outsider) GET \(path)", since: mark) {
+                    hidden = try server.request("GET", path, token: token[outsider])
+                    return Self.isProblem(try #require(hidden), 404)
+                }
+                var unknown: RunningServer.Response?
+                mark = try trace.expectRefused("\(outsider) GET \(path) of another case", since: mark) {
+                    unknown = try server.request("GET", path.replacingOccurrences(of: "vat-1", with: "vat-9"), token: token[outsider])
+                    return Self.isProblem(try #require(unknown), 404)
+                }
+                #expect(hidden?.text == unknown?.text.replacingOccurrences(of: "vat-9", with: "vat-1"))
+                #expect(hidden?.text.contains(Self.planted) == false)
             }
         }
         #expect(!(try server.request("GET", "/v1/cases", token: token["lisa"]).text.contains("vat-1")))
@@ -261,25 +292,39 @@ struct APIServerTests {
         let revision = try setup.revision("vat-1")
 
         // The wrong role: bob may not close a case he cannot see (404), carl may not complete anna's task.
-        let close = try server.request(
-            "POST", "/v1/cases/vat-1/closure", token: token["bob"], headers: ["Idempotency-Key": "x1", "If-Match": "\"1\""], json: ["reason": "x"])
-        #expect(Self.isProblem(close, 404))
+        try trace.expectRefused("bob closing a case he cannot see", since: try trace.mark()) {
+            let close = try server.request(
+                "POST", "/v1/cases/vat-1/closure", token: token["bob"], headers: ["Idempotency-Key": "x1", "If-Match": "\"1\""], json: ["reason": "x"])
+            return Self.isProblem(close, 404)
+        }
         let consent = try server.request(
             "POST", "/v1/cases/vat-1/consent", token: token["anna"], headers: ["Idempotency-Key": "x2", "If-Match": revision],
             json: ["parties": ["prison", "landlord", "community-sanctions-office", "adult-social-work"]])
         #expect(consent.status == 200, "\(consent.text)")
         let version = consent.json["version"] as? Int ?? 0
         #expect(try server.request("GET", "/v1/cases/vat-1", token: token["lisa"]).text.contains(Self.planted))
-        let notLead = try server.request(
-            "POST", "/v1/cases/vat-1/closure", token: token["bob"], headers: ["Idempotency-Key": "x3", "If-Match": "\"\(version)\""],
-            json: ["reason": "x"])
-        #expect(Self.isProblem(notLead, 403, kind: "forbidden") && notLead.json["detail"] as? String != nil, "\(notLead.text)")
-        let erase = try server.request(
-            "POST", "/v1/cases/vat-1/erasure", token: token["anna"], headers: ["Idempotency-Key": "x4", "If-Match": "\"\(version)\""],
-            json: ["reason": "x"])
-        #expect(Self.isProblem(erase, 403) && (erase.json["detail"] as? String)?.contains("coordinator") == true)
+        var mark = try trace.mark()
+        mark = try trace.expectRefused("bob closing a case he does not lead", since: mark) {
+            let notLead = try server.request(
+                "POST", "/v1/cases/vat-1/closure", token: token["bob"], headers: ["Idempotency-Key": "x3", "If-Match": "\"\(version)\""],
+                json: ["reason": "x"])
+            return Self.isProblem(notLead, 403, kind: "forbidden") && notLead.json["detail"] as? String != nil
+        }
+        try trace.expectRefused("anna erasing", since: mark) {
+            let erase = try server.request(
+                "POST", "/v1/cases/vat-1/erasure", token: token["anna"], headers: ["Idempotency-Key": "x4", "If-Match": "\"\(version)\""],
+                json: ["reason": "x"])
+            return Self.isProblem(erase, 403) && (erase.json["detail"] as? String)?.contains("coordinator") == true
+        }
+        // A coordinator of a party the consent names sees the case, but erases only their own organisation's.
+        try trace.expectRefused("cora erasing another organisation's case", since: try trace.mark()) {
+            let erase = try server.request(
+                "POST", "/v1/cases/vat-1/erasure", token: token["cora"], headers: ["Idempotency-Key": "x4c", "If-Match": "\"\(version)\""],
+                json: ["reason": "x"])
+            return Self.isProblem(erase, 403) && (erase.json["detail"] as? String)?.contains("of its lead organisation 'prison'") == true
+        }
         #expect(try setup.history("vat-1") == history + ((consent.json["appended"] as? [Any])?.count ?? 0))
-        let readsNow = try setup.cli(["access-log", "vat-1", "--json"], as: "cora").stdout
+        let readsNow = try setup.cli(["access-log", "vat-1", "--json"], as: "pia").stdout
 
         // After withdrawal the consent's parties see nothing again.
         #expect(try setup.revision("vat-1") == "\"\(version)\"")
@@ -291,23 +336,34 @@ struct APIServerTests {
         #expect(readsNow.contains("lisa"))
 
         // A lawful override lets olga read, not act; the read is marked in the access log.
-        #expect(Self.isProblem(try server.request("GET", "/v1/cases/vat-1", token: token["olga"]), 404))
+        try trace.expectRefused("olga reading without an override", since: try trace.mark()) {
+            Self.isProblem(try server.request("GET", "/v1/cases/vat-1", token: token["olga"]), 404)
+        }
         let granted = try setup.cli(
             ["override", "vat-1", "--reason", "child protection assessment", "--basis", "Child Welfare Act 417/2007, section 25"], as: "olga")
         #expect(granted.status == 0, "\(granted.stderr)")
         #expect(try server.request("GET", "/v1/cases/vat-1", token: token["olga"]).status == 200)
-        let underOverride = try server.request(
-            "POST", "/v1/cases/vat-1/closure", token: token["olga"], headers: ["Idempotency-Key": "x7", "If-Match": "\"\(version + 1)\""],
-            json: ["reason": "x"])
-        #expect(Self.isProblem(underOverride, 403), "\(underOverride.text)")
+        try trace.expectRefused("olga closing under an override", since: try trace.mark()) {
+            let underOverride = try server.request(
+                "POST", "/v1/cases/vat-1/closure", token: token["olga"], headers: ["Idempotency-Key": "x7", "If-Match": "\"\(version + 1)\""],
+                json: ["reason": "x"])
+            return Self.isProblem(underOverride, 403)
+        }
         let marked = try server.request("GET", "/v1/cases/vat-1/access-log", token: token["anna"])
         #expect(marked.text.contains("olga"))
-        #expect(try setup.cli(["access-log", "vat-1", "--json"], as: "cora").stdout.contains("child protection assessment"))
+        #expect(try setup.cli(["access-log", "vat-1", "--json"], as: "pia").stdout.contains("child protection assessment"))
 
-        // The coordinator erases; the planted value is gone from every answer.
+        // With the consent withdrawn, another organisation's coordinator does not even see the case.
         let current = try setup.revision("vat-1")
+        try trace.expectRefused("cora erasing a case she does not see", since: try trace.mark()) {
+            let erase = try server.request(
+                "POST", "/v1/cases/vat-1/erasure", token: token["cora"], headers: ["Idempotency-Key": "x6c", "If-Match": current],
+                json: ["reason": "x"])
+            return Self.isProblem(erase, 404)
+        }
+        // The lead organisation's coordinator erases; the planted value is gone from every answer.
         let erased = try server.request(
-            "POST", "/v1/cases/vat-1/erasure", token: token["cora"], headers: ["Idempotency-Key": "x6", "If-Match": current],
+            "POST", "/v1/cases/vat-1/erasure", token: token["pia"], headers: ["Idempotency-Key": "x6", "If-Match": current],
             json: ["reason": "retention period ended"])
         #expect(erased.status == 200, "\(erased.text)")
         #expect(!(try server.request("GET", "/v1/cases/vat-1", token: token["anna"]).text.contains(Self.planted)))
@@ -346,6 +402,7 @@ struct APIServerTests {
             ("/v1/cases/vat-1/migration", ["process": "vat-generic"]),
         ]
         let before = try setup.history("vat-1")
+        let trace = setup.trace()
         var key = 0
         func send(_ method: String, _ path: String, _ who: String?, _ body: [String: Any]?) throws -> RunningServer.Response {
             key += 1
@@ -354,18 +411,27 @@ struct APIServerTests {
             return try server.request(method, path, token: bearer, headers: ["Idempotency-Key": "m\(key)", "If-Match": current], json: body)
         }
         for path in reads {
-            #expect(Self.isProblem(try send("GET", path, nil, nil), 401), "\(path) without a token")
-            #expect(Self.isProblem(try send("GET", path, "expired", nil), 401), "\(path) with an expired token")
-            #expect(Self.isProblem(try send("GET", path, "lisa", nil), 404), "\(path) by another organisation")
+            var mark = try trace.mark()
+            mark = try trace.expectRefused("GET \(path) without a token", since: mark) { Self.isProblem(try send("GET", path, nil, nil), 401) }
+            mark = try trace.expectRefused("GET \(path) with an expired token", since: mark) {
+                Self.isProblem(try send("GET", path, "expired", nil), 401)
+            }
+            try trace.expectRefused("GET \(path) by another organisation", since: mark) { Self.isProblem(try send("GET", path, "lisa", nil), 404) }
             #expect(try send("GET", path, "carl", nil).status == 200, "\(path) by a party the consent names")
             #expect(try send("GET", path, "anna", nil).status == 200, "\(path) by the responsible worker")
         }
+        var mark = try trace.mark()
         for (path, body) in commands {
-            #expect(Self.isProblem(try send("POST", path, nil, body), 401), "\(path) without a token")
-            #expect(Self.isProblem(try send("POST", path, "expired", body), 401), "\(path) with an expired token")
-            #expect(Self.isProblem(try send("POST", path, "lisa", body), 404), "\(path) by another organisation")
-            let wrongRole = try send("POST", path, "carl", body)
-            #expect(Self.isProblem(wrongRole, 403, kind: "forbidden"), "\(path) by the wrong role: \(wrongRole.text)")
+            mark = try trace.expectRefused("POST \(path) without a token", since: mark) { Self.isProblem(try send("POST", path, nil, body), 401) }
+            mark = try trace.expectRefused("POST \(path) with an expired token", since: mark) {
+                Self.isProblem(try send("POST", path, "expired", body), 401)
+            }
+            mark = try trace.expectRefused("POST \(path) by another organisation", since: mark) {
+                Self.isProblem(try send("POST", path, "lisa", body), 404)
+            }
+            mark = try trace.expectRefused("POST \(path) by the wrong role", since: mark) {
+                Self.isProblem(try send("POST", path, "carl", body), 403, kind: "forbidden")
+            }
         }
         #expect(try setup.history("vat-1") == before, "refused requests appended to the case")
         // The right role: the coordinator migrates, the responsible worker records.
@@ -382,14 +448,16 @@ struct APIServerTests {
             "POST", "/v1/cases/vat-1/consent", token: anna,
             headers: ["Idempotency-Key": "consent-1", "If-Match": try setup.revision("vat-1")], json: ["parties": ["prison", "community-sanctions-office"]])
         #expect(consent.status == 200, "\(consent.text)")
-        let before = try setup.history("vat-1")
+        let trace = setup.trace()
 
         // anna sees the case but does not hold 'chair'.
-        let forbidden = try server.request(
-            "POST", "/v1/cases/vat-1/tasks/invite-prison/claim", token: anna,
-            headers: ["Idempotency-Key": "claim-anna", "If-Match": try setup.revision("vat-1")])
-        #expect(Self.isProblem(forbidden, 403, kind: "forbidden") && forbidden.text.contains("'chair'"), "\(forbidden.text)")
-        #expect(try setup.history("vat-1") == before)
+        let revision = try setup.revision("vat-1")
+        try trace.expectRefused("anna claiming a chair's task", since: try trace.mark()) {
+            let forbidden = try server.request(
+                "POST", "/v1/cases/vat-1/tasks/invite-prison/claim", token: anna,
+                headers: ["Idempotency-Key": "claim-anna", "If-Match": revision])
+            return Self.isProblem(forbidden, 403, kind: "forbidden") && forbidden.text.contains("'chair'")
+        }
 
         let claimed = try server.request(
             "POST", "/v1/cases/vat-1/tasks/invite-prison/claim", token: carl,
@@ -404,10 +472,13 @@ struct APIServerTests {
         #expect(card?["claimedBy"] as? String == "carl")
 
         // Only carl may give it back; cora (a coordinator, not a chair) is refused by role.
-        let notHers = try server.request(
-            "POST", "/v1/cases/vat-1/tasks/invite-prison/unclaim", token: setup.tokens["cora"],
-            headers: ["Idempotency-Key": "unclaim-cora", "If-Match": try setup.revision("vat-1")])
-        #expect(Self.isProblem(notHers, 403), "\(notHers.text)")
+        let claimedRevision = try setup.revision("vat-1")
+        try trace.expectRefused("cora giving back carl's claim", since: try trace.mark()) {
+            let notHers = try server.request(
+                "POST", "/v1/cases/vat-1/tasks/invite-prison/unclaim", token: setup.tokens["cora"],
+                headers: ["Idempotency-Key": "unclaim-cora", "If-Match": claimedRevision])
+            return Self.isProblem(notHers, 403)
+        }
         let unclaimed = try server.request(
             "POST", "/v1/cases/vat-1/tasks/invite-prison/unclaim", token: carl,
             headers: ["Idempotency-Key": "unclaim-carl", "If-Match": try setup.revision("vat-1")])
@@ -450,16 +521,22 @@ struct APIServerTests {
         let position = all.json["position"] as? Int ?? 0
         let quiet = try server.request("GET", "/v1/tasks/changes?after=\(position)&wait=1", token: anna)
         #expect(quiet.status == 200 && (quiet.json["changedCases"] as? [Any])?.isEmpty == true)
-        // A change from another process (the command line) wakes it.
-        let task = tasks.first { $0["case"] as? String == "vat-2" }?["task"] as? String ?? ""
+        // A change from another process (the command line) wakes it: the answer comes
+        // soon after the write, not when its 30-second wait runs out (which would name the
+        // change all the same).
+        let task = try #require(tasks.first { $0["case"] as? String == "vat-2" }?["task"] as? String)
         let done = ResponseBox()
         let poller = Thread {
-            done.set(try? server.request("GET", "/v1/tasks/changes?after=\(position)&wait=20", token: anna))
+            done.set(try? server.request("GET", "/v1/tasks/changes?after=\(position)&wait=30", token: anna))
         }
         poller.start()
         Thread.sleep(forTimeInterval: 0.5)
+        #expect(!done.isSet, "the long poll answered before anything changed")
         #expect(try setup.cli(["complete", "vat-2", task], as: "anna").status == 0)
+        let written = ContinuousClock.now
         let woke = done.wait()
+        let answeredAfter = ContinuousClock.now - written
+        #expect(answeredAfter < .seconds(10), "the long poll answered \(answeredAfter) after the write")
         #expect(woke?.status == 200 && (woke?.json["changedCases"] as? [String]) == ["vat-2"], "\(woke?.text ?? "none")")
         #expect((woke?.json["position"] as? Int ?? 0) > position)
     }
@@ -517,6 +594,12 @@ private final class ResponseBox: @unchecked Sendable {
         self.response = .some(response)
         condition.broadcast()
         condition.unlock()
+    }
+
+    var isSet: Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        return response != nil
     }
 
     func wait() -> RunningServer.Response? {

@@ -13,7 +13,16 @@ struct AccessControlTests {
         return try BuiltProduct.run("aso-engine", all, currentDirectory: directory.url)
     }
 
-    /// A directory: a coordinator, a prison worker, a chair, a landlord and a social worker.
+    /// What refusals on vat-1 must leave behind: nothing but their security events (its
+    /// access log read by its responsible worker).
+    static func trace(in directory: TemporaryDirectory, now: String = "2026-06-01") -> RefusalTrace {
+        RefusalTrace(database: directory.path("cases.sqlite"), caseID: "vat-1") {
+            try run(["access-log", "vat-1", "--json"], as: "anna", now: now, in: directory)
+        }
+    }
+
+    /// A directory: a coordinator of the community sanctions office, a prison worker, a
+    /// chair, a landlord, a social worker and the prison's coordinator.
     static func directory(in directory: TemporaryDirectory) throws {
         let first = try run(["principals", "add", "anna", "--organisation", "prison", "--role", "responsible-worker"], as: "cora", in: directory)
         #expect(first.status == 1 && first.stderr.contains("The first principal must hold the 'coordinator' role"))
@@ -23,6 +32,7 @@ struct AccessControlTests {
             ["carl", "--organisation", "community-sanctions-office", "--role", "chair"],
             ["lisa", "--organisation", "landlord", "--role", "housing-worker"],
             ["bob", "--organisation", "adult-social-work", "--role", "responsible-worker"],
+            ["pia", "--organisation", "prison", "--role", "coordinator"],
         ] {
             let added = try run(["principals", "add"] + arguments, as: "cora", in: directory)
             #expect(added.status == 0, "\(added.stderr)")
@@ -39,14 +49,18 @@ struct AccessControlTests {
         #expect(stranger.status == 1 && stranger.stderr.contains("'mallory' is not in the directory of principals"))
         let opened = try Self.run(["open", "vat-generic", "--case", "vat-1", "--set", "releaseDate=2026-12-23", "--worker", "anna"], as: "anna", in: directory)
         #expect(opened.status == 0, "\(opened.stderr)")
-        let history = try Self.run(["history", "vat-1"], as: "anna", in: directory).stdout
+        let trace = Self.trace(in: directory)
 
         // Not revealed to exist: the same sentence as a case that does not exist, and nothing appended to it.
-        let hidden = try Self.run(["show", "vat-1"], as: "lisa", in: directory)
-        let unknown = try Self.run(["show", "vat-9"], as: "lisa", in: directory)
-        #expect(hidden.status == 1 && hidden.stderr == "Case 'vat-1' does not exist.\n")
-        #expect(unknown.stderr == hidden.stderr.replacingOccurrences(of: "vat-1", with: "vat-9"))
-        #expect(try Self.run(["history", "vat-1"], as: "anna", in: directory).stdout.count == history.count)
+        var hidden: ProcessOutput?
+        let mark = try trace.expectRefused("lisa showing vat-1", since: try trace.mark()) {
+            hidden = try Self.run(["show", "vat-1"], as: "lisa", in: directory)
+            return hidden?.status == 1 && hidden?.stderr == "Case 'vat-1' does not exist.\n"
+        }
+        try trace.expectRefused("lisa showing a case that does not exist", since: mark) {
+            let unknown = try Self.run(["show", "vat-9"], as: "lisa", in: directory)
+            return unknown.status == 1 && unknown.stderr == hidden?.stderr.replacingOccurrences(of: "vat-1", with: "vat-9")
+        }
         let refusals = try Self.run(["principals", "refusals"], as: "cora", in: directory).stdout
         #expect(refusals.contains("lisa") && refusals.contains("show") && refusals.contains("notFound"))
 
@@ -70,19 +84,30 @@ struct AccessControlTests {
         let consent = try Self.run(
             ["consent", "vat-1", "--parties", "prison,adult-social-work,community-sanctions-office"], as: "anna", now: "2026-06-10", in: directory)
         #expect(consent.status == 0, "\(consent.stderr)")
-        let before = try Self.run(["history", "vat-1"], as: "anna", now: "2026-06-10", in: directory).stdout
+        let before = try Self.run(["history", "vat-1"], as: "anna", now: "2026-06-10", in: directory)
+        try #require(before.status == 0 && !before.stdout.isEmpty, "\(before.stderr)")
 
+        // Nothing is appended to the case, nor read from it, by any refusal.
+        let trace = Self.trace(in: directory, now: "2026-06-11")
+        var mark = try trace.mark()
         // bob sees the case (the consent names his organisation) and holds responsible-worker, but in another organisation.
-        let notLead = try Self.run(["complete", "vat-1", "notify-chair"], as: "bob", now: "2026-06-11", in: directory)
-        #expect(notLead.status == 1 && notLead.stderr.contains("needs the role 'responsible-worker'"), "\(notLead.stderr)")
-        let closeByOther = try Self.run(["close", "vat-1", "--reason", "x"], as: "carl", now: "2026-06-11", in: directory)
-        #expect(closeByOther.status == 1 && closeByOther.stderr.contains("is for its responsible worker"))
-        let chairTask = try Self.run(["complete", "vat-1", "invite-prison"], as: "anna", now: "2026-06-11", in: directory)
-        #expect(chairTask.status == 1 && chairTask.stderr.contains("needs the role 'chair'"))
-        let eraseByWorker = try Self.run(["erase", "vat-1", "--reason", "x"], as: "anna", now: "2026-06-11", in: directory)
-        #expect(eraseByWorker.status == 1 && eraseByWorker.stderr.contains("needs the role 'coordinator'"))
-        // Nothing was appended to the case by any refusal.
-        #expect(try Self.run(["history", "vat-1"], as: "anna", now: "2026-06-11", in: directory).stdout == before)
+        mark = try trace.expectRefused("bob completing the responsible worker's task", since: mark) {
+            let notLead = try Self.run(["complete", "vat-1", "notify-chair"], as: "bob", now: "2026-06-11", in: directory)
+            return notLead.status == 1 && notLead.stderr.contains("needs the role 'responsible-worker'")
+        }
+        mark = try trace.expectRefused("carl closing", since: mark) {
+            let closeByOther = try Self.run(["close", "vat-1", "--reason", "x"], as: "carl", now: "2026-06-11", in: directory)
+            return closeByOther.status == 1 && closeByOther.stderr.contains("is for its responsible worker")
+        }
+        mark = try trace.expectRefused("anna completing a chair's task", since: mark) {
+            let chairTask = try Self.run(["complete", "vat-1", "invite-prison"], as: "anna", now: "2026-06-11", in: directory)
+            return chairTask.status == 1 && chairTask.stderr.contains("needs the role 'chair'")
+        }
+        try trace.expectRefused("anna erasing", since: mark) {
+            let eraseByWorker = try Self.run(["erase", "vat-1", "--reason", "x"], as: "anna", now: "2026-06-11", in: directory)
+            return eraseByWorker.status == 1 && eraseByWorker.stderr.contains("needs the role 'coordinator'")
+        }
+        #expect(try Self.run(["history", "vat-1"], as: "anna", now: "2026-06-11", in: directory).stdout == before.stdout)
 
         // A chair of another case's consent party sees the tasks of the role, not the case.
         let carlTasks = try Self.run(["tasks", "--role", "chair"], as: "carl", now: "2026-06-11", in: directory).stdout
@@ -90,7 +115,15 @@ struct AccessControlTests {
         #expect(try Self.run(["complete", "vat-1", "notify-chair"], as: "anna", now: "2026-06-11", in: directory).status == 0)
         let chair = try Self.run(["complete", "vat-1", "invite-prison"], as: "carl", now: "2026-06-12", in: directory)
         #expect(chair.status == 0, "\(chair.stderr)")
-        #expect(try Self.run(["erase", "vat-1", "--reason", "Test of the rules."], as: "cora", now: "2026-06-13", in: directory).status == 0)
+        // A coordinator erases only their own organisation's cases: cora's office is a party the
+        // consent names, so she sees the case but may not erase it; the prison's coordinator may.
+        #expect(try Self.run(["show", "vat-1"], as: "cora", now: "2026-06-13", in: directory).status == 0)
+        try trace.expectRefused("cora erasing another organisation's case", since: try trace.mark()) {
+            let other = try Self.run(["erase", "vat-1", "--reason", "x"], as: "cora", now: "2026-06-13", in: directory)
+            return other.status == 1
+                && other.stderr.contains("is for a holder of 'coordinator' of its lead organisation 'prison'; 'cora' acts for 'community-sanctions-office'")
+        }
+        #expect(try Self.run(["erase", "vat-1", "--reason", "Test of the rules."], as: "pia", now: "2026-06-13", in: directory).status == 0)
         let list = try Self.run(["principals", "list"], as: "anna", in: directory).stdout
         #expect(list.contains("cora") && list.contains("community-sanctions-office") && list.contains("coordinator"))
     }

@@ -80,6 +80,42 @@ struct WebPageTests {
         _ = setup.server.stop()
     }
 
+    @Test("Every form the page posts is refused without its session's CSRF token: none, a made-up one, or another session's")
+    func forgeryOnEveryForm() throws {
+        let setup = try APIServerTests.Setup()
+        #expect(try setup.openCase().status == 201)
+        let (cookie, csrf) = try WebPageTests.signIn(setup, "anna")
+        let (_, othersCSRF) = try WebPageTests.signIn(setup, "carl")
+        #expect(othersCSRF != csrf)
+        // Each form with what it would otherwise do; with the right token each is accepted (the other tests).
+        let forms: [(path: String, fields: String)] = [
+            ("/sign-out", ""),
+            ("/tasks/claim", "case=vat-1&task=map-housing&_command=f1"),
+            ("/tasks/unclaim", "case=vat-1&task=map-housing&_command=f2"),
+            ("/cases/vat-1/tasks/map-housing/completion", "_command=f3"),
+            ("/cases/vat-1/events", "event=meeting-held&_command=f4"),
+            ("/cases/vat-1/consent", "party=prison&_command=f5"),
+            ("/cases/vat-1/consent-withdrawal", "_command=f6"),
+            ("/cases/vat-1/handover", "to=bob&_command=f7"),
+            ("/process-editor", "text=process%3A%20x"),
+            ("/calendar/address", ""),
+        ]
+        let headers = ["Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"]
+        let trace = setup.trace()
+        var mark = try trace.mark()
+        for (path, fields) in forms {
+            for (name, token) in [("no", nil), ("a made-up", String(repeating: "0", count: csrf.count)), ("another session's", othersCSRF)] {
+                mark = try trace.expectRefused("\(path) with \(name) CSRF token", since: mark) {
+                    let body = ([fields] + (token.map { ["_csrf=\($0)"] } ?? [])).filter { !$0.isEmpty }.joined(separator: "&")
+                    return try setup.server.request("POST", path, headers: headers, body: Data(body.utf8)).status == 403
+                }
+            }
+        }
+        // Still signed in: the forged sign-out did nothing either.
+        #expect(try setup.server.request("GET", "/tasks", headers: ["Cookie": cookie]).status == 200)
+        _ = setup.server.stop()
+    }
+
     @Test("My tasks: a chair claims a chair task, sees whose it is and may unclaim it; the case page shows the claim")
     func claimOnMyTasks() throws {
         let setup = try APIServerTests.Setup()

@@ -75,6 +75,26 @@ struct BuiltInCatalogTests {
         #expect(catalog.processes.allSatisfy { $0.file.hasPrefix(ProcessCatalog.builtInDirectory ?? "-") })
     }
 
+    /// Each built-in process's content hash, the version its running cases follow. A
+    /// change to a file, or to how files are hashed, moves these: every case opened under
+    /// the old hash then follows an old version (and `migrate` offers the new one). Update
+    /// a hash here only for a change that means to make a new version.
+    static let pinnedHashes = [
+        "aso-joensuu": "a00a8b1b57a36366b5cddf79d66e5948b71d9f19e23b0b190013744bdd12f532",
+        "child-welfare-kuopio": "c85b9e6474960d437d06888b7a86aff52d459988ff6c93609fb67f6292c31cc5",
+        "vat-generic": "5dee82854769f00e4900cf9c5ac3a6f43a6db7163d51343343b9c84b2516afc7",
+        "vat-tampere": "e7a562e0bf3d4824567a23b1805694bba28ed9394e02c81b72458a5f6364a858",
+        "vat-turku": "a3fedfb2b7c67182870598e180339d688dfd577781ffe720dc8524e2bc8caec2",
+        "vat-vaasa": "08ace46274d3a8b314d7b7a376699e305de17d322f56d3ca420d6b8704484dfd",
+        "walk-in-housing": "05028af7c50a5382e8134fdff82a77d1435b4d2c3c25b9cce09d421e4a44c61e",
+    ]
+
+    @Test("every built-in process has the content hash pinned here")
+    func pinnedContentHashes() {
+        let hashes = Dictionary(uniqueKeysWithValues: ProcessCatalog().processes.map { ($0.definition.id, $0.definition.contentHash) })
+        #expect(hashes == Self.pinnedHashes)
+    }
+
     @Test("a coordinator's folder adds processes, extends built-in ones, and overrides by id")
     func override() throws {
         let directory = try TemporaryDirectory()

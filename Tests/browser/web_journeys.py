@@ -69,7 +69,8 @@ class WebJourneys(unittest.TestCase):
         cls.tokens = {who: run("token", "create", "--for", who) for who in ("cora", "anna", "olli")}
         run("open", "vat-generic", "--case", "vat-1", "--set", "releaseDate=2027-04-20", "--worker", "anna", actor="anna")
         run("open", "vat-generic", "--case", "vat-2", "--set", "releaseDate=2027-03-02", "--worker", "anna", actor="anna")
-        run("consent", "vat-2", "--parties", "prison,adult-social-work", actor="anna")
+        # The consent names the chair's office: the chair sees the client on the agenda.
+        run("consent", "vat-2", "--parties", "prison,adult-social-work,community-sanctions-office", actor="anna")
         run("open", "walk-in-housing", "--case", "w-1", "--set", "contactDate=2026-11-27", "--set", "contactChannel=walk-in",
             "--worker", "anna", actor="anna")
 
@@ -380,7 +381,8 @@ class WebJourneys(unittest.TestCase):
         self.wait_text("Omat tehtävät")
         self.wait_url("/tasks")
         self.assertIn("vat-1", self.text(), "the provider's anna sees her cases")
-        # The provider's callback cannot be replayed, nor forged with another state.
+        # A callback with a state this browser was not given is refused (a replayed
+        # callback is refused too: EndToEndTests/OIDCSignInTests.swift).
         self.go("/sign-in/oidc/callback?code=forged&state=forged")
         self.assertIn("vanheni", self.text())
 

@@ -10,7 +10,9 @@
 ///   role in the lead organisation).
 /// - **Other changes** (record, fire, consent, disclose, handover, close): the
 ///   responsible worker, or a holder of `responsible-worker` in the lead organisation.
-/// - **Migrate and erase**: a holder of `coordinator`.
+/// - **Migrate and erase**: a holder of `coordinator` in the case's process who acts for its
+///   lead organisation. A coordinator sees no more than the rest of their organisation: the
+///   role manages the directory and the organisation's own cases, not everyone's.
 /// - **Reading under an override**: a holder of `statutory-override` who asked for an
 ///   ``AccessOverride`` on the case sees it until the override ends, and may not act on it
 ///   (see `AccessPolicy+Override.swift`).
@@ -51,14 +53,15 @@ public struct AccessPolicy: Sendable {
     }
 
     /// Whether `actor` sees case `state` without an override: as its responsible worker, of
-    /// its lead organisation, of a party its consent in force names, or as a coordinator.
+    /// its lead organisation, or of a party its consent in force names. Holding a role —
+    /// `coordinator` included — adds no sight of other organisations' cases.
     public func seesByRight(_ state: CaseState, actor: String) -> Bool {
         guard directory.isEnforced else { return true }
         guard let principal = directory.principal(actor) else { return false }
         if state.responsibleWorker == actor { return true }
         if let lead = leadOrganisation(of: state), lead == principal.organisation { return true }
         if let consent = state.consent, consent.contains(principal.organisation) { return true }
-        return principal.holds(Self.coordinatorRole, in: state.process)
+        return false
     }
 
     /// Checks that `actor` may run `command` on `state`.
@@ -90,9 +93,9 @@ public struct AccessPolicy: Sendable {
             throw AccessDenied(
                 .forbidden, "\(doing) task '\(task)' needs the role '\(role)' in process '\(state.process)'; '\(actor)' does not hold it.")
         case .migrate:
-            try require(Self.coordinatorRole, principal, state, doing: "Migrating a case")
+            try requireLeadCoordinator(principal, state, doing: "Migrating a case")
         case .erase:
-            try require(Self.coordinatorRole, principal, state, doing: "Erasing a case's personal data")
+            try requireLeadCoordinator(principal, state, doing: "Erasing a case's personal data")
         case .open:
             return
         default:
@@ -111,7 +114,22 @@ public struct AccessPolicy: Sendable {
             throw AccessDenied(.unknownActor, "'\(actor)' is not in the directory of principals.")
         }
         try requireSightByRight(of: state, by: actor, doing: "'erase'")
-        try require(Self.coordinatorRole, principal, state, doing: "Erasing a case's personal data")
+        try requireLeadCoordinator(principal, state, doing: "Erasing a case's personal data")
+    }
+
+    /// Erasing and migrating a case: a holder of `coordinator` in its process, acting for its
+    /// lead organisation — a party the consent names sees the case, but does not decide
+    /// what happens to the lead organisation's record.
+    private func requireLeadCoordinator(_ principal: Principal, _ state: CaseState, doing what: String) throws {
+        try require(Self.coordinatorRole, principal, state, doing: what)
+        let lead = leadOrganisation(of: state)
+        guard lead == principal.organisation else {
+            let leading = lead.map { "its lead organisation '\($0)'" } ?? "its lead organisation (it has none: its responsible worker is not in the directory)"
+            throw AccessDenied(
+                .forbidden,
+                "\(what) on case \(Identifier.escaped(state.id.rawValue)) is for a holder of '\(Self.coordinatorRole)' of \(leading); "
+                    + "'\(principal.actor)' acts for '\(principal.organisation)'.")
+        }
     }
 
     /// A command needs sight of the case by right: an override lets its holder read, not act.

@@ -75,8 +75,14 @@ public struct AccessRefused: Sendable, Hashable, Codable {
     public var action: String
     /// The case it was tried on.
     public var caseID: String
-    /// Why it was refused: `unknownActor`, `notFound` or `forbidden`.
+    /// Why it was refused: `unknownActor`, `notFound` or `forbidden`, or
+    /// ``caseIDTaken``.
     public var code: String
+
+    /// The code of an attempt to open a case under an id that is taken (whoever's case
+    /// it is): the answer does not say whose, and the attempt is kept, as ids of other
+    /// organisations' cases can be probed this way.
+    public static let caseIDTaken = "caseIDTaken"
 
     public init(action: String, caseID: String, code: String) {
         self.action = action

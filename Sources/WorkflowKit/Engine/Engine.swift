@@ -284,6 +284,11 @@ public actor Engine {
     /// gone without a recorded erasure: its sealed values then read as absent, and the
     /// state is not kept for other commands.
     private func load(_ id: StreamID, erasing: Bool) async throws -> (CaseState, ProcessDefinition) {
+        // A system stream ($tokens, $security, $overrides, …) is never a case: it does not
+        // exist, exactly as an unknown id, whatever events it holds.
+        guard !id.isSystemStream else {
+            throw CommandRefused(.unknownCase, "Case \(Identifier.escaped(id.rawValue)) does not exist.")
+        }
         // The log is append-only: a state folded before stays true, and only the events
         // after it (written by this engine or any other writer) need reading.
         var state = states[id] ?? CaseState(id: id)

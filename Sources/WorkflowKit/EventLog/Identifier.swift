@@ -7,6 +7,8 @@ import Foundation
 /// a digit. No spaces, no control, format or line-breaking characters, so that an id can
 /// never forge a log line or a line of a document, nor drive a terminal; and the same
 /// name typed in composed or decomposed form is one id (``normalized(_:)`` composes).
+/// An id's letters come from one script (`case-а` with a Cyrillic `а` is refused, as it
+/// reads as `case-a`), or from one writing system's mix (Japanese: Han, kana and Latin).
 public enum Identifier {
     /// The longest id accepted, in characters.
     public static let maximumLength = 128
@@ -37,7 +39,51 @@ public enum Identifier {
         for scalar in text.unicodeScalars where !(isLetterOrDigit(scalar) || isMark(scalar) || punctuation.contains(scalar)) {
             return "must contain only letters, digits and - _ . : @ + (not \(describe(scalar)))"
         }
-        return nil
+        return scriptProblem(with: text)
+    }
+
+    /// The scripts an id's letters are told apart by (ICU's script property). A letter of
+    /// a script not listed counts as a script of its own ("another script").
+    private static let scripts: [(name: String, pattern: NSRegularExpression)] = [
+        "Latin", "Cyrillic", "Greek", "Armenian", "Georgian", "Hebrew", "Arabic", "Syriac", "Thaana", "Devanagari", "Bengali",
+        "Gurmukhi", "Gujarati", "Oriya", "Tamil", "Telugu", "Kannada", "Malayalam", "Sinhala", "Thai", "Lao", "Tibetan",
+        "Myanmar", "Khmer", "Mongolian", "Ethiopic", "Cherokee", "Canadian_Aboriginal", "Runic", "Ogham", "Han", "Hiragana",
+        "Katakana", "Bopomofo", "Hangul",
+    ].map { name in (name, try! NSRegularExpression(pattern: "^\\p{Script=\(name)}$")) }
+
+    /// Letters that belong to no script of their own (Unicode's Common and Inherited).
+    private static let anyScript = try! NSRegularExpression(pattern: "^[\\p{Script=Common}\\p{Script=Inherited}]$")
+
+    /// The mixes of scripts that one writing system uses together (Unicode's "highly
+    /// restrictive" profile, UTS #39): Japanese, Chinese and Korean with Latin.
+    private static let writingSystems: [Set<String>] = [
+        ["Latin", "Han", "Hiragana", "Katakana"], ["Latin", "Han", "Bopomofo"], ["Latin", "Han", "Hangul"],
+    ]
+
+    /// Why `text` mixes scripts, or nil: `case-а` with a Cyrillic `а` looks like `case-a`
+    /// and would be another case, so an id's letters come from one script (or one of
+    /// ``writingSystems``). Digits, punctuation and combining marks go with any script.
+    private static func scriptProblem(with text: String) -> String? {
+        var found: [String] = []
+        for scalar in text.unicodeScalars where isLetter(scalar) {
+            let script: String
+            if scalar.isASCII {
+                script = "Latin"
+            } else {
+                let character = String(scalar)
+                let range = NSRange(character.startIndex..., in: character)
+                // A letter of no script of its own (the kana length mark ー) goes with any.
+                if anyScript.firstMatch(in: character, range: range) != nil { continue }
+                script = scripts.first { $0.pattern.firstMatch(in: character, range: range) != nil }?.name ?? "another script"
+            }
+            if !found.contains(script) { found.append(script) }
+        }
+        guard found.count > 1, !writingSystems.contains(where: { $0.isSuperset(of: found) }) else { return nil }
+        return "must not mix letters of different scripts (\(found.joined(separator: " and "))): such an id can look like another one"
+    }
+
+    private static func isLetter(_ scalar: Unicode.Scalar) -> Bool {
+        isLetterOrDigit(scalar) && scalar.properties.generalCategory != .decimalNumber
     }
 
     /// The rule for an id whose every character is ASCII (nearly all of them), without

@@ -26,6 +26,10 @@ public struct StreamID: RawRepresentable, Hashable, Sendable, Codable, CustomStr
     }
 
     public var description: String { rawValue }
+
+    /// Whether this is one of the log's own streams (`$tokens`, `$security`, …), never a
+    /// case: a case id starts with a letter or a digit (``Identifier``).
+    public var isSystemStream: Bool { rawValue.hasPrefix("$") }
 }
 
 /// What the writer believes the stream's current version to be.

@@ -1,3 +1,4 @@
+import CSinkSpawn
 public import Foundation
 import Synchronization
 
@@ -8,14 +9,17 @@ import Synchronization
 #endif
 
 /// Runs a command for each reminder with the reminder's JSON (one line) on its standard
-/// input; the delivery counts when the command read its input and exited 0.
+/// input; the delivery counts when the command read its input to the end and exited 0.
 ///
 /// The command runs under `/bin/sh -c` with a minimal environment — `PATH`, `LANG` and the
 /// variables the operator names — never the master key, whatever the daemon's own
-/// environment holds. It runs in a process group of its own with default signal handling;
-/// when it has not finished by ``timeout`` the whole group is killed and the delivery fails.
-/// A command that exits without reading its input fails the delivery (a broken pipe),
-/// and never takes the daemon down with it.
+/// environment holds. It runs with default signal handling under a supervising process of
+/// its own, a child subreaper (Linux): everything the command starts stays under the
+/// supervisor, even a process that leaves its process group or session (`setsid`), and is
+/// killed when the command exits or when ``timeout`` passes (the delivery then fails).
+/// A command that exits without reading all of its input fails the delivery, whatever its
+/// exit status, and never takes the daemon down with it. The log names the command by
+/// its program only (``name``): the rest of a command line may hold a secret.
 public struct CommandSink: ReminderSink {
     /// The shell command, as the operator gave it.
     public let command: String
@@ -49,15 +53,18 @@ public struct CommandSink: ReminderSink {
         self.environment = environment
     }
 
-    public var name: String { "exec:\(command)" }
+    /// `exec:` and the command's program, without its arguments (they may carry a token).
+    public var name: String { "exec:\(SinkNames.redacting(command: command))" }
 
     public func deliver(_ delivery: Delivery) async throws {
         BrokenPipes.ignore()
         var input = delivery.json
         input.append(UInt8(ascii: "\n"))
-        let child = try ChildProcess.spawn(command: command, environment: environment, sink: name)
+        let child = try ChildProcess.spawn(command: command, environment: environment, sink: name, deadline: timeout)
         let outcome = try await child.run(writing: input, timeout: timeout)
         switch outcome {
+        case .lost(let reason):
+            throw ReminderSinkError(sink: name, message: reason)
         case .timedOut:
             throw ReminderSinkError(sink: name, message: "the command did not finish within \(Self.describe(timeout)) and was killed")
         case .finished(let status, let inputError):
@@ -68,7 +75,7 @@ public struct CommandSink: ReminderSink {
                 throw ReminderSinkError(sink: name, message: "the command exited with status \(status.exitCode)")
             }
             if let inputError {
-                throw ReminderSinkError(sink: name, message: "the command did not read its input (\(inputError))")
+                throw ReminderSinkError(sink: name, message: "the command did not read its input to the end (\(inputError))")
             }
         }
     }
@@ -93,18 +100,21 @@ enum BrokenPipes {
     }
 }
 
-/// Set once the child was reaped: its process group id may be reused from then on.
+/// Set once the supervisor was reaped: its process id may be reused from then on.
 final class ReapedFlag: Sendable {
     private let value = Mutex(false)
     var isSet: Bool { value.withLock { $0 } }
     func set() { value.withLock { $0 = true } }
 }
 
-/// One spawned sink command: its process id and the write end of its standard input.
+/// One spawned sink command, under a supervising process of its own (`aso_sink_spawn`):
+/// the supervisor's process id, the write end of the command's standard input, a read end
+/// of it kept here (to see what the command left unread) and the supervisor's report.
 struct ChildProcess: Sendable {
     enum Outcome: Sendable {
         case finished(ExitStatus, inputError: String?)
         case timedOut
+        case lost(String)
     }
 
     struct ExitStatus: Sendable {
@@ -113,34 +123,26 @@ struct ChildProcess: Sendable {
         var exitCode: Int32 { (raw >> 8) & 0xff }
     }
 
-    let pid: pid_t
+    let supervisor: pid_t
     let input: Int32
+    let unreadInput: Int32
+    let report: Int32
 
-    /// Starts `/bin/sh -c command` in a new process group, with default signal handling,
-    /// the given environment and a pipe on its standard input.
-    static func spawn(command: String, environment: [String: String], sink: String) throws -> ChildProcess {
-        var fds: [Int32] = [0, 0]
-        guard pipe(&fds) == 0, fcntl(fds[0], F_SETFD, FD_CLOEXEC) == 0, fcntl(fds[1], F_SETFD, FD_CLOEXEC) == 0 else {
+    /// Starts `/bin/sh -c command` under a supervisor, with default signal handling, the
+    /// given environment and a pipe on its standard input. The supervisor ends the command
+    /// and everything it started when the command exits, at `deadline`, or on SIGTERM.
+    static func spawn(command: String, environment: [String: String], sink: String, deadline: Duration) throws -> ChildProcess {
+        var inputPipe: [Int32] = [0, 0]
+        var reportPipe: [Int32] = [0, 0]
+        guard aso_cloexec_pipe(&inputPipe) == 0 else {
             throw ReminderSinkError(sink: sink, message: "cannot make a pipe: \(String(cString: strerror(errno)))")
         }
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        for signal in [SIGPIPE, SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGCHLD, SIGALRM, SIGUSR1, SIGUSR2] {
-            sigaddset(&defaults, signal)
+        guard aso_cloexec_pipe(&reportPipe) == 0 else {
+            let reason = String(cString: strerror(errno))
+            close(inputPipe[0])
+            close(inputPipe[1])
+            throw ReminderSinkError(sink: sink, message: "cannot make a pipe: \(reason)")
         }
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        var mask = sigset_t()
-        sigemptyset(&mask)
-        posix_spawnattr_setsigmask(&attributes, &mask)
-        posix_spawnattr_setpgroup(&attributes, 0)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETPGROUP))
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_adddup2(&actions, fds[0], 0)
         let argumentTexts: [String] = ["/bin/sh", "-c", command]
         let variableTexts: [String] = environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
         let arguments = argumentTexts.map { strdup($0) } + [nil]
@@ -149,39 +151,32 @@ struct ChildProcess: Sendable {
             arguments.forEach { free($0) }
             variables.forEach { free($0) }
         }
-        var pid: pid_t = 0
-        let code = posix_spawn(&pid, "/bin/sh", &actions, &attributes, arguments, variables)
-        close(fds[0])
-        guard code == 0 else {
-            close(fds[1])
-            throw ReminderSinkError(sink: sink, message: "the command could not start: \(String(cString: strerror(code)))")
+        // The supervisor's own deadline is two seconds after ours: it ends the command even
+        // when this process is gone; while this process lives, it sends SIGTERM first.
+        let seconds = UInt32(clamping: deadline.components.seconds + 2)
+        let pid = aso_sink_spawn("/bin/sh", arguments, variables, inputPipe[0], reportPipe[1], seconds)
+        let reason = pid < 0 ? String(cString: strerror(errno)) : ""
+        close(reportPipe[1])
+        guard pid > 0 else {
+            [inputPipe[0], inputPipe[1], reportPipe[0]].forEach { close($0) }
+            throw ReminderSinkError(sink: sink, message: "the command could not start: \(reason)")
         }
-        return ChildProcess(pid: pid, input: fds[1])
+        return ChildProcess(supervisor: pid, input: inputPipe[1], unreadInput: inputPipe[0], report: reportPipe[0])
     }
 
-    /// Writes `data` to the command's input, closes it and waits for the command to exit;
-    /// kills its process group when `timeout` passes first (or when the task is cancelled).
+    /// Writes `data` to the command's input, closes it and waits for the supervisor's
+    /// report; asks the supervisor to end everything when `timeout` passes first (or when
+    /// the task is cancelled).
     func run(writing data: Data, timeout: Duration) async throws -> Outcome {
         let reaped = ReapedFlag()
-        let pid = pid
-        let input = input
-        let killGroup: @Sendable () -> Void = {
-            if !reaped.isSet { kill(-pid, SIGKILL) }
+        let supervisor = supervisor
+        let stop: @Sendable () -> Void = {
+            if !reaped.isSet { kill(supervisor, SIGTERM) }
         }
+        let finish = finish(writing: data, reaped: reaped)
         return try await withTaskCancellationHandler {
             try await withThrowingTaskGroup(of: Outcome?.self) { group in
-                group.addTask {
-                    await withCheckedContinuation { (continuation: CheckedContinuation<Outcome?, Never>) in
-                        DispatchQueue.global().async {
-                            let inputError = Self.writeAll(data, to: input)
-                            close(input)
-                            var status: Int32 = 0
-                            while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-                            reaped.set()
-                            continuation.resume(returning: .finished(ExitStatus(raw: status), inputError: inputError))
-                        }
-                    }
-                }
+                group.addTask { await finish() }
                 group.addTask {
                     try? await Task.sleep(for: timeout)
                     return Task.isCancelled ? nil : .timedOut
@@ -190,35 +185,96 @@ struct ChildProcess: Sendable {
                 while let next = try await group.next() {
                     guard let outcome = next else { continue }
                     if case .timedOut = outcome {
-                        killGroup()
+                        stop()
                         result = result ?? .timedOut
                         continue
                     }
-                    // The command finished: stop the timer, unless it fired first.
+                    // The supervisor reported: stop the timer, unless it fired first.
                     if result == nil { result = outcome }
                     group.cancelAll()
                 }
                 return result ?? .timedOut
             }
         } onCancel: {
-            killGroup()
+            stop()
         }
     }
 
-    /// Writes everything, returning a description of the failure instead of raising
-    /// SIGPIPE (ignored) when the reader has gone.
-    private static func writeAll(_ data: Data, to descriptor: Int32) -> String? {
-        data.withUnsafeBytes { buffer -> String? in
+    /// The blocking part of ``run(writing:timeout:)``, on one of Dispatch's threads: writes
+    /// the input while the supervisor runs, then waits for its report.
+    private func finish(writing data: Data, reaped: ReapedFlag) -> @Sendable () async -> Outcome? {
+        let (supervisor, input, unreadInput, report) = (supervisor, input, unreadInput, report)
+        return {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Outcome?, Never>) in
+                DispatchQueue.global().async {
+                    let inputError = Self.feed(data, to: input, untilReadable: report)
+                    close(input)
+                    let received = Self.readReport(from: report)
+                    close(report)
+                    var status: Int32 = 0
+                    while waitpid(supervisor, &status, 0) < 0 && errno == EINTR {}
+                    reaped.set()
+                    // The command and everything it started are gone: what is still in
+                    // the pipe was never read.
+                    let unread = aso_unread_bytes(unreadInput)
+                    close(unreadInput)
+                    guard let received else {
+                        continuation.resume(returning: .lost("the command's supervising process ended without a report"))
+                        return
+                    }
+                    if received.stopped != 0 {
+                        continuation.resume(returning: .timedOut)
+                        return
+                    }
+                    let error = inputError ?? (unread > 0 ? "\(unread) bytes of it were left unread" : nil)
+                    continuation.resume(returning: .finished(ExitStatus(raw: received.wait_status), inputError: error))
+                }
+            }
+        }
+    }
+
+    /// Writes `data` to `descriptor` without blocking on a full pipe past the end of the
+    /// command: it waits for room or for `report` (the supervisor's report pipe) to become
+    /// readable, which means the command is over. Returns a description of what kept the
+    /// input from being written whole, or nil.
+    private static func feed(_ data: Data, to descriptor: Int32, untilReadable report: Int32) -> String? {
+        _ = fcntl(descriptor, F_SETFL, fcntl(descriptor, F_GETFL) | O_NONBLOCK)
+        return data.withUnsafeBytes { buffer -> String? in
             var offset = 0
             while offset < buffer.count {
                 let written = write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    return errno == EPIPE ? "broken pipe" : String(cString: strerror(errno))
+                if written >= 0 {
+                    offset += written
+                    continue
                 }
-                offset += written
+                switch errno {
+                case EINTR: continue
+                case EPIPE: return "broken pipe"
+                case EAGAIN:
+                    var watched = [pollfd(fd: descriptor, events: Int16(POLLOUT), revents: 0), pollfd(fd: report, events: Int16(POLLIN), revents: 0)]
+                    while poll(&watched, 2, -1) < 0 && errno == EINTR {}
+                    if watched[1].revents != 0 { return "the command ended with \(buffer.count - offset) bytes of it not taken" }
+                default: return String(cString: strerror(errno))
+                }
             }
             return nil
         }
+    }
+
+    /// The supervisor's report, or nil when it ended without writing one.
+    private static func readReport(from descriptor: Int32) -> aso_sink_report? {
+        var report = aso_sink_report()
+        let size = MemoryLayout<aso_sink_report>.size
+        var done = 0
+        let complete = withUnsafeMutableBytes(of: &report) { buffer -> Bool in
+            while done < size {
+                let count = read(descriptor, buffer.baseAddress! + done, size - done)
+                if count < 0 && errno == EINTR { continue }
+                if count <= 0 { return false }
+                done += count
+            }
+            return true
+        }
+        return complete ? report : nil
     }
 }

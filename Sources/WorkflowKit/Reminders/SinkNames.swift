@@ -17,4 +17,14 @@ public enum SinkNames {
         guard let text = components.string else { return "(a URL that cannot be shown)" }
         return Identifier.printable(text + (hadQuery ? "?…" : ""))
     }
+
+    /// A shell command line as a log may show it: its program (the first word) and `…`
+    /// for the rest, which may carry a token or a password. A command that starts with a
+    /// variable assignment (`TOKEN=… curl`) shows nothing of itself.
+    public static func redacting(command: String) -> String {
+        let words = command.split(whereSeparator: \.isWhitespace)
+        guard let first = words.first else { return "(an empty command)" }
+        if first.contains("=") || first.contains("\"") || first.contains("'") { return "(a command, withheld)" }
+        return Identifier.printable(String(first)) + (words.count > 1 ? " …" : "")
+    }
 }

@@ -77,6 +77,8 @@ final class GroupCommitter: Sendable {
         var draining = false
         var hooks: [any SQLiteTransactionHook] = []
         var statistics = CommitStatistics()
+        /// Appends submitted so far, committed or not.
+        var submitted = 0
         var chainKey: SymmetricKey?
         var authenticator: EventAuthenticator?
     }
@@ -108,6 +110,9 @@ final class GroupCommitter: Sendable {
 
     var statistics: CommitStatistics { state.withLock { $0.statistics } }
 
+    /// How many appends were submitted so far: each is committed, in a commit, or waiting for one.
+    var submitted: Int { state.withLock { $0.submitted } }
+
     /// The key that authenticates each appended event (see ``RecordedEvent/authentication``).
     var chainKey: SymmetricKey? {
         get { state.withLock { $0.chainKey } }
@@ -126,6 +131,7 @@ final class GroupCommitter: Sendable {
     func submit(_ request: AppendRequest) async throws -> AppendResult {
         let leads = state.withLock { state -> Bool in
             if state.draining { return false }
+            state.submitted += 1
             state.draining = true
             return true
         }
@@ -139,6 +145,7 @@ final class GroupCommitter: Sendable {
         return try await withCheckedThrowingContinuation { continuation in
             let startDraining = state.withLock { state -> Bool in
                 state.pending.append((request, continuation))
+                state.submitted += 1
                 if state.draining { return false }
                 state.draining = true
                 return true

@@ -139,6 +139,10 @@ public final class SQLiteEventStore: EventStore {
     /// Transactions and appends committed by this store object so far.
     public var commitStatistics: CommitStatistics { committer.statistics }
 
+    /// How many appends were handed to the writer so far: each is committed, in the commit
+    /// in flight, or waiting for the next group.
+    var submittedAppends: Int { committer.submitted }
+
     /// The `synchronous` level the writer connection actually uses (1 = NORMAL, 2 = FULL).
     func writerSynchronousLevel() throws -> Int {
         try pool.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1 }

@@ -31,7 +31,7 @@ extension APIServer {
             }
         }
         router.get("/calendar/:file") { request, context in
-            let file = try context.parameters.require("file")
+            let file = try context.pathParameter("file")
             guard file.hasSuffix(".ics") else { throw Problem.notFound("There is no such calendar.") }
             let text = String(file.dropLast(4))
             let (registry, directory, overrides) = try await access.current()

@@ -18,13 +18,13 @@ extension APIServer {
     func addCasePages(to router: Router<APIContext>) {
         router.get("/cases/:case") { request, context in
             try await web(request) { web in
-                try await casePage(web, id: try context.parameters.require("case"), problems: nil, status: .ok)
+                try await casePage(web, id: try context.pathParameter("case"), problems: nil, status: .ok)
             }
         }
         router.post("/cases/:case/tasks/:task/completion") { request, context in
             try await web(request) { web in
-                let id = try context.parameters.require("case")
-                let task = try context.parameters.require("task")
+                let id = try context.pathParameter("case")
+                let task = try context.pathParameter("task")
                 let (state, definition) = try await visibleCase(id, for: "complete", by: web.guardian)
                 guard let taskDefinition = definition.task(task)?.task else {
                     throw WebError(status: .notFound, message: web.strings.format("case.noTask", task))
@@ -50,7 +50,7 @@ extension APIServer {
         }
         router.post("/cases/:case/events") { request, context in
             try await web(request) { web in
-                let id = try context.parameters.require("case")
+                let id = try context.pathParameter("case")
                 let (state, _) = try await visibleCase(id, for: "fire", by: web.guardian)
                 let event = web.form?["event"] ?? ""
                 return try await runCommand(web, state: state, command: .fire(event: event), problems: FormProblems(), done: "event")
@@ -58,7 +58,7 @@ extension APIServer {
         }
         router.post("/cases/:case/consent") { request, context in
             try await web(request) { web in
-                let id = try context.parameters.require("case")
+                let id = try context.pathParameter("case")
                 let (state, _) = try await visibleCase(id, for: "consent", by: web.guardian)
                 let parties = web.form?.all("party") ?? []
                 guard !parties.isEmpty else {
@@ -71,14 +71,14 @@ extension APIServer {
         }
         router.post("/cases/:case/consent-withdrawal") { request, context in
             try await web(request) { web in
-                let id = try context.parameters.require("case")
+                let id = try context.pathParameter("case")
                 let (state, _) = try await visibleCase(id, for: "withdraw-consent", by: web.guardian)
                 return try await runCommand(web, state: state, command: .withdrawConsent, problems: FormProblems(), done: "withdrawn")
             }
         }
         router.post("/cases/:case/handover") { request, context in
             try await web(request) { web in
-                let id = try context.parameters.require("case")
+                let id = try context.pathParameter("case")
                 let (state, _) = try await visibleCase(id, for: "handover", by: web.guardian)
                 let to = (web.form?["to"] ?? "").trimmingCharacters(in: .whitespaces)
                 guard !to.isEmpty else {

@@ -30,7 +30,7 @@ extension APIServer {
         }
         router.get("/processes/:process") { request, context in
             try await web(request) { web in
-                let id = try context.parameters.require("process")
+                let id = try context.pathParameter("process")
                 guard let loaded = catalog.process(id: id) else {
                     throw WebError(status: .notFound, message: web.strings.format("processes.unknown", id))
                 }

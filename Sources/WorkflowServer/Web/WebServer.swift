@@ -328,9 +328,19 @@ extension APIServer {
         Response(status: .seeOther, headers: [.location: location, .cacheControl: "no-store"])
     }
 
-    /// A return path that stays on this site.
+    /// A return path that stays on this site: the one rule for every `return` the web page
+    /// takes (the language switch, the token sign-in and the identity provider's sign-in).
+    ///
+    /// Only a path of this origin is kept: it starts with one `/`, has no scheme or host,
+    /// no backslash, and only visible ASCII characters. Browsers drop tabs and line breaks
+    /// from an address and read `\` as `/`, so `/<tab>/evil.example/` or `/\evil.example`
+    /// would leave the site; anything else returns to `/tasks`.
     static func safeReturn(_ path: String?) -> String {
-        guard let path, path.hasPrefix("/"), !path.hasPrefix("//"), !path.contains("\\"), !path.hasPrefix("/sign-") else { return "/tasks" }
+        guard let path, path.hasPrefix("/"), !path.hasPrefix("//"), !path.hasPrefix("/sign-"),
+            path.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "\\") }),
+            let parsed = URLComponents(string: path), parsed.scheme == nil, parsed.host == nil, parsed.percentEncodedPath.hasPrefix("/"),
+            !parsed.percentEncodedPath.hasPrefix("//")
+        else { return "/tasks" }
         return path
     }
 

@@ -18,10 +18,12 @@ extension APIServer {
         }
         router.get("/cases/:case/tasks/:task/explanation") { request, context in
             try await web(request) { web in
-                let id = try context.parameters.require("case")
-                let task = try context.parameters.require("task")
-                let (_, definition) = try await visibleCase(id, for: "explain", by: web.guardian)
-                let schedule = try await engine.explain(task: task, of: StreamID(rawValue: id))
+                let id = try context.pathParameter("case")
+                let task = try context.pathParameter("task")
+                let (state, definition) = try await visibleCase(id, for: "explain", by: web.guardian)
+                let schedule = try await engine.explain(
+                    task: task, of: state.id, purpose: "web: explain", by: web.guardian.actor,
+                    underOverride: web.guardian.override(for: state))
                 let strings = web.strings
                 let title = definition.task(task)?.task.localizedTitle(strings.language) ?? task
                 let lines: [HTML] = schedule.explanation.map { "<li>\($0)</li>" }

@@ -24,9 +24,8 @@ extension ProcessLanguageTests {
             let library = ProcessLanguageTests.load(text)
             // Bounded: a few diagnostics per line at most.
             #expect(library.diagnostics.count <= 3 * (text.split(separator: "\n").count + 2) + 10)
-            for diagnostic in library.diagnostics {
-                #expect(diagnostic.line >= 0 && diagnostic.column >= 0)
-            }
+            // Each at a line of the text and a column of that line.
+            ProcessFileFuzzFindingsTests.expectPlacesInside(library, text)
             count += 1
         }
 

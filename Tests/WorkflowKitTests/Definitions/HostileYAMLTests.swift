@@ -24,11 +24,10 @@ extension ProcessLanguageTests {
 
             """
 
-        @Test func billionLaughsIsRefusedAtTheFirstAlias() {
-            let started = ContinuousClock.now
+        /// Refused, not expanded: expanding it would not end within the time limit.
+        @Test(.timeLimit(.minutes(1))) func billionLaughsIsRefusedAtTheFirstAlias() {
             let errors = ProcessLanguageTests.errors(ProcessLanguageTests.load(Self.bomb))
             #expect(errors == ["3:8: YAML aliases ('*a') are not supported in process files; write the value out."])
-            #expect(ContinuousClock.now - started < .seconds(5))
         }
 
         /// The same bomb in block style, as a merge key, and with an alias as a mapping

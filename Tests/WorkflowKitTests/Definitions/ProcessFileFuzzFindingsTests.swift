@@ -13,6 +13,12 @@ extension ProcessLanguageTests {
         /// Each diagnostic's line and column are inside `text` (worked out here, not with
         /// the loader's `String.yamlLines`).
         static func expectInside(_ library: ProcessLibrary, _ text: String, sourceLocation: SourceLocation = #_sourceLocation) {
+            #expect(!library.diagnostics.isEmpty, sourceLocation: sourceLocation)
+            expectPlacesInside(library, text, sourceLocation: sourceLocation)
+        }
+
+        /// Each diagnostic, if any, is at a place inside `text`.
+        static func expectPlacesInside(_ library: ProcessLibrary, _ text: String, sourceLocation: SourceLocation = #_sourceLocation) {
             // Lines as libyaml ends them: \r\n, \n, \r, NEL, LS, PS.
             var lines = [""]
             var previous: Unicode.Scalar?
@@ -25,7 +31,6 @@ extension ProcessLanguageTests {
                 }
                 previous = scalar
             }
-            #expect(!library.diagnostics.isEmpty, sourceLocation: sourceLocation)
             for diagnostic in library.diagnostics {
                 #expect((1...lines.count).contains(diagnostic.line), "\(diagnostic)", sourceLocation: sourceLocation)
                 if (1...lines.count).contains(diagnostic.line) {

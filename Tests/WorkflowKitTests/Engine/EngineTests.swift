@@ -69,7 +69,9 @@ struct EngineTests {
         _ = try await step("2026-06-16", .complete(task: "collect-advance-information"))
         _ = try await step("2026-06-17", .complete(task: "prepare-client"))
         #expect(try await summary().state == "notify")
-        #expect(try await database.tasks(TaskQuery(caseID: id)).allSatisfy(\.suspended))
+        // What is left are the six invitations the consent does not name, each suspended.
+        let waiting = try await database.tasks(TaskQuery(caseID: id))
+        #expect(waiting.count == 6 && waiting.allSatisfy { $0.suspended && $0.task.hasPrefix("invite-") }, "\(waiting)")
 
         let meeting = try await step("2026-08-03", .fire(event: "meeting-held"), by: chair)
         #expect(meeting.state.state == "meeting-done")

@@ -20,10 +20,10 @@ struct ExtraWriteTests {
         try (0..<count).map { try NewEvent(type: "Step", encoding: ["index": $0]) }
     }
 
-    /// Counts the appends submitted so far.
+    /// Whether the first commit was seen, and the store it is in.
     final class Started: Sendable {
-        let count = Mutex(0)
         private let waited = Mutex(false)
+        let store = Mutex<SQLiteEventStore?>(nil)
 
         /// True the first time only.
         func first() -> Bool {
@@ -101,21 +101,20 @@ struct ExtraWriteTests {
     @Test("inside a group commit, a failing extra write fails its own append only")
     func failureIsolatedInGroup() async throws {
         let directory = try TemporaryDirectory()
-        // The first commit holds the writer until every append was submitted, so that
-        // the others queue up and commit as one group, however busy the machine is.
+        // The first commit holds the writer until every append was handed to it, so that
+        // the others wait for it and commit as one group, however busy the machine is.
         let started = Started()
         let store = try store(directory) { _ in
-            guard started.first() else { return }
+            guard started.first(), let store = started.store.withLock({ $0 }) else { return }
             let deadline = Date().addingTimeInterval(30)
-            while started.count.withLock({ $0 }) < 45 && Date() < deadline { Thread.sleep(forTimeInterval: 0.005) }
-            Thread.sleep(forTimeInterval: 0.1)
+            while store.submittedAppends < 45 && Date() < deadline { Thread.sleep(forTimeInterval: 0.005) }
         }
+        started.store.withLock { $0 = store }
         // Every third append's extra write notes it, then refuses: the note and the
         // events are rolled back with its savepoint, and its neighbours commit.
         let outcomes = try await withThrowingTaskGroup(of: (Int, Bool).self) { group in
             for index in 0..<45 {
                 group.addTask {
-                    started.count.withLock { $0 += 1 }
                     var alongside = [note()]
                     if index % 3 == 0 { alongside.append(ExtraWrite { _, _ in throw Refusal(stream: "s-\(index)") }) }
                     do {

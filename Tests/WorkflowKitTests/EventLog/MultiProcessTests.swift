@@ -44,8 +44,8 @@ struct MultiProcessTests {
         func finish() -> (status: Int32, lines: [String], errors: String) {
             process.waitUntilExit()
             let errorText = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            while lock.withLock({ collected.isEmpty }) && reader?.isFinished == false { usleep(1000) }
-            Thread.sleep(forTimeInterval: 0.05)
+            // The reader has read to the end of the output once its thread is done.
+            while reader?.isFinished == false { usleep(1000) }
             let text = String(decoding: lock.withLock { collected }, as: UTF8.self)
             // A line cut short by SIGKILL has no newline: it was never acknowledged.
             var lines = text.components(separatedBy: "\n")

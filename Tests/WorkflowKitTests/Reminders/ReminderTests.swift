@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import GRDB
+import Logging
 import Testing
 import WorkflowKit
 import WorkflowSQLite
@@ -130,11 +131,17 @@ struct ReminderTests {
         for _ in 0..<1_000 where !locked.isSet { try await Task.sleep(for: .milliseconds(10)) }
         #expect(locked.isSet)
         let sink = CollectingSink()
-        var daemon = ReminderDaemon(database: database, sinks: [sink], id: "d1", now: time.provider)
+        let lines = CapturedLines()
+        var daemon = ReminderDaemon(
+            database: database, sinks: [sink], id: "d1", now: time.provider,
+            logger: Logger(label: "test", factory: { _ in CapturingHandler(lines: lines) }))
         daemon.maximumSleep = .milliseconds(200)
         let stop = ManagedFlag()
         let running = Task { try await daemon.run(isStopping: { stop.isSet }) }
-        try await Task.sleep(for: .milliseconds(500))
+        // Two ticks failed on the busy log (the daemon kept trying), and nothing went out.
+        func failedTicks() -> Int { lines.all.count { $0.contains("a tick failed on the event log; it is tried again") } }
+        for _ in 0..<1_000 where failedTicks() < 2 { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(failedTicks() >= 2, "\(lines.all)")
         #expect(sink.deliveries.isEmpty)
         release.set()
         try await holding.value

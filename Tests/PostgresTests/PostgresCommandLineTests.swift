@@ -22,6 +22,7 @@ struct PostgresCommandLineTests {
             ["cora", "--organisation", "community-sanctions-office", "--role", "coordinator"],
             ["anna", "--organisation", "prison", "--role", "responsible-worker"],
             ["lisa", "--organisation", "landlord", "--role", "housing-worker"],
+            ["pia", "--organisation", "prison", "--role", "coordinator"],
         ] {
             let added = try run(["principals", "add"] + arguments, as: "cora", url: url)
             #expect(added.status == 0, "\(added.stderr)")
@@ -54,7 +55,10 @@ struct PostgresCommandLineTests {
         #expect(closed.status == 0, "\(closed.stderr)")
         let byWorker = try run(["erase", "vat-1", "--reason", "asked by the client"], as: "anna", url: url)
         #expect(byWorker.status == 1 && byWorker.stderr.contains("needs the role 'coordinator'"), "\(byWorker.stderr)")
-        let erased = try run(["erase", "vat-1", "--reason", "asked by the client"], as: "cora", url: url)
+        // Erasure is for a coordinator of the lead organisation (the prison's), not of any organisation.
+        let byOther = try run(["erase", "vat-1", "--reason", "asked by the client"], as: "cora", url: url)
+        #expect(byOther.status == 1 && byOther.stderr == "Case 'vat-1' does not exist.\n", "\(byOther.stderr)")
+        let erased = try run(["erase", "vat-1", "--reason", "asked by the client"], as: "pia", url: url)
         #expect(erased.status == 0, "\(erased.stderr)")
         #expect(!(try run(["show", "vat-1"], as: "anna", url: url).stdout.contains("near the sea")))
 

@@ -34,6 +34,14 @@ extension GlobalOptions {
         return { fixed }
     }
 
+    /// A clock that starts at `--now` and runs on from there as real time passes (a running
+    /// daemon on a simulation), else the real time.
+    func runningClock() throws -> @Sendable () -> Int64 {
+        guard now != nil else { return { Int64((Date().timeIntervalSince1970 * 1000).rounded()) } }
+        let start = try nowMilliseconds()
+        return { start + SimulationClock.elapsedSinceLaunch() }
+    }
+
     func nowMilliseconds() throws -> Int64 {
         guard let now else { return Int64((Date().timeIntervalSince1970 * 1000).rounded()) }
         guard let date = SimulatedTime.parse(now) else {
@@ -74,7 +82,11 @@ extension GlobalOptions {
     /// - Parameter verifying: Open a file whose append-only triggers were removed, to report it.
     ///   - changesData: Whether the command records events of its own choosing (not only
     ///     reads): `--now` is then accepted only on a simulation database.
-    func openDatabase(create: Bool = false, verifying: Bool = false, changesData: Bool = true) throws -> WorkflowDatabase {
+    ///   - clockRunsOn: Whether the simulated time runs on from `--now` as real time passes
+    ///     (a running daemon), instead of standing at it (one command).
+    func openDatabase(create: Bool = false, verifying: Bool = false, changesData: Bool = true, clockRunsOn: Bool = false) throws
+        -> WorkflowDatabase
+    {
         if PostgresLocation.isURL(db) {
             printError(
                 "'\(PostgresLocation.redacted(db))' is a PostgreSQL database, and this command does not work on one yet: "
@@ -87,7 +99,7 @@ extension GlobalOptions {
             throw ExitCode(1)
         }
         let milliseconds = try nowMilliseconds()
-        let clock = SimulationClock(simulated: now == nil ? nil : milliseconds)
+        let clock = SimulationClock(simulated: now == nil ? nil : milliseconds, runsOn: clockRunsOn)
         var options = SQLiteEventStore.Options()
         options.now = { clock.now() }
         options.refusesTamperedFile = !verifying
@@ -131,8 +143,8 @@ extension GlobalOptions {
     /// The store `--db` names: the SQLite file (see ``openDatabase(create:verifying:changesData:)``)
     /// or, for a `postgres://` URL, the PostgreSQL store (its master key from
     /// `--master-key-file` or the environment; `--now` is refused: a simulation is a SQLite file).
-    func openStore(create: Bool = false, changesData: Bool = true) async throws -> any ReminderQueue {
-        guard PostgresLocation.isURL(db) else { return try openDatabase(create: create, changesData: changesData) }
+    func openStore(create: Bool = false, changesData: Bool = true, clockRunsOn: Bool = false) async throws -> any ReminderQueue {
+        guard PostgresLocation.isURL(db) else { return try openDatabase(create: create, changesData: changesData, clockRunsOn: clockRunsOn) }
         guard now == nil else {
             printError("--now simulates time in a SQLite file made for it; a PostgreSQL database holds real casework. Leave out --now.")
             throw ExitCode(1)
@@ -173,18 +185,33 @@ extension GlobalOptions {
     }
 }
 
-/// The store's clock for one command: `--now` in a simulation, else the real clock.
+/// The store's clock for one command: `--now` in a simulation, else the real clock. A
+/// running daemon's simulated time runs on from `--now` (`runsOn`).
 final class SimulationClock: Sendable {
     private let simulated: Mutex<Int64?>
+    private let runsOn: Bool
 
-    init(simulated: Int64?) {
+    init(simulated: Int64?, runsOn: Bool = false) {
         self.simulated = Mutex(simulated)
+        self.runsOn = runsOn
     }
 
     func useRealTime() { simulated.withLock { $0 = nil } }
 
     func now() -> Int64 {
-        simulated.withLock { $0 } ?? Int64((Date().timeIntervalSince1970 * 1000).rounded())
+        guard let start = simulated.withLock({ $0 }) else { return Int64((Date().timeIntervalSince1970 * 1000).rounded()) }
+        return runsOn ? start + Self.elapsedSinceLaunch() : start
+    }
+
+    /// When the process first asked for a running simulated time: every running clock of
+    /// the process counts from this one instant, so that they agree.
+    private static let launched = ContinuousClock.now
+
+    /// Milliseconds of real time since ``launched``.
+    static func elapsedSinceLaunch() -> Int64 {
+        let origin = launched
+        let elapsed = ContinuousClock.now - origin
+        return elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000
     }
 }
 

@@ -62,9 +62,6 @@ struct DaemonCommand: AsyncParsableCommand {
     var recordsInFlight: Int = 1
 
     func validate() throws {
-        if global.now != nil && !once {
-            throw ValidationError("--now simulates one moment; use it with --once.")
-        }
         if maxInterval < 1 { throw ValidationError("--max-interval must be at least 1 second.") }
         if !(1...64).contains(recordsInFlight) { throw ValidationError("--records-in-flight must be from 1 to 64.") }
         if sinkTimeout < 1 { throw ValidationError("--sink-timeout must be at least 1 second.") }
@@ -114,7 +111,7 @@ struct DaemonCommand: AsyncParsableCommand {
         // A service manager starts the daemon when the system is installed, before any
         // case exists: it creates the event log then, as `open` would.
         let existed = PostgresLocation.isURL(global.db) || FileManager.default.fileExists(atPath: global.db)
-        let store = try await global.openStore(create: true)
+        let store = try await global.openStore(create: true, clockRunsOn: !once)
         if !existed { logger.notice("created an empty event log", metadata: ["db": "\(global.db)"]) }
         // Closed after the daemon has stopped: closing earlier would cancel its queries.
         let postgres = store as? PostgresCaseStore
@@ -129,7 +126,8 @@ struct DaemonCommand: AsyncParsableCommand {
 
     /// Runs the daemon (and the retention sweep) on `store` until shutdown, or once.
     private func run(on store: any ReminderQueue, logger: Logger) async throws {
-        let clock = try global.clock()
+        // A simulated time stands at --now for one tick; a running daemon's runs on from it.
+        let clock = try once ? global.clock() : global.runningClock()
         var daemon = ReminderDaemon(
             store: store, sinks: try sinks(), id: id ?? "daemon-\(ProcessInfo.processInfo.processIdentifier)",
             now: clock, logger: logger)

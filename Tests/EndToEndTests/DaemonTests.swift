@@ -178,10 +178,12 @@ struct DaemonTests {
         let directory = try TemporaryDirectory()
         let path = directory.path("cases.sqlite")
         let output = directory.path("delivered.jsonl")
-        // Opened two days ago with a window that opened then: reminders due now, by the real clock.
-        let today = Self.calendar.localDate(at: Date())
+        // Opened two days before the daemon's simulated time, with a window that opened then:
+        // reminders due at once. The daemon's time starts at --now and runs on, so the test
+        // does not depend on the day it runs (nor on midnight passing during it).
+        let today = LocalDate("2026-06-15")!
         try await Self.makeCases(30, at: path, openedOn: today.adding(days: -2), firstRelease: today.adding(days: -2).adding(months: 6), spread: 1)
-        let daemon = try Daemon(["--db", path, "--max-interval", "1", "--sink", "exec:sleep 0.1; cat >> '\(output)'"])
+        let daemon = try Daemon(["--db", path, "--max-interval", "1", "--now", "2026-06-15T09:00", "--sink", "exec:sleep 0.1; cat >> '\(output)'"])
         for _ in 0..<100 where ((try? String(contentsOfFile: output, encoding: .utf8)) ?? "").isEmpty {
             try await Task.sleep(for: .milliseconds(50))
         }
@@ -193,7 +195,7 @@ struct DaemonTests {
         #expect(recorded.count < 30)
         #expect(try await WorkflowDatabase(path: path).pendingReminders().filter { $0.kind == .windowOpens }.count == 30 - recorded.count)
         // Nothing is left claimed: another run delivers the rest at once.
-        let rest = try BuiltProduct.run("aso-engine", ["daemon", "--db", path, "--once", "--sink", "jsonl:\(output)"])
+        let rest = try BuiltProduct.run("aso-engine", ["daemon", "--db", path, "--once", "--now", "2026-06-15T09:01", "--sink", "jsonl:\(output)"])
         #expect(rest.status == 0)
         #expect(try await Self.recorded(path).count == 30)
     }

@@ -135,10 +135,12 @@ struct PostgresCommandLineTests {
         let directory = try TemporaryDirectory()
         #expect(try run(["principals", "add", "cora", "--organisation", "community-sanctions-office", "--role", "coordinator"], as: "cora", url: url).status == 0)
         // Opened sixty days ago for a release three weeks from now: its first tasks are overdue,
-        // and their reminders due.
-        let release = FinnishCalendar().localDate(at: Date()).adding(days: 21)
+        // and their reminders due, whichever day the daemon (on the real clock: PostgreSQL
+        // holds no simulation) sees. Both dates come from one reading of the clock.
+        let now = Date()
+        let release = FinnishCalendar().localDate(at: now).adding(days: 21)
         let setup = try await PostgresCaseStore.open(url: url, masterKey: .base64(Self.masterKey))
-        let opened = Int64((Date().timeIntervalSince1970 - 60 * 86_400) * 1000)
+        let opened = Int64((now.timeIntervalSince1970 - 60 * 86_400) * 1000)
         let library = ProcessLoader().load(paths: [Repository.root(of: #filePath).appendingPathComponent("processes/vat-generic.yaml").path])
         try await Engine(store: setup, now: { opened }).open(
             try #require(library.definition(id: "vat-generic")), caseID: "c1", fields: ["releaseDate": .date(release)],

@@ -106,14 +106,14 @@ public final class RunningServer: @unchecked Sendable {
         try request(method, path, token: token, headers: headers, body: try JSONSerialization.data(withJSONObject: json))
     }
 
-    private static func exchange(_ bytes: Data, port: Int) throws -> Data {
+    /// A TCP connection to `port` on 127.0.0.1: its descriptor, which the caller closes.
+    public static func connection(to port: Int) throws -> Int32 {
         #if canImport(Glibc)
             let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         #else
             let descriptor = socket(AF_INET, SOCK_STREAM, 0)
         #endif
         guard descriptor >= 0 else { throw RunningServerError(description: "socket() failed") }
-        defer { close(descriptor) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)
@@ -121,7 +121,43 @@ public final class RunningServer: @unchecked Sendable {
         let connected = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
-        guard connected == 0 else { throw RunningServerError(description: "connect() to port \(port) failed") }
+        guard connected == 0 else {
+            close(descriptor)
+            throw RunningServerError(description: "connect() to port \(port) failed")
+        }
+        return descriptor
+    }
+
+    /// The answer to a request made on another thread (a long poll), once it comes.
+    public final class PendingAnswer: @unchecked Sendable {
+        private let condition = NSCondition()
+        private var response: Response?
+        private var done = false
+
+        public init() {}
+
+        /// Hands over the answer (nil when the request failed) and wakes the waiter.
+        public func set(_ response: Response?) {
+            condition.lock()
+            self.response = response
+            done = true
+            condition.broadcast()
+            condition.unlock()
+        }
+
+        /// The answer, or nil when none came within `seconds`.
+        public func wait(seconds: Double) -> Response? {
+            condition.lock()
+            defer { condition.unlock() }
+            let deadline = Date().addingTimeInterval(seconds)
+            while !done && condition.wait(until: deadline) {}
+            return response
+        }
+    }
+
+    private static func exchange(_ bytes: Data, port: Int) throws -> Data {
+        let descriptor = try connection(to: port)
+        defer { close(descriptor) }
         try bytes.withUnsafeBytes { buffer in
             var sent = 0
             while sent < buffer.count {

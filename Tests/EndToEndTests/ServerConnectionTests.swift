@@ -17,19 +17,7 @@ struct ServerConnectionTests {
         let descriptor: Int32
 
         init(port: Int) throws {
-            #if canImport(Glibc)
-                descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            #else
-                descriptor = socket(AF_INET, SOCK_STREAM, 0)
-            #endif
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_port = in_port_t(UInt16(port).bigEndian)
-            address.sin_addr.s_addr = inet_addr("127.0.0.1")
-            let connected = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-            }
-            guard connected == 0 else { throw RunningServerError(description: "connect() failed") }
+            descriptor = try RunningServer.connection(to: port)
         }
 
         deinit { close(descriptor) }
@@ -132,7 +120,7 @@ struct ServerConnectionTests {
         #expect(used < 0.15, "the poll used \(used) s of CPU in 5 s")
 
         // Anna's poll is answered as soon as her case changes.
-        let answer = Answer()
+        let answer = RunningServer.PendingAnswer()
         let poller = Thread {
             answer.set(try? server.request("GET", "/v1/tasks/changes?after=\(head)&wait=30", token: setup.tokens["anna"]))
         }
@@ -148,27 +136,5 @@ struct ServerConnectionTests {
         #expect(Date().timeIntervalSince(appended) < 2)
         #expect((woke?.json["changedCases"] as? [String]) == ["vat-1"], "\(woke?.text ?? "no answer")")
         _ = server.stop()
-    }
-
-    final class Answer: @unchecked Sendable {
-        private let condition = NSCondition()
-        private var response: RunningServer.Response?
-        private var done = false
-
-        func set(_ response: RunningServer.Response?) {
-            condition.lock()
-            self.response = response
-            done = true
-            condition.broadcast()
-            condition.unlock()
-        }
-
-        func wait(seconds: Double) -> RunningServer.Response? {
-            condition.lock()
-            defer { condition.unlock() }
-            let deadline = Date().addingTimeInterval(seconds)
-            while !done && condition.wait(until: deadline) {}
-            return response
-        }
     }
 }

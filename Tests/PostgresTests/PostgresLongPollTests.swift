@@ -36,7 +36,7 @@ struct PostgresLongPollTests {
         #expect(opened.status == 201, "\(opened.text)")
         let head = try first.request("GET", "/v1/tasks", token: tokens["anna"]).json["position"] as? Int ?? 0
 
-        let answer = Answer()
+        let answer = RunningServer.PendingAnswer()
         let annasToken = tokens["anna"]
         Thread {
             answer.set(try? second.request("GET", "/v1/tasks/changes?after=\(head)&wait=30", token: annasToken))
@@ -56,28 +56,5 @@ struct PostgresLongPollTests {
         #expect(quiet.status == 200 && (quiet.json["changedCases"] as? [String]) == [])
         _ = first.stop()
         _ = second.stop()
-    }
-
-    /// The answer a poll running on another thread gets.
-    final class Answer: @unchecked Sendable {
-        private let condition = NSCondition()
-        private var response: RunningServer.Response?
-        private var done = false
-
-        func set(_ response: RunningServer.Response?) {
-            condition.lock()
-            self.response = response
-            done = true
-            condition.broadcast()
-            condition.unlock()
-        }
-
-        func wait(seconds: Double) -> RunningServer.Response? {
-            condition.lock()
-            defer { condition.unlock() }
-            let deadline = Date().addingTimeInterval(seconds)
-            while !done && condition.wait(until: deadline) {}
-            return response
-        }
     }
 }

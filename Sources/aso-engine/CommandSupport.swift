@@ -103,9 +103,10 @@ extension GlobalOptions {
         var options = SQLiteEventStore.Options()
         options.now = { clock.now() }
         options.refusesTamperedFile = !verifying
-        // Warnings (a master key file created beside the log) go to standard error.
-        var logger = Logger(label: "aso-engine", factory: { StreamLogHandler.standardError(label: $0) })
-        logger.logLevel = .warning
+        // Warnings (a master key file created beside the log) go to standard error: as
+        // text, or as serve's and daemon's --log-format and --log-level say.
+        var logger = Logger(label: "aso-engine")
+        logger.logLevel = max(logger.logLevel, .warning)
         let database: WorkflowDatabase
         do {
             let masterKey: MasterKeySource = masterKeyFile.map { .file($0) } ?? .automatic()
@@ -168,7 +169,7 @@ extension GlobalOptions {
         }
         let store = try await openStore(create: create, changesData: changesData)
         var logger = Logger(label: "aso-engine")
-        logger.logLevel = .warning
+        logger.logLevel = max(logger.logLevel, .warning)
         return (Engine(store: store, logger: logger), store)
     }
 
@@ -176,7 +177,7 @@ extension GlobalOptions {
     func openEngine(create: Bool = false, changesData: Bool = true) throws -> (engine: Engine, database: WorkflowDatabase) {
         let database = try openDatabase(create: create, changesData: changesData)
         var logger = Logger(label: "aso-engine")
-        logger.logLevel = .warning
+        logger.logLevel = max(logger.logLevel, .warning)
         if now != nil {
             let milliseconds = try nowMilliseconds()
             return (Engine(database: database, now: { milliseconds }, logger: logger), database)

@@ -25,6 +25,7 @@ struct DaemonCommand: AsyncParsableCommand {
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var processOptions: ProcessOptions
+    @OptionGroup var logOptions: LogOptions
 
     @Flag(name: .long, help: "Do not run the daily retention sweep.")
     var noRetention = false
@@ -102,11 +103,7 @@ struct DaemonCommand: AsyncParsableCommand {
 
     func run() async throws {
         ProcessHardening.apply()
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = .info
-            return handler
-        }
+        logOptions.bootstrap()
         let logger = Logger(label: "aso-engine.daemon")
         // A service manager starts the daemon when the system is installed, before any
         // case exists: it creates the event log then, as `open` would.
@@ -138,7 +135,7 @@ struct DaemonCommand: AsyncParsableCommand {
         if !noRetention {
             let catalog = try processOptions.loadCatalog()
             var engineLogger = Logger(label: "aso-engine.retention")
-            engineLogger.logLevel = .warning
+            engineLogger.logLevel = max(engineLogger.logLevel, .warning)
             let engine = Engine(store: store, now: clock, logger: engineLogger)
             retention = RetentionService(
                 sweep: RetentionSweep(engine: engine, currentRules: catalog.retentionRules),

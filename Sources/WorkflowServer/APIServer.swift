@@ -115,8 +115,9 @@ public struct APIServer: Sendable {
     /// `onListening` is called with the port once it accepts connections.
     public func run(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
         let router = Router(context: APIContext.self)
-        // The first added is the outermost: metrics see the status of every answer,
-        // problems included.
+        // The first added is the outermost: the request log and metrics see the status of
+        // every answer, problems included.
+        router.add(middleware: RequestLogMiddleware(logger: logger))
         router.add(middleware: metrics.middleware)
         router.add(middleware: ProblemMiddleware())
         addRoutes(to: router)

@@ -16,11 +16,14 @@ struct ServeCommand: AsyncParsableCommand {
             worker, its lead organisation and the organisations its consent in force names; anyone else is \
             told it does not exist. Commands need an Idempotency-Key header and If-Match with the case's \
             version. /healthz, /readyz, /metrics (Prometheus) and /openapi.yaml need no token. SIGTERM or \
-            SIGINT stop taking connections and finish the requests in flight. docs/api.md has a worked session.
+            SIGINT stop taking connections and finish the requests in flight. Each request is logged on one \
+            line to standard error (method, route pattern, status, duration, request id from X-Request-Id or \
+            made, and echoed); docs/deployment.md describes the log. docs/api.md has a worked session.
             """)
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var processOptions: ProcessOptions
+    @OptionGroup var logOptions: LogOptions
 
     @Option(name: .long, help: ArgumentHelp("The address to listen on.", valueName: "host"))
     var host = "127.0.0.1"
@@ -81,11 +84,7 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         ProcessHardening.apply()
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = .notice
-            return handler
-        }
+        logOptions.bootstrap()
         let logger = Logger(label: "aso-engine.serve")
         let catalog = try processOptions.loadCatalog()
         let (engine, database) = try await global.openCaseEngine(create: true)

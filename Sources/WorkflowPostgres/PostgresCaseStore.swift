@@ -77,21 +77,33 @@ public final class PostgresCaseStore: ReminderQueue {
             let projection = PostgresCaseProjection(schema: events.schema, appending: AppendingCaseEvents())
             let schema = events.schema
             let logger = events.logger
-            // The chain key is made once: several processes opening a new store at once
-            // insert one row between them, and every one reads the row that won.
+            // The chain key is made once, for a log that holds no event yet: several
+            // processes opening a new store at once insert one row between them, and every
+            // one reads the row that won. A log whose events were written under a key that
+            // is gone gets no new one: it would pass a rewritten history as authentic.
             let newChainKey = try CaseKeys.wrap(SymmetricKey(size: .bits256), for: Self.chainKeyID, with: key.key)
             let now = Int64((Date().timeIntervalSince1970 * 1000).rounded())
             let (sample, wrappedChainKey) = try await PostgresEventStore.storage("preparing the case tables") {
                 try await events.client.withConnection { connection in
                     try await schema.migrate(connection, steps: PostgresCaseProjection.steps(schema), logger: logger)
+                    let chainKeyTable = schema.table("chain_key")
                     try await connection.run(
                         """
-                        INSERT INTO \(unescaped: schema.table("chain_key")) (id, wrapped, created_at)
-                        VALUES (1, \(ByteBuffer(bytes: newChainKey)), \(now)) ON CONFLICT (id) DO NOTHING
+                        INSERT INTO \(unescaped: chainKeyTable) (id, wrapped, created_at)
+                        SELECT 1, \(ByteBuffer(bytes: newChainKey)), \(now) WHERE NOT EXISTS (SELECT FROM \(unescaped: schema.events))
+                        ON CONFLICT (id) DO NOTHING
                         """, logger: logger)
-                    let chain = try await connection.query(
-                        "SELECT wrapped FROM \(unescaped: schema.table("chain_key")) WHERE id = 1", logger: logger
-                    ).collect()[0].decode(Data.self)
+                    guard let chain = try await connection.query(
+                        "SELECT wrapped FROM \(unescaped: chainKeyTable) WHERE id = 1", logger: logger
+                    ).collect().first?.decode(Data.self)
+                    else {
+                        let count = try await connection.query(
+                            "SELECT COALESCE(MAX(position), 0) FROM \(unescaped: schema.events)", logger: logger
+                        ).collect()[0].decode(Int64.self)
+                        throw EventStoreError(
+                            .tampered,
+                            "The event log at '\(location)' holds \(count) event\(count == 1 ? "" : "s") but no chain key (the row of \(chainKeyTable) is missing): it was removed outside the engine, or the log was written without the engine's case store. A new key would pass a rewritten history as authentic, so none is made; restore the log from a backup.")
+                    }
                     let sample = try await connection.query(
                         "SELECT case_id, wrapped FROM \(unescaped: schema.table("case_keys")) LIMIT 1", logger: logger
                     ).collect().first?.decode((String, Data).self)

@@ -9,8 +9,9 @@ extension PostgresCaseStore {
     /// Checks the store at `location` without writing anything to it: one connection, in a
     /// read-only transaction, that applies no migration and creates no chain key. It checks
     /// the log's positions, versions, hash chain, head row and append-only triggers; that a
-    /// log holding events has a chain key; that no case lost its key without a recorded
-    /// erasure; and, with `checksTimes`, that no event's recorded time is more than five
+    /// log holding events has a chain key and records from which position its events are
+    /// authenticated, every event from there on carrying an authentication; that no case
+    /// lost its key without a recorded erasure; and, with `checksTimes`, that no event's recorded time is more than five
     /// minutes from the time it was written (a PostgreSQL log is never a simulation). With
     /// the master key, each event's authentication is checked with the log's chain key and
     /// each case key must unwrap.
@@ -80,26 +81,26 @@ extension PostgresCaseStore {
                 log: VerificationReport(eventsChecked: 0, firstBrokenPosition: 1, problem: problem), caseKeys: caseKeys,
                 masterKeyUsed: master != nil)
         }
-        let wrappedChainKey: Data? =
-            chainTable == nil
-            ? nil
-            : try await connection.query("SELECT wrapped FROM \(unescaped: chainKeyTable) WHERE id = 1", logger: logger)
-                .collect().first?.decode(Data.self)
-        if wrappedChainKey == nil && events > 0 {
+        let stored = try await PostgresChainKeyRow.read(connection, schema: schema, logger: logger)
+        if stored == nil && events > 0 {
             let missing = chainTable == nil ? "the table \(chainKeyTable) does not exist" : "the row of \(chainKeyTable) is missing"
             return broken(
                 "the log holds \(events) event\(events == 1 ? "" : "s") but no chain key (\(missing)), so none of them can be authenticated: it was removed outside the engine, or the log was written without the engine's case store.")
         }
+        if let stored, stored.start == nil, stored.recordsStart {
+            return broken(
+                "the log no longer records from which position its events are authenticated (the row of \(chainKeyTable) lost it): it was changed outside the engine.")
+        }
         var chainKey: SymmetricKey?
-        if let wrappedChainKey, let master {
+        if let stored, let master {
             do {
-                chainKey = try CaseKeys.unwrap(wrappedChainKey, for: CaseKeys.chainKeyID, with: master.key, origin: master.origin)
+                chainKey = try CaseKeys.unwrap(stored.wrapped, for: CaseKeys.chainKeyID, with: master.key, origin: master.origin)
             } catch {
                 return broken(
                     "the log's chain key (\(chainKeyTable)) does not unwrap with the master key from \(master.origin): it was damaged or replaced outside the engine, or the master key is not this log's.")
             }
         }
-        var walk = ChainWalk(chainKey: chainKey, expected: expected)
+        var walk = ChainWalk(chainKey: chainKey, expected: expected, start: stored?.start)
         var misdated: RecordedEvent?
         var last: RecordedEvent?
         var after: Int64 = 0
@@ -131,6 +132,13 @@ extension PostgresCaseStore {
             }
         }
         var report = walk.report
+        if report.isIntact, let stored, stored.start == nil, events > 0, report.authenticatedFrom == nil {
+            // Written by a version that did not record the start: the presence rule of the
+            // walk holds from the first authenticated event; a log with a key and no
+            // authenticated event had them all removed.
+            return broken(
+                "the log has a chain key, but none of its \(events) events is authenticated, and it does not record from which position they are: the authentications were removed outside the engine. (A log written by a version before 2026-12-08 that never appended to it since it made the key gets that record the first time a command opens it.)")
+        }
         if report.isIntact, let misdated, let written = misdated.writtenAt {
             report = VerificationReport(
                 eventsChecked: walk.checked, firstBrokenPosition: misdated.position,

@@ -1,4 +1,5 @@
 import Foundation
+import PostgresNIO
 import Testing
 import WorkflowKit
 import WorkflowSQLite
@@ -157,6 +158,14 @@ struct CopyLogCommandTests {
         await store.close()
         let verified = try BuiltProduct.run("aso-engine", ["verify", "--db", url], environment: ["ASO_MASTER_KEY": key])
         #expect(verified.status == 0 && verified.stdout.contains("Every event is authenticated"), "\(verified.stdout)")
+        // The record of where the authentication begins came along, so the copy requires it too.
+        let schema = "\"\(try PostgresLocation(url: url).schema)\""
+        try await withAdmin { admin in
+            let start = try await admin.query(
+                PostgresQuery(unsafeSQL: "SELECT authenticated_from FROM \(schema).chain_key"), logger: PostgresEventStoreTests.logger
+            ).collect()
+            #expect(try start.first?.decode(Int64?.self) == 1)
+        }
         // A second copy into the same log is refused.
         let twice = try BuiltProduct.run("aso-engine", ["copy-log", "--from", path, "--to", url], environment: ["ASO_MASTER_KEY": key])
         #expect(twice.status == 1 && twice.stderr.contains("already holds"), "\(twice.stderr)")

@@ -32,11 +32,14 @@ struct PostgresVerifyTests {
         return (url, "\"\(try PostgresLocation(url: url).schema)\"")
     }
 
-    /// The rows `sql` returns, run through an admin connection.
+    /// The rows the last of `sql`'s statements (one a line, each ending with `;` but the
+    /// last) returns, run in one admin session.
     static func admin(_ sql: String) async throws -> [PostgresRow] {
         var rows: [PostgresRow] = []
         try await withAdmin { admin in
-            rows = try await admin.query(PostgresQuery(unsafeSQL: sql), logger: logger).collect()
+            for statement in sql.components(separatedBy: ";\n") {
+                rows = try await admin.query(PostgresQuery(unsafeSQL: statement), logger: logger).collect()
+            }
         }
         return rows
     }
@@ -101,5 +104,90 @@ struct PostgresVerifyTests {
             verify.stdout.hasPrefix(
                 "The event log is broken at position \(appended.lastPosition): the event (Noted of 'vat-1') is recorded as of 2020-01-01T10:00:00Z but was written at"),
             "\(verify.stdout)")
+    }
+
+    @Test("every authentication removed fails verify, with or without the master key: the log records that its events are authenticated from position 1")
+    func strippedAuthentication() async throws {
+        let (url, schema) = try Self.log()
+        // The hash chain does not cover the authentications: removing them leaves it intact.
+        _ = try await Self.admin(
+            """
+            SET session_replication_role = replica;
+            UPDATE \(schema).events SET mac = NULL;
+            UPDATE \(schema).log_head SET authenticated = false;
+            SET session_replication_role = origin
+            """)
+        for environment in [Self.withKey, Self.withoutKey] {
+            let verify = try BuiltProduct.run("aso-engine", ["verify", "--db", url], environment: environment)
+            #expect(verify.status == 1, "\(verify.stdout)")
+            #expect(
+                verify.stdout.hasPrefix(
+                    "The event log is broken at position 1: the event carries no authentication, though the log authenticates every event from position 1 on"),
+                "\(verify.stdout)")
+        }
+    }
+
+    @Test("the record of where the authentication begins, removed or moved, fails verify; removed, it is refused by every command")
+    func changedStart() async throws {
+        let (url, schema) = try Self.log()
+        _ = try await Self.admin("UPDATE \(schema).chain_key SET authenticated_from = 3")
+        let moved = try BuiltProduct.run("aso-engine", ["verify", "--db", url], environment: Self.withKey)
+        #expect(
+            moved.status == 1
+                && moved.stdout.contains(
+                    "The event log is broken at position 3: the record that the log authenticates its events from position 3 on does not match the log"),
+            "\(moved.stdout)")
+        _ = try await Self.admin("UPDATE \(schema).chain_key SET authenticated_from = NULL, authenticated_from_mac = NULL")
+        for environment in [Self.withKey, Self.withoutKey] {
+            let verify = try BuiltProduct.run("aso-engine", ["verify", "--db", url], environment: environment)
+            #expect(
+                verify.status == 1
+                    && verify.stdout.contains(
+                        "the log no longer records from which position its events are authenticated (the row of \(schema).chain_key lost it)"),
+                "\(verify.stdout)")
+        }
+        let cases = try BuiltProduct.run("aso-engine", ["cases", "--db", url, "--actor", "anna"], environment: Self.withKey)
+        #expect(cases.status == 1 && cases.stderr.contains("no longer records from which position its events are authenticated"), "\(cases.stderr)")
+        #expect(try await Self.admin("SELECT authenticated_from FROM \(schema).chain_key")[0].decode(Int64?.self) == nil)
+    }
+
+    @Test("a log an earlier version wrote verifies; the first command that opens it records where its authentication begins, verify never does")
+    func earlierVersion() async throws {
+        let (url, schema) = try Self.log()
+        // As a version before 2026-12-08 left it: no record, and the migration that adds it not applied.
+        _ = try await Self.admin(
+            """
+            ALTER TABLE \(schema).chain_key DROP COLUMN authenticated_from, DROP COLUMN authenticated_from_mac, DROP COLUMN simulation;
+            DELETE FROM \(schema).schema_migrations WHERE id = '2026-12-08-chain-key-authenticated-from'
+            """)
+        let column = "SELECT count(*) FROM information_schema.columns WHERE table_schema = '\(try PostgresLocation(url: url).schema)' AND column_name = 'authenticated_from'"
+        let before = try BuiltProduct.run("aso-engine", ["verify", "--db", url], environment: Self.withKey)
+        #expect(before.status == 0, "\(before.stdout)")
+        #expect(try await Self.admin(column)[0].decode(Int64.self) == 0)
+        let cases = try BuiltProduct.run("aso-engine", ["cases", "--db", url, "--actor", "anna"], environment: Self.withKey)
+        #expect(cases.status == 0, "\(cases.stderr)")
+        #expect(try await Self.admin("SELECT authenticated_from FROM \(schema).chain_key")[0].decode(Int64?.self) == 1)
+        _ = try await Self.admin(
+            """
+            SET session_replication_role = replica;
+            UPDATE \(schema).events SET mac = NULL;
+            UPDATE \(schema).log_head SET authenticated = false;
+            SET session_replication_role = origin
+            """)
+        let stripped = try BuiltProduct.run("aso-engine", ["verify", "--db", url], environment: Self.withoutKey)
+        #expect(stripped.status == 1 && stripped.stdout.contains("though the log authenticates every event from position 1 on"), "\(stripped.stdout)")
+    }
+
+    @Test("a program without the master key cannot append to a log that authenticates its events, even before its first event")
+    func appendWithoutKey() async throws {
+        let url = try PostgresTestServer.freshURL()
+        await (try await PostgresCaseStore.open(url: url, masterKey: .base64(Self.masterKey))).close()
+        let store = try await PostgresEventStore.open(url: url)
+        let refused = await #expect(throws: EventStoreError.self) {
+            try await store.append([try NewEvent(type: "Step", encoding: ["index": 1])], to: "case-1", expected: .noStream)
+        }
+        await store.close()
+        #expect(refused?.code == .unauthenticated)
+        #expect(try await Self.admin("SELECT count(*) FROM \"\(try PostgresLocation(url: url).schema)\".events")[0].decode(Int64.self) == 0)
     }
 }

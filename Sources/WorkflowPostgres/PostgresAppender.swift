@@ -224,7 +224,13 @@ final class PostgresAppender: Sendable {
                     }
                     let (position, hash, authenticated) = try headRow.decode((Int64, Data, Bool).self)
                     let key = authenticator.withLock { $0 }
-                    if authenticated && key == nil {
+                    // Also before its first authenticated event: the record of where the
+                    // authentication begins asks every event from there on to carry one.
+                    var required = authenticated
+                    if key == nil && !required {
+                        required = try await PostgresChainKeyRow.read(connection, schema: schema, logger: logger)?.start != nil
+                    }
+                    if key == nil && required {
                         throw EventStoreError(
                             .unauthenticated,
                             "This event log authenticates its events with a key kept under the master key: open it with the master key (as PostgresCaseStore does) to append.")

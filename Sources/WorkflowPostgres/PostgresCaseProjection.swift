@@ -103,9 +103,23 @@ struct PostgresCaseProjection: PostgresTransactionHook {
                     )
                     """,
                 ]
-            )
+            ),
+            (
+                // Where the log's authentication begins (see AuthenticationStart), beside
+                // the key, as the SQLite file's chain_key row records it.
+                startMigrationID,
+                [
+                    """
+                    ALTER TABLE \(schema.table("chain_key")) ADD COLUMN authenticated_from bigint,
+                        ADD COLUMN authenticated_from_mac bytea, ADD COLUMN simulation boolean NOT NULL DEFAULT false
+                    """
+                ]
+            ),
         ]
     }
+
+    /// The migration that adds the record of where the log's authentication begins.
+    static let startMigrationID = "2026-12-08-chain-key-authenticated-from"
 
     var cases: String { schema.table("cases") }
     var openTasks: String { schema.table("open_tasks") }

@@ -47,10 +47,15 @@ extension PostgresCaseStore {
                         if let chain = beside.chainKey {
                             // The copy's events carry the source's authentications: they need its chain key.
                             try await connection.run("DELETE FROM \(unescaped: schema.table("chain_key"))", logger: logger)
+                            // With the record of where their authentication begins, as the source
+                            // keeps it (authenticated under the same key, bound to the same hash).
+                            let start = beside.authenticationStart
                             try await connection.run(
                                 """
-                                INSERT INTO \(unescaped: schema.table("chain_key")) (id, wrapped, created_at)
-                                VALUES (1, \(ByteBuffer(bytes: chain.wrapped)), \(chain.createdAt))
+                                INSERT INTO \(unescaped: schema.table("chain_key"))
+                                    (id, wrapped, created_at, authenticated_from, authenticated_from_mac, simulation)
+                                VALUES (1, \(ByteBuffer(bytes: chain.wrapped)), \(chain.createdAt), \(start?.position),
+                                        \(start.map { ByteBuffer(bytes: $0.authentication) }), \(start?.simulation ?? false))
                                 """, logger: logger)
                         }
                         let keys = beside.caseKeys

@@ -77,29 +77,58 @@ public final class PostgresCaseStore: ReminderQueue {
             let projection = PostgresCaseProjection(schema: events.schema, appending: AppendingCaseEvents())
             let schema = events.schema
             let logger = events.logger
-            // The chain key is made once: several processes opening a new store at once
-            // insert one row between them, and every one reads the row that won.
-            let newChainKey = try CaseKeys.wrap(SymmetricKey(size: .bits256), for: Self.chainKeyID, with: key.key)
-            let now = Int64((Date().timeIntervalSince1970 * 1000).rounded())
-            let (sample, wrappedChainKey) = try await PostgresEventStore.storage("preparing the case tables") {
+            // The chain key is made once, with the record of where the authentication
+            // begins, for a log that holds no event yet; the migrations' lock makes the
+            // opens of one store take turns. A log whose events were written under a key
+            // that is gone gets no new one: it would pass a rewritten history as authentic.
+            let (sample, chainKey) = try await PostgresEventStore.storage("preparing the case tables") {
                 try await events.client.withConnection { connection in
-                    try await schema.migrate(connection, steps: PostgresCaseProjection.steps(schema), logger: logger)
-                    try await connection.run(
-                        """
-                        INSERT INTO \(unescaped: schema.table("chain_key")) (id, wrapped, created_at)
-                        VALUES (1, \(ByteBuffer(bytes: newChainKey)), \(now)) ON CONFLICT (id) DO NOTHING
-                        """, logger: logger)
-                    let chain = try await connection.query(
-                        "SELECT wrapped FROM \(unescaped: schema.table("chain_key")) WHERE id = 1", logger: logger
-                    ).collect()[0].decode(Data.self)
-                    let sample = try await connection.query(
-                        "SELECT case_id, wrapped FROM \(unescaped: schema.table("case_keys")) LIMIT 1", logger: logger
-                    ).collect().first?.decode((String, Data).self)
-                    return (sample, chain)
+                    try await schema.migrate(connection, steps: PostgresCaseProjection.steps(schema), logger: logger) {
+                        connection, appliedNow in
+                        // No append runs meanwhile.
+                        let head = try await connection.query(
+                            "SELECT position FROM \(unescaped: schema.head) FOR UPDATE", logger: logger
+                        ).collect().first?.decode(Int64.self) ?? 0
+                        let chainKeyTable = schema.table("chain_key")
+                        let chainKey: SymmetricKey
+                        if let stored = try await PostgresChainKeyRow.read(connection, schema: schema, logger: logger) {
+                            // A wrong master key is found now, before anything is written with it.
+                            chainKey = try CaseKeys.unwrap(stored.wrapped, for: Self.chainKeyID, with: key.key, origin: key.origin)
+                            if stored.start == nil {
+                                guard appliedNow.contains(PostgresCaseProjection.startMigrationID) else {
+                                    throw EventStoreError(
+                                        .tampered,
+                                        "The event log at '\(location)' no longer records from which position its events are authenticated (the row of \(chainKeyTable) lost it): it was changed outside the engine. Run 'aso-engine verify' and restore the log from a backup.")
+                                }
+                                // Written by a version that did not record it: the authentication
+                                // began with the first authenticated event, or begins after the last.
+                                let first = try await connection.query(
+                                    "SELECT MIN(position) FROM \(unescaped: schema.events) WHERE mac IS NOT NULL", logger: logger
+                                ).collect()[0].decode(Int64?.self)
+                                try await PostgresChainKeyRow.record(
+                                    from: first ?? head + 1, key: chainKey, schema: schema, on: connection, logger: logger)
+                            }
+                        } else {
+                            guard head == 0 else {
+                                throw EventStoreError(
+                                    .tampered,
+                                    "The event log at '\(location)' holds \(head) event\(head == 1 ? "" : "s") but no chain key (the row of \(chainKeyTable) is missing): it was removed outside the engine, or the log was written without the engine's case store. A new key would pass a rewritten history as authentic, so none is made; restore the log from a backup.")
+                            }
+                            chainKey = SymmetricKey(size: .bits256)
+                            let wrapped = try CaseKeys.wrap(chainKey, for: Self.chainKeyID, with: key.key)
+                            let now = Int64((Date().timeIntervalSince1970 * 1000).rounded())
+                            try await connection.run(
+                                "INSERT INTO \(unescaped: chainKeyTable) (id, wrapped, created_at) VALUES (1, \(ByteBuffer(bytes: wrapped)), \(now))",
+                                logger: logger)
+                            try await PostgresChainKeyRow.record(from: 1, key: chainKey, schema: schema, on: connection, logger: logger)
+                        }
+                        let sample = try await connection.query(
+                            "SELECT case_id, wrapped FROM \(unescaped: schema.table("case_keys")) LIMIT 1", logger: logger
+                        ).collect().first?.decode((String, Data).self)
+                        return (sample, chainKey)
+                    }
                 }
             }
-            // A wrong master key is found now, before anything is written with it.
-            let chainKey = try CaseKeys.unwrap(wrappedChainKey, for: Self.chainKeyID, with: key.key, origin: key.origin)
             if let (caseID, wrapped) = sample {
                 _ = try CaseKeys.unwrap(wrapped, for: StreamID(rawValue: caseID), with: key.key, origin: key.origin)
             }
@@ -121,7 +150,18 @@ public final class PostgresCaseStore: ReminderQueue {
     ///
     /// - Parameter expected: A head recorded by an earlier check, which the log must still hold.
     public func verify(expecting expected: LogAnchor? = nil) async throws -> VerificationReport {
-        try await events.verify(chainKey: chainKey, expecting: expected)
+        let schema = schema
+        let logger = logger
+        let stored = try await PostgresEventStore.storage("reading the chain key") {
+            try await events.client.withConnection { try await PostgresChainKeyRow.read($0, schema: schema, logger: logger) }
+        }
+        if stored?.start == nil {
+            return VerificationReport(
+                eventsChecked: 0, firstBrokenPosition: 1,
+                problem:
+                    "the log no longer records from which position its events are authenticated (the row of \(schema.table("chain_key")) lost it, or the row is gone): it was changed outside the engine.")
+        }
+        return try await events.verify(chainKey: chainKey, start: stored?.start, expecting: expected)
     }
 
     /// Closes the connections; call it after the engines using the store have finished.

@@ -118,6 +118,30 @@ struct PostgresEventLogSchema: Sendable {
 
     /// Applies those of `steps` not yet applied (the log's own, or what a store keeps beside it).
     func migrate(_ connection: PostgresConnection, steps: [(id: String, sql: [String])], logger: Logger) async throws {
+        try await migrate(connection, steps: steps, logger: logger) { _, _ in }
+    }
+
+    /// Applies those of `steps` not yet applied, then runs `then` in the same transaction,
+    /// under the same lock, with the ids of the steps this call applied.
+    func migrate<T>(
+        _ connection: PostgresConnection, steps: [(id: String, sql: [String])], logger: Logger,
+        then: (PostgresConnection, Set<String>) async throws -> T
+    ) async throws -> T {
+        do {
+            return try await migrateInTransaction(connection, steps: steps, logger: logger, then: then)
+        } catch let error as PostgresTransactionError {
+            // The engine's own refusals from `then` are said as they are (the transaction
+            // is rolled back either way).
+            if let refusal = error.closureError as? EventStoreError { throw refusal }
+            if let refusal = error.closureError as? PrivacyError { throw refusal }
+            throw error
+        }
+    }
+
+    private func migrateInTransaction<T>(
+        _ connection: PostgresConnection, steps: [(id: String, sql: [String])], logger: Logger,
+        then: (PostgresConnection, Set<String>) async throws -> T
+    ) async throws -> T {
         try await connection.withTransaction(logger: logger) { connection in
             // Waiting for another process's migration is fine, however long a busy server takes.
             try await connection.run("SET LOCAL lock_timeout = '120s'", logger: logger)
@@ -129,12 +153,15 @@ struct PostgresEventLogSchema: Sendable {
             let applied = Set(
                 try await connection.query("SELECT id FROM \(unescaped: migrations)", logger: logger)
                     .collect().map { try $0.decode(String.self) })
+            var appliedNow: Set<String> = []
             for step in steps where !applied.contains(step.id) {
                 for statement in step.sql {
                     try await connection.run(PostgresQuery(unsafeSQL: statement), logger: logger)
                 }
                 try await connection.run("INSERT INTO \(unescaped: migrations) (id) VALUES (\(step.id))", logger: logger)
+                appliedNow.insert(step.id)
             }
+            return try await then(connection, appliedNow)
         }
     }
 

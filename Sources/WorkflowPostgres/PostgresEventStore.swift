@@ -324,11 +324,14 @@ public final class PostgresEventStore: EventStore {
 
     /// Walks the log as ``verify(expecting:)`` does and, given the chain key, checks each
     /// event's authentication too.
-    func verify(chainKey: SymmetricKey?, expecting expected: LogAnchor?) async throws -> VerificationReport {
+    ///
+    /// - Parameter start: Where the log records that its authentication begins: every
+    ///   event from there on must carry an authentication.
+    func verify(chainKey: SymmetricKey?, start: AuthenticationStart? = nil, expecting expected: LogAnchor?) async throws -> VerificationReport {
         let triggers = try await storage("checking the triggers") {
             try await client.withConnection { try await schema.triggerProblems($0, logger: logger) }
         }
-        var walk = ChainWalk(chainKey: chainKey, expected: expected)
+        var walk = ChainWalk(chainKey: chainKey, expected: expected, start: start)
         var last: RecordedEvent?
         for try await event in EventPages(after: 0, pageSize: 2048, cursor: \.position, fetch: logFetcher(upcast: false)) {
             if let broken = walk.check(event) { return broken }

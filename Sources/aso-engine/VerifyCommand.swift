@@ -68,35 +68,30 @@ struct VerifyCommand: AsyncParsableCommand {
         if !check.isIntact { throw ExitCode(1) }
     }
 
-    /// The log in PostgreSQL: positions, versions, the hash chain, the triggers and the
-    /// head row (authentications are checked for presence: the chain key stays with the
-    /// SQLite file's master key for now).
+    /// The log in PostgreSQL, checked as the SQLite file is (see
+    /// ``PostgresCaseStore/verify(at:masterKey:expecting:checksTimes:)``): read only,
+    /// through one connection that migrates nothing and creates no key.
     private func verifyPostgres() async throws {
-        if keys {
-            throw fail("--keys checks the case keys, which are in the SQLite file: a PostgreSQL log holds none yet.")
-        }
-        var options = PostgresEventStore.Options()
-        options.refusesTamperedLog = false
-        let report: VerificationReport
+        let source: MasterKeySource? =
+            keys || global.masterKeyAvailable ? global.masterKeyFile.map { .file($0) } ?? .automatic() : nil
+        let check: DatabaseCheck
         do {
-            let store = try await PostgresEventStore.open(url: global.db, options: options)
-            do {
-                report = try await store.verify(expecting: expect.flatMap(LogAnchor.init))
-            } catch {
-                await store.close()
-                throw error
-            }
-            await store.close()
+            check = try await PostgresCaseStore.verify(
+                at: PostgresLocation(url: global.db), masterKey: source, expecting: expect.flatMap(LogAnchor.init), checksTimes: true)
+        } catch let error as PrivacyError {
+            throw fail(error.message)
         } catch let error as EventStoreError {
             throw fail(error.message)
         }
+        let report = check.log
         if global.json {
-            try printJSON(json(report, nil), compact: true)
+            try printJSON(json(report, check), compact: true)
         } else {
             print(report)
             if report.isIntact { printDetails(report) }
+            printKeys(check)
         }
-        if !report.isIntact { throw ExitCode(1) }
+        if !check.isIntact { throw ExitCode(1) }
     }
 
     private func json(_ report: VerificationReport, _ check: DatabaseCheck?) -> [String: Any] {

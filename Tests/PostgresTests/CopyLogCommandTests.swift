@@ -1,4 +1,5 @@
 import Foundation
+import PostgresNIO
 import Testing
 import WorkflowKit
 import WorkflowSQLite
@@ -50,9 +51,14 @@ struct CopyLogCommandTests {
         #expect(try await store.verify().isIntact)
         await store.close()
 
+        // A log the event store wrote alone has no chain key: the command line's verify
+        // fails it, as it fails the SQLite file it came from.
         let verified = try BuiltProduct.run("aso-engine", ["verify", "--db", url])
-        #expect(verified.status == 0, "\(verified.stderr)")
-        #expect(verified.stdout.contains("The event log is intact: \(sourceEvents.count + 1) events checked."))
+        #expect(verified.status == 1, "\(verified.stderr)")
+        #expect(
+            verified.stdout.contains(
+                "the log holds \(sourceEvents.count + 1) events but no chain key (the table \"\(try PostgresLocation(url: url).schema)\".chain_key does not exist)"),
+            "\(verified.stdout)")
 
         // Into a log that is not empty: refused, nothing written.
         let refused = try BuiltProduct.run("aso-engine", ["copy-log", "--from", path, "--to", url])
@@ -150,6 +156,16 @@ struct CopyLogCommandTests {
             throw error
         }
         await store.close()
+        let verified = try BuiltProduct.run("aso-engine", ["verify", "--db", url], environment: ["ASO_MASTER_KEY": key])
+        #expect(verified.status == 0 && verified.stdout.contains("Every event is authenticated"), "\(verified.stdout)")
+        // The record of where the authentication begins came along, so the copy requires it too.
+        let schema = "\"\(try PostgresLocation(url: url).schema)\""
+        try await withAdmin { admin in
+            let start = try await admin.query(
+                PostgresQuery(unsafeSQL: "SELECT authenticated_from FROM \(schema).chain_key"), logger: PostgresEventStoreTests.logger
+            ).collect()
+            #expect(try start.first?.decode(Int64?.self) == 1)
+        }
         // A second copy into the same log is refused.
         let twice = try BuiltProduct.run("aso-engine", ["copy-log", "--from", path, "--to", url], environment: ["ASO_MASTER_KEY": key])
         #expect(twice.status == 1 && twice.stderr.contains("already holds"), "\(twice.stderr)")

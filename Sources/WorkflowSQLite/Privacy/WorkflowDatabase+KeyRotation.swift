@@ -265,5 +265,11 @@ public struct CaseKeyCheck: Sendable, Hashable {
     /// keys were deleted outside the engine.
     public var missing: [StreamID] = []
 
+    public init(checked: Int = 0, unreadable: [StreamID] = [], missing: [StreamID] = []) {
+        self.checked = checked
+        self.unreadable = unreadable
+        self.missing = missing
+    }
+
     public var isIntact: Bool { unreadable.isEmpty && missing.isEmpty }
 }

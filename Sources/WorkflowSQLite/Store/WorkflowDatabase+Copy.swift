@@ -24,6 +24,8 @@ package struct StoredBesideLog: Sendable {
     package var caseKeys: [WrappedKey]
     /// The key that authenticates the log's events, wrapped; nil for a log that has none.
     package var chainKey: WrappedKey?
+    /// Where the log's authentication begins, as recorded beside the chain key.
+    package var authenticationStart: AuthenticationStart?
 }
 
 extension WorkflowDatabase {
@@ -37,7 +39,8 @@ extension WorkflowDatabase {
                     .map { StoredBesideLog.WrappedKey(id: $0[0], wrapped: $0[1], createdAt: $0[2]) }
                 let chain = try Row.fetchOne(db, sql: "SELECT wrapped, created_at FROM chain_key WHERE id = 1")
                     .map { StoredBesideLog.WrappedKey(id: ChainKeyTable.wrappingID.rawValue, wrapped: $0[0], createdAt: $0[1]) }
-                return StoredBesideLog(definitions: definitions, caseKeys: keys, chainKey: chain)
+                return StoredBesideLog(
+                    definitions: definitions, caseKeys: keys, chainKey: chain, authenticationStart: try ChainKeyTable.stored(in: db)?.start)
             }
         }
     }

@@ -15,6 +15,12 @@ public struct DatabaseCheck: Sendable, Hashable {
     public var masterKeyUsed: Bool
 
     public var isIntact: Bool { log.isIntact && caseKeys.isIntact }
+
+    public init(log: VerificationReport, caseKeys: CaseKeyCheck, masterKeyUsed: Bool) {
+        self.log = log
+        self.caseKeys = caseKeys
+        self.masterKeyUsed = masterKeyUsed
+    }
 }
 
 extension WorkflowDatabase {
@@ -59,7 +65,7 @@ extension WorkflowDatabase {
 
     /// How far an event's recorded time may be from the time it was written, in a log that
     /// is not a simulation (both are taken in one moment by the process that writes it).
-    static let recordedTimeTolerance: Int64 = 5 * 60 * 1000
+    package static let recordedTimeTolerance: Int64 = 5 * 60 * 1000
 
     /// The checks of ``verifyFile(at:masterKey:expecting:)``, in one read transaction.
     ///

@@ -95,6 +95,7 @@ public struct APIServer: Sendable {
     let idempotency = IdempotencyGate()
     let access: AccessCache
     let sessions = WebSessions()
+    let outcomeReports = OutcomeReportCache()
 
     public init(
         database: any ReminderQueue, engine: Engine, catalog: ProcessCatalog, configuration: Configuration,

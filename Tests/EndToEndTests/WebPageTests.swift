@@ -151,6 +151,30 @@ struct WebPageTests {
         _ = setup.server.stop()
     }
 
+    @Test("Outcomes: asked again at the same log position the page is the same in any language; a new event is counted")
+    func outcomesFollowTheLog() throws {
+        let setup = try APIServerTests.Setup()
+        #expect(try setup.openCase().status == 201)
+        let (cookie, _) = try WebPageTests.signIn(setup, "pia")
+        func outcomes(_ language: String) throws -> String {
+            let page = try setup.server.request(
+                "GET", "/outcomes?from=2026-01-01&to=2026-12-31&process=vat-generic", headers: ["Cookie": "\(cookie); aso_lang=\(language)"])
+            #expect(page.status == 200)
+            return page.text
+        }
+        let first = try outcomes("en")
+        #expect(first.contains("<dt>Cases opened</dt><dd>1</dd>"), "\(first)")
+        #expect(first.contains("<h2 id=\"monthly-title\">Tasks done late, by month</h2>"))
+        #expect(first.contains("2026-01") && first.contains("2026-12") && !first.contains("2027-01"))
+        let finnish = try outcomes("fi")
+        #expect(finnish.contains("<html lang=\"fi\">") && !finnish.contains("Cases opened"))
+        #expect(try outcomes("en") == first)
+        #expect(try setup.openCase("vat-2").status == 201)
+        let after = try outcomes("en")
+        #expect(after.contains("<dt>Cases opened</dt><dd>2</dd>"), "\(after)")
+        _ = setup.server.stop()
+    }
+
     @Test("Values from a process file are text, never markup; the page speaks the chosen language")
     func escapingAndLanguages() throws {
         let setup = try APIServerTests.Setup()

@@ -14,6 +14,9 @@ public struct OutcomeReport: Sendable {
         public var fastTracked = 0
         public var tasksOnTime = 0
         public var tasksLate = 0
+        /// The tasks done late in the period by the month they were done in, keyed by the
+        /// month's first day (the months sum to ``tasksLate``).
+        public var tasksLateByMonth: [LocalDate: Int] = [:]
         public var escalations = 0
         /// Cases closed in the period, by the state they closed in (e.g. `contact-lost`).
         public var closedIn: [String: Int] = [:]
@@ -79,7 +82,12 @@ public struct OutcomeReport: Sendable {
             case .caseReopened(let reopened) where inPeriod(reopened.on):
                 figures.casesReopened += 1
             case .taskCompleted(let done) where inPeriod(done.on):
-                if done.late { figures.tasksLate += 1 } else { figures.tasksOnTime += 1 }
+                if done.late {
+                    figures.tasksLate += 1
+                    figures.tasksLateByMonth[done.on.firstOfMonth, default: 0] += 1
+                } else {
+                    figures.tasksOnTime += 1
+                }
             default:
                 break
             }
@@ -108,4 +116,23 @@ public struct OutcomeReport: Sendable {
         }
         return OutcomeReport(from: from, to: to, processes: outcomes.values.sorted { $0.process < $1.process })
     }
+
+    /// The tasks done late in each month of the period, over the processes reported, from
+    /// the period's first month on, at most `limit` months: a month's count is that of the
+    /// report built for the month alone (cut to the period).
+    public func tasksLateByMonth(limit: Int = 24) -> [(month: LocalDate, late: Int)] {
+        guard let from, let to else { return [] }
+        var months: [(month: LocalDate, late: Int)] = []
+        var month = from.firstOfMonth
+        while month <= to && months.count < limit {
+            months.append((month, processes.reduce(0) { $0 + $1.tasksLateByMonth[month, default: 0] }))
+            month = month.adding(months: 1)
+        }
+        return months
+    }
+}
+
+extension LocalDate {
+    /// The first day of this date's month.
+    var firstOfMonth: LocalDate { LocalDate(year: year, month: month, day: 1)! }
 }

@@ -191,10 +191,23 @@ public enum CaseDecider {
         }
 
         /// Recomputes every open task's window; records each change with `reason`.
-        mutating func reschedule(reason: String) {
+        ///
+        /// With `changedFields` (the fields a record changed, nothing else of the case having
+        /// changed since each window was worked out but the day), a task whose `earliest` and
+        /// `due` read only other fields is left as it is: recomputing it gives its window
+        /// again. A date that reads today, the opening date, an event's date or the consent
+        /// is always recomputed.
+        mutating func reschedule(reason: String, changedFields: Set<String>? = nil) {
+            let context = self.context
             for open in state.openTasks {
                 guard let task = definition.task(open.task)?.task else { continue }
                 if open.occurrence > 1 { continue }  // repetitions are counted from the previous occurrence
+                if let changedFields,
+                    !(task.earliest?.mayChange(withFields: changedFields) ?? false),
+                    !(task.due?.mayChange(withFields: changedFields) ?? false)
+                {
+                    continue
+                }
                 let schedule = definition.schedule(of: task, in: context, explained: false)
                 if schedule.earliest != open.earliest || schedule.due != open.due {
                     emit(
@@ -221,7 +234,7 @@ public enum CaseDecider {
             let changed = values.filter { state.fields[$0.key] != $0.value }.map(\.key) + cleared.filter { state.fields[$0] != nil }
             if changed.isEmpty { return }
             emit(.fieldsRecorded(FieldsRecorded(values: values, cleared: cleared, on: today)))
-            reschedule(reason: "The field\(changed.count == 1 ? "" : "s") \(quoted(changed.sorted())) changed.")
+            reschedule(reason: "The field\(changed.count == 1 ? "" : "s") \(quoted(changed.sorted())) changed.", changedFields: Set(changed))
         }
 
         /// The refusal for a task that is not open, naming the tasks that are.

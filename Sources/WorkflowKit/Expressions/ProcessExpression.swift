@@ -9,6 +9,10 @@ public struct ProcessExpression: Sendable, Hashable, Codable, CustomStringConver
     let root: ExpressionNode.Located
     /// The canonical text: one space around operators, no redundant parentheses.
     public let text: String
+    /// The case fields the value depends on, when nothing else of the case feeds it (only
+    /// fields, constants and the calendar); nil when it also reads the opening date,
+    /// today, an event's date or the consent.
+    let onlyFields: Set<String>?
 
     /// Parses `source`.
     ///
@@ -16,6 +20,24 @@ public struct ProcessExpression: Sendable, Hashable, Codable, CustomStringConver
     public init(parsing source: String) throws(ExpressionError) {
         root = try ExpressionParser.parse(source)
         text = root.canonicalText
+        var fields: Set<String> = []
+        var readsMore = false
+        root.visit { node in
+            switch node {
+            case .field(let id): fields.insert(id)
+            case .date, .number, .text, .bool, .duration, .call, .not, .negate, .binary: break
+            case .openedOn, .today, .eventDate, .consentGiven, .consentIncludes: readsMore = true
+            }
+        }
+        onlyFields = readsMore ? nil : fields
+    }
+
+    /// Whether the value may differ once `fields` changed, the rest of the case and the
+    /// day staying as they were: true when the expression reads one of them, or reads
+    /// anything but fields.
+    func mayChange(withFields fields: Set<String>) -> Bool {
+        guard let onlyFields else { return true }
+        return !onlyFields.isDisjoint(with: fields)
     }
 
     public var description: String { text }

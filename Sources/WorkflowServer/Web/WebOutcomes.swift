@@ -32,20 +32,22 @@ extension APIServer {
                     from = to
                 }
                 let process = web.query["process"].flatMap { $0.isEmpty ? nil : $0 }
-                let report = try await OutcomeReport.build(
-                    events: database.eventLog.readAll(after: 0), definitions: { try await database.definition(hash: $0) },
-                    process: process, from: from, to: to, read: { try await database.caseEvent($0) })
-                // Overdue (late) tasks per month of the period, at most 24 months.
-                var months: [(String, Int)] = []
-                var monthStart = LocalDate(year: from.year, month: from.month, day: 1)!
-                while monthStart <= to && months.count < 24 {
-                    let monthEnd = monthStart.adding(months: 1).adding(days: -1)
-                    let monthly = try await OutcomeReport.build(
-                        events: database.eventLog.readAll(after: 0), definitions: { try await database.definition(hash: $0) },
-                        process: process, from: max(monthStart, from), to: min(monthEnd, to), read: { try? CaseEvent($0) })
-                    months.append((String(monthStart.description.prefix(7)), monthly.processes.map(\.tasksLate).reduce(0, +)))
-                    monthStart = monthStart.adding(months: 1)
+                // The report of the log as far as it reached when asked, built once per
+                // position, period and process; the late tasks of each month (at most 24)
+                // are counted in the same pass.
+                let position = try await database.eventLog.lastPosition()
+                let key = OutcomeReportCache.Key(position: position, from: from, to: to, process: process)
+                let report: OutcomeReport
+                if let kept = outcomeReports.report(for: key) {
+                    report = kept
+                } else {
+                    report = try await OutcomeReport.build(
+                        events: database.eventLog.readAll(after: 0).prefix { $0.position <= position },
+                        definitions: { try await database.definition(hash: $0) },
+                        process: process, from: from, to: to, read: { try await database.caseEvent($0) })
+                    outcomeReports.keep(report, for: key)
                 }
+                let months = report.tasksLateByMonth(limit: 24).map { (String($0.month.description.prefix(7)), $0.late) }
                 var sections: [HTML] = []
                 for figures in report.processes {
                     let definition = catalog.process(id: figures.process)?.definition

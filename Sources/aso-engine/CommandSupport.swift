@@ -324,6 +324,14 @@ func printJSON(_ object: Any, compact: Bool = false) throws {
     print(String(decoding: data, as: UTF8.self))
 }
 
+/// Prints one of the library's view types as JSON, with the same keys and layout as
+/// ``printJSON(_:compact:)``.
+func printJSON(encoding value: some Encodable, compact: Bool = false) throws {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = compact ? [.sortedKeys, .withoutEscapingSlashes] : [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+    print(String(decoding: try encoder.encode(value), as: UTF8.self))
+}
+
 /// Prints rows under a header in aligned columns.
 func printTable(_ header: [String], _ rows: [[String]]) {
     // Ids stored before the id rule may hold control characters: never let them reach the terminal raw.

@@ -59,7 +59,7 @@ struct VerifyCommand: AsyncParsableCommand {
         }
         let report = check.log
         if global.json {
-            try printJSON(json(report, check), compact: true)
+            try printJSON(encoding: summary(report, check), compact: true)
         } else {
             print(report)
             if report.isIntact { printDetails(report) }
@@ -85,7 +85,7 @@ struct VerifyCommand: AsyncParsableCommand {
         }
         let report = check.log
         if global.json {
-            try printJSON(json(report, check), compact: true)
+            try printJSON(encoding: summary(report, check), compact: true)
         } else {
             print(report)
             if report.isIntact { printDetails(report) }
@@ -94,22 +94,14 @@ struct VerifyCommand: AsyncParsableCommand {
         if !check.isIntact { throw ExitCode(1) }
     }
 
-    private func json(_ report: VerificationReport, _ check: DatabaseCheck?) -> [String: Any] {
-        var object: [String: Any] = [
-            "intact": check?.isIntact ?? report.isIntact, "eventsChecked": report.eventsChecked,
-            "authenticationChecked": report.authenticationChecked,
-        ]
-        if let position = report.firstBrokenPosition { object["firstBrokenPosition"] = position }
-        if let problem = report.problem { object["problem"] = problem }
-        if let head = report.headAnchor { object["head"] = head.description }
-        if let from = report.authenticatedFrom { object["authenticatedFrom"] = from }
-        if let from = report.authenticationRequiredFrom { object["authenticationRequiredFrom"] = from }
+    private func summary(_ report: VerificationReport, _ check: DatabaseCheck?) -> VerificationSummary {
+        var summary = VerificationSummary(report: report, intact: check?.isIntact)
         if let check {
-            object["caseKeysChecked"] = check.masterKeyUsed ? check.caseKeys.checked : 0
-            object["unreadableCaseKeys"] = check.caseKeys.unreadable.map(\.rawValue)
-            object["missingCaseKeys"] = check.caseKeys.missing.map(\.rawValue)
+            summary.addCaseKeys(
+                checked: check.masterKeyUsed ? check.caseKeys.checked : 0, unreadable: check.caseKeys.unreadable,
+                missing: check.caseKeys.missing)
         }
-        return object
+        return summary
     }
 
     private func printDetails(_ report: VerificationReport) {

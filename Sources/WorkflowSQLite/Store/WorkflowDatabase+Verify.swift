@@ -122,28 +122,14 @@ extension WorkflowDatabase {
             // Written by a version that did not record the start: the presence rule of the
             // walk holds from the first authenticated event; a log with a key and no
             // authenticated event had them all removed.
-            return broken(
-                "the log has a chain key, but none of its \(events) events is authenticated, and it does not record from which position they are: the authentications were removed outside the engine. (A log written by a version before 2026-12-08 that never appended to it since it made the key gets that record the first time a command opens it.)")
+            return broken(VerificationReport.authenticationsRemoved(events: events))
         }
-        if report.isIntact, let misdated, let written = misdated.writtenAt {
-            report = VerificationReport(
-                eventsChecked: walk.checked, firstBrokenPosition: misdated.position,
-                problem:
-                    "the event (\(misdated.type) of \(Identifier.escaped(misdated.stream.rawValue))) is recorded as of \(timestamp(misdated.recordedAt)) but was written at \(timestamp(written)): this log was not made as a simulation, so its events are recorded when they are written; its time was set by hand.")
-            report.authenticationChecked = chainKey != nil
-        }
+        report = report.flagging(misdated: misdated, checked: walk.checked, authenticationChecked: chainKey != nil, why: "this log was not made as a simulation")
         let triggers = try EventLogSchema.triggerProblems(in: db)
         if report.isIntact && !triggers.isEmpty {
             report.firstBrokenPosition = max(1, walk.checked)
             report.problem = triggers.problem
         }
         return DatabaseCheck(log: report, caseKeys: caseKeys, masterKeyUsed: master != nil)
-    }
-
-    /// A time in milliseconds since 1970 as ISO 8601 in UTC.
-    private static func timestamp(_ milliseconds: Int64) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        return formatter.string(from: Date(timeIntervalSince1970: Double(milliseconds) / 1000))
     }
 }
